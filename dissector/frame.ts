@@ -1,0 +1,81 @@
+// The frame layer and the entry point of dissection.
+import type { Frame } from '../capture/frame.js';
+import { registerExperts, registerFields } from './fields.js';
+import { linkTypes } from './dispatch.js';
+import { Packet } from './packet.js';
+import type { Session } from './session.js';
+
+export const F = registerFields({
+  frame: { abbrev: 'frame', name: 'Frame', type: 'protocol' },
+  interfaceId: { abbrev: 'frame.interface_id', name: 'Interface id', type: 'uint32' },
+  encap: { abbrev: 'frame.encap_type', name: 'Encapsulation type', type: 'int32' },
+  time: { abbrev: 'frame.time', name: 'Arrival Time', type: 'abstime' },
+  timeEpoch: { abbrev: 'frame.time_epoch', name: 'Epoch Time', type: 'reltime' },
+  timeDelta: { abbrev: 'frame.time_delta', name: 'Time delta from previous captured frame', type: 'reltime' },
+  timeRelative: { abbrev: 'frame.time_relative', name: 'Time since reference or first frame', type: 'reltime' },
+  number: { abbrev: 'frame.number', name: 'Frame Number', type: 'uint32' },
+  len: { abbrev: 'frame.len', name: 'Frame Length', type: 'uint32' },
+  capLen: { abbrev: 'frame.cap_len', name: 'Capture Length', type: 'uint32' },
+  protocols: { abbrev: 'frame.protocols', name: 'Protocols in frame', type: 'string' },
+});
+
+const E = registerExperts({
+  unknownLink: { abbrev: 'frame.encap.unknown', summary: 'Link-layer type not supported', group: 'undecoded', severity: 'warn' },
+  truncated: { abbrev: 'frame.truncated', summary: 'Packet is shorter on disk than on the wire (snapshot length)', group: 'malformed', severity: 'note' },
+});
+
+export const DATA = registerFields({
+  data: { abbrev: 'data', name: 'Data', type: 'protocol' },
+  bytes: { abbrev: 'data.data', name: 'Data', type: 'bytes' },
+  len: { abbrev: 'data.len', name: 'Length', type: 'uint32' },
+});
+
+/** Time difference a - b as a relative time value. */
+function diff(a: { sec: number; nsec: number }, b: { sec: number; nsec: number }) {
+  let sec = a.sec - b.sec, nsec = a.nsec - b.nsec;
+  if (nsec < 0) { nsec += 1e9; sec -= 1; }
+  return { sec, nsec };
+}
+
+/** Shows undissected bytes as a "Data" layer. */
+export function addData(pkt: Packet, buf: Uint8Array, start: number, end: number, src: number): void {
+  if (end <= start) return;
+  const d = pkt.add(null, DATA.data, null, start, end - start, src);
+  pkt.layers.push('data');
+  pkt.add(d, DATA.bytes, buf.subarray(start, end), start, end - start, src);
+  pkt.addGenerated(d, DATA.len, end - start, start, end - start, src);
+  if (!pkt.protocol) pkt.protocol = 'DATA';
+}
+
+/** Dissects one frame into a packet tree. Never throws. */
+export function dissectFrame(frame: Frame, session: Session): Packet {
+  const pkt = new Packet(frame, session);
+  const data = frame.data;
+  const f = pkt.add(null, F.frame, null, 0, data.length);
+  pkt.layers.push('frame');
+  pkt.add(f, F.interfaceId, frame.ifIndex, 0, 0);
+  pkt.add(f, F.encap, frame.linktype, 0, 0);
+  const ts = { sec: frame.tsSec, nsec: frame.tsNsec };
+  const t = session.noteTime(frame.no, frame.tsSec, frame.tsNsec);
+  pkt.add(f, F.time, ts, 0, 0);
+  pkt.add(f, F.timeEpoch, ts, 0, 0);
+  pkt.add(f, F.timeDelta, diff(ts, t.prev), 0, 0);
+  pkt.add(f, F.timeRelative, diff(ts, t.first), 0, 0);
+  pkt.add(f, F.number, frame.no, 0, 0);
+  pkt.add(f, F.len, frame.len, 0, 0);
+  pkt.add(f, F.capLen, frame.caplen, 0, 0);
+  const protocols = pkt.add(f, F.protocols, '', 0, 0);
+  f.text = `Frame ${frame.no}: ${frame.len} bytes on wire (${frame.len * 8} bits), ${frame.caplen} bytes captured (${frame.caplen * 8} bits) on interface ${frame.ifIndex}`;
+  if (frame.caplen < frame.len) pkt.addExpert(f, E.truncated, 0, 0, `Packet size limited during capture: ${frame.len - frame.caplen} bytes not captured`);
+
+  const link = linkTypes.get(frame.linktype);
+  if (link) pkt.call('link', null, () => link(pkt, data, 0, data.length, 0));
+  else {
+    pkt.addExpert(f, E.unknownLink, 0, 0, `Link-layer type ${frame.linktype} is not supported`);
+    addData(pkt, data, 0, data.length, 0);
+  }
+  protocols.value = pkt.layers.join(':');
+  if (!pkt.protocol) pkt.protocol = 'Frame';
+  session.finishFrame(frame.no);
+  return pkt;
+}

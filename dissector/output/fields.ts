@@ -1,0 +1,110 @@
+// `-T fields`: one line per packet, the values of the -e fields (tshark's conventions).
+import { fieldByAbbrev } from '../fields.js';
+import type { FieldDef } from '../fields.js';
+import { fieldValueString } from '../format.js';
+import type { Packet } from '../packet.js';
+import type { Node } from '../tree.js';
+import { columnValue, isColumnName } from './summary.js';
+
+export interface FieldsOptions {
+  header: boolean;
+  separator: string;
+  occurrence: 'f' | 'l' | 'a' | number;
+  aggregator: string;
+  quote: 'd' | 's' | 'n';
+}
+
+export const defaultFieldsOptions: FieldsOptions = { header: false, separator: '\t', occurrence: 'a', aggregator: ',', quote: 'n' };
+
+export class FieldsError extends Error {}
+
+/** Parses one `-E name=value` option into opts. */
+export function applyFieldsOption(opts: FieldsOptions, s: string): void {
+  const i = s.indexOf('=');
+  if (i <= 0) throw new FieldsError(`invalid -E option '${s}': expected name=value`);
+  const name = s.slice(0, i), v = s.slice(i + 1);
+  switch (name) {
+    case 'header':
+      if (v !== 'y' && v !== 'n') throw new FieldsError(`invalid -E header value '${v}': expected y or n`);
+      opts.header = v === 'y'; break;
+    case 'separator':
+      opts.separator = v === '/t' ? '\t' : v === '/s' ? ' ' : v;
+      if (!opts.separator) throw new FieldsError('invalid -E separator: empty');
+      break;
+    case 'occurrence':
+      if (v === 'f' || v === 'l' || v === 'a') opts.occurrence = v;
+      else if (/^-?\d+$/.test(v)) opts.occurrence = parseInt(v, 10);
+      else throw new FieldsError(`invalid -E occurrence value '${v}': expected f, l, a or a number`);
+      break;
+    case 'aggregator':
+      opts.aggregator = v === '/s' ? ' ' : v;
+      break;
+    case 'quote':
+      if (v !== 'd' && v !== 's' && v !== 'n') throw new FieldsError(`invalid -E quote value '${v}': expected d, s or n`);
+      opts.quote = v; break;
+    case 'bom': break;
+    default: throw new FieldsError(`invalid -E option '${name}': expected header, separator, occurrence, aggregator, quote or bom`);
+  }
+}
+
+type Column = { kind: 'field'; def: FieldDef } | { kind: 'column'; name: string } | { kind: 'expert'; abbrev: string };
+
+/** Compiles the -e list against the registry once; unknown names are an error. */
+export class FieldExtractor {
+  private readonly columns: Column[];
+  /** field id → column indexes, for one pass over the packet's nodes. */
+  private readonly byId = new Map<number, number[]>();
+  private readonly quote: string;
+
+  constructor(readonly names: readonly string[], readonly opts: FieldsOptions) {
+    this.columns = names.map((n, i) => {
+      const def = fieldByAbbrev(n);
+      if (def) {
+        const list = this.byId.get(def.id) ?? [];
+        list.push(i);
+        this.byId.set(def.id, list);
+        return { kind: 'field', def } as Column;
+      }
+      if (isColumnName(n)) return { kind: 'column', name: n } as Column;
+      throw new FieldsError(`Some fields aren't valid: '${n}' is neither a field nor a column name (see 'mipscope -G fields')`);
+    });
+    this.quote = opts.quote === 'd' ? '"' : opts.quote === 's' ? "'" : '';
+  }
+
+  header(): string {
+    return this.names.map(n => this.q(n)).join(this.opts.separator);
+  }
+
+  private q(s: string): string { return this.quote ? this.quote + s + this.quote : s; }
+
+  /** The values of each column for a packet. */
+  values(pkt: Packet): string[][] {
+    const vals: string[][] = this.columns.map(() => []);
+    const all: readonly Node[] = pkt.all;
+    for (let i = 0; i < all.length; i++) {
+      const n = all[i]!;
+      const f = n.field;
+      if (!f) continue;
+      const cols = this.byId.get(f.id);
+      if (cols) for (const c of cols) vals[c]!.push(fieldValueString(f, n.value));
+    }
+    this.columns.forEach((c, i) => { if (c.kind === 'column') vals[i]!.push(columnValue(pkt, c.name)); });
+    return vals;
+  }
+
+  line(pkt: Packet): string {
+    const vals = this.values(pkt);
+    const occ = this.opts.occurrence;
+    const out: string[] = [];
+    for (const v of vals) {
+      let s: string;
+      if (v.length === 0) s = '';
+      else if (occ === 'f') s = v[0]!;
+      else if (occ === 'l') s = v[v.length - 1]!;
+      else if (occ === 'a' || occ === 0) s = v.join(this.opts.aggregator);
+      else { const k = occ > 0 ? occ - 1 : v.length + occ; s = v[k] ?? ''; }
+      out.push(s === '' && !this.quote ? '' : this.q(s));
+    }
+    return out.join(this.opts.separator);
+  }
+}

@@ -1,0 +1,92 @@
+// A dissected packet: its tree, data sources, expert items and summary columns.
+import type { Frame } from '../capture/frame.js';
+import type { ExpertDef, FieldDef } from './fields.js';
+import { EXPERT_FIELDS, registerExpert } from './fields.js';
+import { BoundsError } from './cursor.js';
+import type { DataSource, Node, Value } from './tree.js';
+import { addChild, makeExpertNode, makeNode } from './tree.js';
+import type { Session } from './session.js';
+
+export const MALFORMED = registerExpert({ abbrev: '_ws.malformed.expert', summary: 'Malformed Packet (Exception occurred)', group: 'malformed', severity: 'error' });
+export const DISSECTOR_BUG = registerExpert({ abbrev: '_ws.dissector_bug', summary: 'Dissector bug', group: 'malformed', severity: 'error' });
+
+export class Packet {
+  readonly sources: DataSource[];
+  /** Top-level protocol nodes (frame, eth, ip, udp, mip, …). */
+  readonly tree: Node[] = [];
+  /** Every node in creation order: the fast path for field extraction and filters. */
+  readonly all: Node[] = [];
+  readonly experts: Node[] = [];
+  /** Protocol names for frame.protocols, in order. */
+  readonly layers: string[] = [];
+  protocol = '';
+  info = '';
+  src = '';
+  dst = '';
+  /** Scratch state shared between layers of this packet (addresses, ports). */
+  readonly meta: Record<string, unknown> = {};
+
+  constructor(readonly frame: Frame, readonly session: Session) {
+    this.sources = [{ name: 'Frame', data: frame.data }];
+  }
+
+  get no(): number { return this.frame.no; }
+
+  add(parent: Node | null, field: FieldDef, value: Value, offset: number, length: number, src = 0): Node {
+    const n = makeNode(field, value, offset, length, src);
+    if (parent) addChild(parent, n); else this.tree.push(n);
+    this.all.push(n);
+    return n;
+  }
+
+  /** A generated (computed) field, shown in brackets. */
+  addGenerated(parent: Node | null, field: FieldDef, value: Value, offset = 0, length = 0, src = 0): Node {
+    const n = this.add(parent, field, value, offset, length, src);
+    n.generated = true;
+    return n;
+  }
+
+  addHidden(parent: Node | null, field: FieldDef, value: Value, offset: number, length: number, src = 0): Node {
+    const n = this.add(parent, field, value, offset, length, src);
+    n.hidden = true;
+    return n;
+  }
+
+  /** A text-only subtree label such as "Extensions". */
+  addText(parent: Node | null, text: string, offset: number, length: number, src = 0): Node {
+    const n = makeNode(null, null, offset, length, src);
+    n.text = text;
+    if (parent) addChild(parent, n); else this.tree.push(n);
+    return n;
+  }
+
+  addExpert(parent: Node | null, def: ExpertDef, offset: number, length: number, message: string = def.summary, src = 0): Node {
+    const n = makeExpertNode(def, message, offset, length, src);
+    if (parent) addChild(parent, n); else this.tree.push(n);
+    this.all.push(n, ...n.children!);
+    this.experts.push(n);
+    return n;
+  }
+
+  addSource(name: string, data: Uint8Array): number {
+    this.sources.push({ name, data });
+    return this.sources.length - 1;
+  }
+
+  /** Runs one protocol's dissector; an exception becomes an expert item, never escapes the packet. */
+  call(protoName: string, parent: Node | null, fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (e) {
+      if (e instanceof BoundsError) {
+        const n = this.addExpert(parent, MALFORMED, e.at, 0, `Malformed Packet (Exception occurred): ${protoName} ${e.message}`);
+        this.addHidden(n, EXPERT_FIELDS.malformed, null, e.at, 0);
+        if (!this.info.includes('[Malformed Packet]')) this.info += (this.info ? ' ' : '') + '[Malformed Packet]';
+      } else {
+        this.addExpert(parent, DISSECTOR_BUG, 0, 0, `Dissector bug, protocol ${protoName}: ${(e as Error)?.message ?? String(e)}`);
+      }
+      return false;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// Preferences (`-o name:value`), as Wireshark's protocol preferences.
+
+export interface Prefs {
+  /** UDP port of Mobile IP (WIRE.md A: a preference, default 434). */
+  'mip.udp.port': number;
+  'ip.check_checksum': boolean;
+  'udp.check_checksum': boolean;
+  'ip.defragment': boolean;
+  [key: string]: number | boolean | string;
+}
+
+export const defaultPrefs: Prefs = {
+  'mip.udp.port': 434,
+  'ip.check_checksum': true,
+  'udp.check_checksum': true,
+  'ip.defragment': true,
+};
+
+export class PrefError extends Error {}
+
+/** Known preference names, their defaults define their types. Modules may add their own. */
+export const prefDefaults: Record<string, number | boolean | string> = { ...defaultPrefs };
+
+export function registerPref(name: string, value: number | boolean | string): void {
+  prefDefaults[name] = value;
+}
+
+/** Applies `name:value` strings to a copy of the defaults. */
+export function parsePrefs(settings: readonly string[], base: Record<string, number | boolean | string> = prefDefaults): Prefs {
+  const out = { ...base } as Prefs;
+  for (const s of settings) {
+    const i = s.indexOf(':');
+    if (i <= 0) throw new PrefError(`invalid -o option '${s}': expected name:value`);
+    const name = s.slice(0, i).trim(), raw = s.slice(i + 1).trim();
+    if (!(name in base)) throw new PrefError(`unknown preference '${name}' (see 'mipscope -G prefs')`);
+    const cur = base[name];
+    if (typeof cur === 'number') {
+      const v = /^0x[0-9a-f]+$/i.test(raw) ? parseInt(raw, 16) : /^\d+$/.test(raw) ? parseInt(raw, 10) : NaN;
+      if (!Number.isFinite(v)) throw new PrefError(`preference '${name}' takes a number, not '${raw}'`);
+      out[name] = v;
+    } else if (typeof cur === 'boolean') {
+      const t = raw.toLowerCase();
+      if (t === 'true' || t === 'yes' || t === '1') out[name] = true;
+      else if (t === 'false' || t === 'no' || t === '0') out[name] = false;
+      else throw new PrefError(`preference '${name}' takes TRUE or FALSE, not '${raw}'`);
+    } else out[name] = raw;
+  }
+  return out;
+}
