@@ -22,7 +22,9 @@ export class Session {
   /** Highest frame number dissected so far in the forward pass. */
   lastVisited = 0;
   firstTs: { sec: number; nsec: number } | null = null;
-  readonly prevTs = new Map<number, { sec: number; nsec: number }>();
+  /** Timestamp of the frame before each frame (indexed by frame number), in flat typed arrays. */
+  private prevSec = new Float64Array(1024);
+  private prevNsec = new Float64Array(1024);
   private lastTs: { sec: number; nsec: number } | null = null;
 
   // IPv4 reassembly
@@ -45,10 +47,27 @@ export class Session {
     if (!this.visited(no)) {
       const now = { sec, nsec };
       this.firstTs ??= now;
-      this.prevTs.set(no, this.lastTs ?? now);
+      if (no >= this.prevSec.length) this.grow(no);
+      const prev = this.lastTs ?? now;
+      this.prevSec[no] = prev.sec;
+      this.prevNsec[no] = prev.nsec;
       this.lastTs = now;
     }
-    return { first: this.firstTs ?? { sec, nsec }, prev: this.prevTs.get(no) ?? { sec, nsec } };
+    return { first: this.firstTs ?? { sec, nsec }, prev: this.prevTs(no) ?? { sec, nsec } };
+  }
+
+  /** The timestamp of the frame before frame `no`, once the forward pass has seen it. */
+  prevTs(no: number): { sec: number; nsec: number } | undefined {
+    if (no > this.lastVisited + 1 || no >= this.prevSec.length) return undefined;
+    return { sec: this.prevSec[no]!, nsec: this.prevNsec[no]! };
+  }
+
+  private grow(no: number): void {
+    let n = this.prevSec.length;
+    while (n <= no) n *= 2;
+    const s = new Float64Array(n), ns = new Float64Array(n);
+    s.set(this.prevSec); ns.set(this.prevNsec);
+    this.prevSec = s; this.prevNsec = ns;
   }
 
   finishFrame(no: number): void {

@@ -39,7 +39,7 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat): string {
     }
     default: {
       const s = pkt.session;
-      const base = fmt === 'd' || fmt === 'dd' ? (s.prevTs.get(pkt.no) ?? { sec: f.tsSec, nsec: f.tsNsec }) : (s.firstTs ?? { sec: f.tsSec, nsec: f.tsNsec });
+      const base = fmt === 'd' || fmt === 'dd' ? (s.prevTs(pkt.no) ?? { sec: f.tsSec, nsec: f.tsNsec }) : (s.firstTs ?? { sec: f.tsSec, nsec: f.tsNsec });
       let sec = f.tsSec - base.sec, nsec = f.tsNsec - base.nsec;
       if (nsec < 0) { nsec += 1e9; sec -= 1; }
       const t = relTimeString({ sec, nsec });

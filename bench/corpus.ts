@@ -1,0 +1,36 @@
+// Large synthetic captures for benchmarks: realistic Mobile IP registration traffic
+// (advertisements, requests and replies with NAI and authentication extensions) built with
+// the encoders, deterministic for a given size.
+import { writeCaptureFile } from '../capture/write.js';
+import type { FrameLike } from '../capture/write.js';
+import { encodeAgentAdvertisement, encodeIpv4, encodeLink, udpFrame } from '../dissector/build.js';
+import { encodeRegistrationReply, encodeRegistrationRequest, ext, ntpIdentification } from '../dissector/mip/encode.js';
+
+export function benchFrames(count: number): FrameLike[] {
+  const key = new Uint8Array(16).fill(7);
+  const frames: FrameLike[] = [];
+  const t0 = 1_790_000_000;
+  // A handful of distinct messages, reused: the cost measured is the analyzer's, not the generator's.
+  const templates: Array<{ linktype: number; data: Uint8Array }> = [];
+  for (let i = 0; i < 64; i++) {
+    const mn = `10.${1 + (i >> 4)}.${i & 15}.${10 + i}`, ha = '10.1.0.1', fa = '192.0.2.1';
+    const ident = ntpIdentification((t0 + i) * 1000, i);
+    if (i % 16 === 0) {
+      templates.push(encodeLink({ kind: 'eth' }, encodeIpv4({ src: fa, dst: '224.0.0.1', proto: 1, ttl: 1, payload: encodeAgentAdvertisement({ routers: [{ addr: fa, pref: 0 }], seq: i, regLifetime: 1800, flags: 0x9100, coas: [fa], prefixLengths: [24] }) })));
+      continue;
+    }
+    const req = encodeRegistrationRequest({ flags: 0x02, lifetime: 1800, homeAddr: mn, haAddr: ha, coa: fa, ident, exts: [ext.nai(`mn${i}@home.example`), ext.mnHa(0x1000 + i, key), ext.mnFa(0x2000 + i, key)] });
+    templates.push(udpFrame({ src: mn, dst: fa, sport: 434, dport: 434, payload: req }));
+    const rep = encodeRegistrationReply({ code: i % 5 === 0 ? 131 : 0, lifetime: 1800, homeAddr: mn, haAddr: ha, ident, exts: [ext.nai(`mn${i}@home.example`), ext.mnHa(0x1000 + i, key)] });
+    templates.push(udpFrame({ src: fa, dst: mn, sport: 434, dport: 434, payload: rep }));
+  }
+  for (let n = 0; n < count; n++) {
+    const t = templates[n % templates.length]!;
+    frames.push({ ...t, tsSec: t0 + Math.floor(n / 1000), tsNsec: (n % 1000) * 1_000_000 });
+  }
+  return frames;
+}
+
+export function writeBenchCapture(path: string, count: number, format: 'pcap' | 'pcapng' = 'pcap'): void {
+  writeCaptureFile(path, benchFrames(count), format);
+}
