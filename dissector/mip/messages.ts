@@ -138,6 +138,8 @@ export const dissectMip: Dissector = (pkt, buf, start, end, src) => {
   pkt.add(node, MIP.type, type, start, 1, src);
   node.append = ` (${MESSAGE_TYPES[type] ?? `Unknown type ${type}`})`;
   const msg: MipMessage = { type, buf, start, end, src, node, extStart: end, exts: [] };
+  // Kept for analyses over the message (conformance): offsets and extensions without re-parsing.
+  ((pkt.meta.mip ??= []) as MipMessage[]).push(msg);
   const body = messageTable.get(type);
   if (!body) {
     pkt.info = `${MESSAGE_TYPES[type] ?? 'Unknown message'} (type ${type})`;

@@ -1,0 +1,112 @@
+// Runs the rules over a stream of dissected packets and gathers findings and a summary.
+import type { Packet } from '../dissector/packet.js';
+import type { MipMessage } from '../dissector/mip/extensions.js';
+import type { Node } from '../dissector/tree.js';
+import { ipv4String } from '../dissector/format.js';
+import type { CheckOptions, Finding, MessageView, Rule, RuleChecks, Severity } from './rule.js';
+import { SEVERITY_RANK } from './rule.js';
+
+export interface RuleSummary {
+  id: string;
+  title: string;
+  severity: Severity;
+  reference: string;
+  /** passed: examined something, no finding; failed: findings; not-checked: no key; not-applicable: nothing to examine. */
+  status: 'passed' | 'failed' | 'not-checked' | 'not-applicable';
+  findings: number;
+  checked: number;
+}
+
+export interface Summary {
+  frames: number;
+  messages: number;
+  rules: RuleSummary[];
+  errors: number;
+  warnings: number;
+  notes: number;
+  keys: boolean;
+}
+
+export const defaultCheckOptions: CheckOptions = { timestampWindow: 7 };
+
+function subtreeNodes(root: Node, abbrev: string, out: Node[]): void {
+  if (root.children) for (const c of root.children) {
+    if (c.field?.abbrev === abbrev) out.push(c);
+    subtreeNodes(c, abbrev, out);
+  }
+}
+
+export function messageView(pkt: Packet, msg: MipMessage): MessageView {
+  const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
+  const cache = new Map<string, Node[]>();
+  const fields = (abbrev: string) => {
+    let v = cache.get(abbrev);
+    if (!v) { v = []; subtreeNodes(msg.node, abbrev, v); cache.set(abbrev, v); }
+    return v;
+  };
+  const nai = fields('mip.nai')[0]?.value ?? fields('mip.kx.nai')[0]?.value;
+  const home = msg.homeAddr;
+  return {
+    frame: pkt.no, time: t, pkt, msg, type: msg.type,
+    ipSrc: pkt.meta.ipSrc as number | undefined, ipDst: pkt.meta.ipDst as number | undefined,
+    srcPort: pkt.meta.srcPort as number | undefined, dstPort: pkt.meta.dstPort as number | undefined,
+    fields, value: (a: string) => fields(a)[0]?.value,
+    extTypes: msg.exts.map(e => e.type),
+    mobileNode: typeof nai === 'string' ? nai : home !== undefined && home !== 0 ? ipv4String(home) : 'unknown mobile node',
+  };
+}
+
+export class Checker {
+  readonly findings: Finding[] = [];
+  private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; findings: number }> = [];
+  private frames = 0;
+  private messages = 0;
+
+  constructor(readonly rules: readonly Rule[], readonly haveKeys: boolean, readonly options: CheckOptions = defaultCheckOptions) {
+    for (const rule of rules) {
+      const runner = { rule, checks: {} as RuleChecks, checked: 0, noKey: 0, findings: 0 };
+      runner.checks = rule.create({
+        options, haveKeys,
+        report: (frame, message, node) => {
+          runner.findings++;
+          this.findings.push({ frame, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) });
+        },
+        checked: () => { runner.checked++; },
+        notCheckedNoKey: () => { runner.noKey++; },
+      });
+      this.runners.push(runner);
+    }
+  }
+
+  /** Feeds one packet (in capture order). */
+  add(pkt: Packet): void {
+    this.frames++;
+    for (const r of this.runners) r.checks.packet?.(pkt);
+    const msgs = pkt.meta.mip as MipMessage[] | undefined;
+    if (!msgs) return;
+    for (const msg of msgs) {
+      this.messages++;
+      const view = messageView(pkt, msg);
+      for (const r of this.runners) r.checks.message?.(view);
+    }
+  }
+
+  finish(): Summary {
+    for (const r of this.runners) r.checks.end?.();
+    this.findings.sort((a, b) => a.frame - b.frame || a.rule.localeCompare(b.rule));
+    const count = (s: Severity) => this.findings.filter(f => f.severity === s).length;
+    return {
+      frames: this.frames, messages: this.messages, keys: this.haveKeys,
+      errors: count('error'), warnings: count('warning'), notes: count('note'),
+      rules: this.runners.map(r => ({
+        id: r.rule.id, title: r.rule.title, severity: r.rule.severity, reference: r.rule.reference,
+        findings: r.findings, checked: r.checked,
+        status: r.findings ? 'failed' : r.noKey && !r.checked ? 'not-checked' : r.checked ? 'passed' : r.rule.needsKeys && !this.haveKeys ? 'not-checked' : 'not-applicable',
+      })),
+    };
+  }
+}
+
+export function atLeast(f: Finding, threshold: Severity): boolean {
+  return SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold];
+}

@@ -1,0 +1,107 @@
+// Report writers: text, json, junit, html, markdown.
+import type { Summary } from '../checker.js';
+import type { Finding, Severity } from '../rule.js';
+
+export type ReportFormat = 'text' | 'json' | 'junit' | 'html' | 'markdown';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'junit', 'html', 'markdown'];
+
+export interface ReportInput {
+  file: string;
+  findings: readonly Finding[];
+  summary: Summary;
+  /** Decoded trees (-V text) of the frames that have findings, for the HTML report. */
+  trees?: ReadonlyMap<number, string>;
+}
+
+const SEV_LABEL: Record<Severity, string> = { error: 'error', warning: 'warning', note: 'note' };
+
+export function textReport(r: ReportInput): string {
+  const out: string[] = [];
+  for (const f of r.findings) out.push(`frame ${f.frame}: ${SEV_LABEL[f.severity]}: ${f.rule}: ${f.message} [${f.reference}]`);
+  const s = r.summary;
+  const notChecked = s.rules.filter(x => x.status === 'not-checked');
+  out.push('', `${r.file}: ${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: ${s.errors} error(s), ${s.warnings} warning(s), ${s.notes} note(s)`);
+  for (const x of notChecked) out.push(`  ${x.id}: not checked (no key)`);
+  return out.join('\n') + '\n';
+}
+
+export function jsonReport(r: ReportInput): string {
+  return JSON.stringify({
+    findings: r.findings.map(f => ({ frame: f.frame, rule: f.rule, severity: f.severity, message: f.message, reference: f.reference, ...(f.node ? { node: f.node } : {}) })),
+    summary: { file: r.file, ...r.summary },
+  }, null, 2) + '\n';
+}
+
+const xml = (s: string) => s.replace(/[<>&"']/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' }[c]!));
+
+/** JUnit XML: one test case per rule; findings of error severity fail it, others are reported in system-out. */
+export function junitReport(r: ReportInput): string {
+  const s = r.summary;
+  const failures = s.rules.filter(x => r.findings.some(f => f.rule === x.id && f.severity === 'error')).length;
+  const skipped = s.rules.filter(x => x.status === 'not-checked').length;
+  const lines = [`<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="mipscope check" tests="${s.rules.length}" failures="${failures}" skipped="${skipped}">`,
+    `  <testsuite name="${xml(r.file)}" tests="${s.rules.length}" failures="${failures}" skipped="${skipped}" errors="0">`];
+  for (const rule of s.rules) {
+    const fs = r.findings.filter(f => f.rule === rule.id);
+    lines.push(`    <testcase classname="mipscope.${xml(rule.id)}" name="${xml(rule.id)}: ${xml(rule.title)}">`);
+    if (rule.status === 'not-checked') lines.push(`      <skipped message="not checked (no key)"/>`);
+    const errs = fs.filter(f => f.severity === 'error');
+    if (errs.length) lines.push(`      <failure message="${errs.length} finding(s)" type="${rule.severity}">${xml(errs.map(f => `frame ${f.frame}: ${f.message}`).join('\n'))}</failure>`);
+    const others = fs.filter(f => f.severity !== 'error');
+    if (others.length) lines.push(`      <system-out>${xml(others.map(f => `frame ${f.frame}: ${f.severity}: ${f.message}`).join('\n'))}</system-out>`);
+    lines.push('    </testcase>');
+  }
+  lines.push('  </testsuite>', '</testsuites>');
+  return lines.join('\n') + '\n';
+}
+
+export function markdownReport(r: ReportInput): string {
+  const s = r.summary;
+  const lines = [`# Conformance report: ${r.file}`, '', `${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: **${s.errors} error(s)**, ${s.warnings} warning(s), ${s.notes} note(s).`, '',
+    '| rule | severity | status | findings |', '|---|---|---|---|'];
+  for (const x of s.rules) lines.push(`| ${x.id} | ${x.severity} | ${x.status === 'not-checked' ? 'not checked (no key)' : x.status} | ${x.findings} |`);
+  if (r.findings.length) {
+    lines.push('', '## Findings', '', '| frame | severity | rule | message | reference |', '|---|---|---|---|---|');
+    for (const f of r.findings) lines.push(`| ${f.frame} | ${f.severity} | ${f.rule} | ${f.message.replace(/\|/g, '\\|')} | ${f.reference} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const html = xml;
+
+/** One stand-alone HTML file: findings grouped by rule and by mobile node, each linked to its frame's tree. */
+export function htmlReport(r: ReportInput): string {
+  const s = r.summary;
+  const byRule = new Map<string, Finding[]>(), byNode = new Map<string, Finding[]>();
+  for (const f of r.findings) {
+    byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
+    const n = f.node ?? '(no mobile node)';
+    byNode.set(n, [...(byNode.get(n) ?? []), f]);
+  }
+  const li = (f: Finding) => `<li class="${f.severity}"><a href="#frame-${f.frame}">frame ${f.frame}</a> <b>${f.severity}</b> ${html(f.rule)}: ${html(f.message)}</li>`;
+  const parts = [`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>mipscope check: ${html(r.file)}</title>`,
+    `<style>body{font-family:sans-serif;margin:2em;max-width:75em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}`,
+    `.error{color:#a00}.warning{color:#a60}.note{color:#056}.passed{color:#070}pre{background:#f6f6f6;padding:1em;overflow:auto}h3{margin-bottom:.2em}</style></head><body>`,
+    `<h1>Conformance report</h1><p>${html(r.file)}: ${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: <b class="error">${s.errors} error(s)</b>, <span class="warning">${s.warnings} warning(s)</span>, <span class="note">${s.notes} note(s)</span>.</p>`,
+    `<h2>Rules</h2><table><tr><th>rule</th><th>title</th><th>severity</th><th>status</th><th>findings</th><th>reference</th></tr>`];
+  for (const x of s.rules) parts.push(`<tr><td><a href="#rule-${html(x.id)}">${html(x.id)}</a></td><td>${html(x.title)}</td><td class="${x.severity}">${x.severity}</td><td class="${x.status === 'passed' ? 'passed' : x.status === 'failed' ? x.severity : ''}">${x.status === 'not-checked' ? 'not checked (no key)' : x.status}</td><td>${x.findings}</td><td>${html(x.reference)}</td></tr>`);
+  parts.push('</table><h2>Findings by rule</h2>');
+  for (const [rule, fs] of byRule) parts.push(`<h3 id="rule-${html(rule)}">${html(rule)}</h3><ul>${fs.map(li).join('')}</ul>`);
+  parts.push('<h2>Findings by mobile node</h2>');
+  for (const [node, fs] of byNode) parts.push(`<h3>${html(node)}</h3><ul>${fs.map(li).join('')}</ul>`);
+  parts.push('<h2>Frames</h2>');
+  for (const [frame, tree] of [...(r.trees ?? new Map<number, string>())].sort((a, b) => a[0] - b[0])) parts.push(`<h3 id="frame-${frame}">Frame ${frame}</h3><pre>${html(tree)}</pre>`);
+  parts.push('</body></html>');
+  return parts.join('\n') + '\n';
+}
+
+export function renderReport(format: ReportFormat, r: ReportInput): string {
+  switch (format) {
+    case 'text': return textReport(r);
+    case 'json': return jsonReport(r);
+    case 'junit': return junitReport(r);
+    case 'html': return htmlReport(r);
+    case 'markdown': return markdownReport(r);
+  }
+}

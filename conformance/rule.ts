@@ -1,0 +1,75 @@
+// Rules are data (DESIGN.md principle 8): each has an id, a title, a severity, a reference and
+// a check over one message, one packet, or a sequence.
+import type { Packet } from '../dissector/packet.js';
+import type { MipMessage } from '../dissector/mip/extensions.js';
+import type { Node } from '../dissector/tree.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+export const SEVERITY_RANK: Record<Severity, number> = { note: 0, warning: 1, error: 2 };
+
+export interface Finding {
+  frame: number;
+  rule: string;
+  severity: Severity;
+  message: string;
+  reference: string;
+  /** The mobile node concerned (home address, NAI or SPI), when known: groups the HTML report. */
+  node?: string;
+}
+
+/** One Mobile IP message as the rules see it. */
+export interface MessageView {
+  frame: number;
+  /** Seconds since the epoch (with fraction) of the frame. */
+  time: number;
+  pkt: Packet;
+  msg: MipMessage;
+  type: number;
+  ipSrc: number | undefined;
+  ipDst: number | undefined;
+  srcPort: number | undefined;
+  dstPort: number | undefined;
+  /** Nodes of a field inside this message. */
+  fields(abbrev: string): Node[];
+  /** First value of a field inside this message. */
+  value(abbrev: string): unknown;
+  /** Top-level extension types in wire order. */
+  extTypes: number[];
+  /** A label for the mobile node (NAI, else home address). */
+  mobileNode: string;
+}
+
+export interface CheckOptions {
+  /** Allowed distance, in seconds, between an Identification timestamp and the capture time. */
+  timestampWindow: number;
+}
+
+export interface RuleContext {
+  readonly options: CheckOptions;
+  /** True when the user gave keys: rules that need keys can run. */
+  readonly haveKeys: boolean;
+  report(frame: number, message: string, node?: string): void;
+  /** Marks that the rule examined something (for "passed" vs "nothing to check"). */
+  checked(): void;
+  /** Marks that something could not be checked for lack of a key. */
+  notCheckedNoKey(): void;
+}
+
+export interface RuleChecks {
+  message?(m: MessageView): void;
+  packet?(pkt: Packet): void;
+  end?(): void;
+}
+
+export interface Rule {
+  id: string;
+  title: string;
+  severity: Severity;
+  /** RFC section or seed figure/claim. */
+  reference: string;
+  /** What the rule checks, for the catalog. */
+  description: string;
+  /** The rule needs keys to say anything (it reports "not checked (no key)" without them). */
+  needsKeys?: boolean;
+  create(ctx: RuleContext): RuleChecks;
+}

@@ -1,0 +1,365 @@
+// Rules of standard Mobile IPv4: RFC 5944 and its companions (RFC 2794, 3012, 3115, 3543, 4721).
+import type { MessageView, Rule } from '../rule.js';
+import { ipv4String } from '../../dissector/format.js';
+
+const REQUEST = 1, REPLY = 3, REVOCATION = 7, REVOCATION_ACK = 15;
+const MN_HA = 32, MN_FA = 33, FA_HA = 34, GEN_AUTH = 36, NAI = 131, CHALLENGE = 132;
+
+function isFaCode(code: number): boolean { return (code >= 64 && code <= 127) || code === 194; }
+function isHaCode(code: number): boolean { return code >= 128 && code <= 193; }
+function accepted(code: number): boolean { return code === 0 || code === 1; }
+
+/** The position of the first extension of a type, or -1. */
+const indexOf = (m: MessageView, t: number) => m.extTypes.indexOf(t);
+/** The MN-HA authentication of a message: type 32, or type 36 subtype 1 (MN-AAA, RFC 3012). */
+function mnHaIndex(m: MessageView): number {
+  return m.msg.exts.findIndex(e => e.type === MN_HA || (e.type === GEN_AUTH && e.subtype === 1));
+}
+
+export const standardRules: Rule[] = [
+  {
+    id: 'MIP-RESERVED-BITS', title: 'Reserved bits are zero', severity: 'warning', reference: 'RFC 5944 §3.3; RFC 3543 §3.1–3.2',
+    description: 'The reserved flag bits of a Registration Request (r, x), Revocation and Revocation Acknowledgement are sent as zero.',
+    create: ctx => ({
+      message(m) {
+        let bad = 0;
+        if (m.type === REQUEST) bad = (m.msg.flags ?? 0) & 0x05;
+        else if (m.type === REVOCATION) bad = (m.msg.flags ?? 0) & 0x3fff;
+        else if (m.type === REVOCATION_ACK) bad = (m.msg.flags ?? 0) & 0x7fff;
+        else return;
+        ctx.checked();
+        if (bad) ctx.report(m.frame, `reserved bits 0x${bad.toString(16)} are set in a ${m.type === REQUEST ? 'Registration Request' : m.type === REVOCATION ? 'Registration Revocation' : 'Revocation Acknowledgement'}`, m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'MIP-AUTH-PRESENT', title: 'Requests and home-agent replies carry an authorization-enabling extension', severity: 'error', reference: 'RFC 5944 §3.3, §3.4, §3.5.1; RFC 3012 §3',
+    description: 'Every Registration Request, and every Registration Reply from the home agent, has an MN-HA authentication extension (or MN-AAA generalized authentication).',
+    create: ctx => ({
+      message(m) {
+        if (m.type === REQUEST) {
+          ctx.checked();
+          if (mnHaIndex(m) < 0) ctx.report(m.frame, 'Registration Request without an MN-HA (or MN-AAA) authentication extension', m.mobileNode);
+        } else if (m.type === REPLY && !isFaCode(m.msg.code ?? 0)) {
+          ctx.checked();
+          if (mnHaIndex(m) < 0) ctx.report(m.frame, `Registration Reply (code ${m.msg.code}) from the home agent without an MN-HA authentication extension`, m.mobileNode);
+        }
+      },
+    }),
+  },
+  {
+    id: 'MIP-ORDER-MNFA-AFTER-MNHA', title: 'MN-FA authentication follows MN-HA authentication', severity: 'error', reference: 'RFC 5944 §3.6.1.3, §3.7.2.2',
+    description: 'When both are present, the Mobile-Foreign authentication extension comes after the Mobile-Home authentication extension.',
+    create: ctx => ({
+      message(m) {
+        const fa = indexOf(m, MN_FA), ha = mnHaIndex(m);
+        if (fa < 0 || ha < 0) return;
+        ctx.checked();
+        if (fa < ha) ctx.report(m.frame, `MN-FA authentication (extension ${fa + 1}) precedes MN-HA authentication (extension ${ha + 1})`, m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'MIP-ORDER-FAHA-LAST', title: 'FA-HA authentication is the last extension', severity: 'error', reference: 'RFC 5944 §3.5.4, §3.7.2.2',
+    description: 'Nothing follows the Foreign-Home authentication extension: it covers the whole message.',
+    create: ctx => ({
+      message(m) {
+        const i = indexOf(m, FA_HA);
+        if (i < 0) return;
+        ctx.checked();
+        if (i !== m.extTypes.length - 1) ctx.report(m.frame, `extension type ${m.extTypes[i + 1]} follows the FA-HA authentication extension`, m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'MIP-ORDER-NAI-CHALLENGE', title: 'NAI and challenge precede the authentication they serve', severity: 'error', reference: 'RFC 2794 §2; RFC 3012 §3.1, §6; RFC 4721 §3',
+    description: 'An NAI extension appears before the MN-HA/MN-AAA authentication extension; an MN-FA challenge appears before the authentication extensions that cover it.',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REQUEST && m.type !== REPLY) return;
+        const nai = indexOf(m, NAI), ha = mnHaIndex(m);
+        if (nai >= 0 && ha >= 0) {
+          ctx.checked();
+          if (nai > ha) ctx.report(m.frame, `NAI extension (${nai + 1}) comes after the MN-HA authentication extension (${ha + 1}) that must cover it`, m.mobileNode);
+        }
+        // The challenge is covered by the MN-FA (or MN-AAA) authentication that answers it.
+        const ch = indexOf(m, CHALLENGE);
+        const answer = m.msg.exts.findIndex(e => e.type === MN_FA || e.type === GEN_AUTH);
+        if (ch >= 0 && answer >= 0) {
+          ctx.checked();
+          if (ch > answer) ctx.report(m.frame, `MN-FA challenge extension (${ch + 1}) comes after the authentication extension (${answer + 1}) that must cover it`, m.mobileNode);
+        }
+      },
+    }),
+  },
+  {
+    id: 'MIP-UNKNOWN-NONSKIPPABLE', title: 'No unknown non-skippable extension', severity: 'warning', reference: 'RFC 5944 §1.9',
+    description: 'An extension of type 0–127 that the receiver does not know makes it discard the message.',
+    create: ctx => ({
+      message(m) {
+        if (![REQUEST, REPLY, REVOCATION, REVOCATION_ACK].includes(m.type)) return;
+        ctx.checked();
+        for (const e of m.pkt.experts) if (e.expert!.abbrev === 'mip.ext.unknown_nonskippable') ctx.report(m.frame, e.text ?? 'unknown non-skippable extension', m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'MIP-WELL-FORMED', title: 'Lengths and fields are well formed', severity: 'error', reference: 'RFC 5944 §1.9, §3.3, §3.4',
+    description: 'No extension length runs past the message or is too short for its fields; no message is cut short.',
+    create: ctx => ({
+      packet(pkt) {
+        if (!pkt.meta.mip && !pkt.layers.includes('icmp')) return;
+        ctx.checked();
+        for (const e of pkt.experts) if (e.expert!.group === 'malformed') ctx.report(pkt.no, e.text ?? e.expert!.summary);
+      },
+    }),
+  },
+  {
+    id: 'MIP-SPI-RESERVED', title: 'SPIs 0–255 are not used', severity: 'error', reference: 'RFC 5944 §1.6, §3.5.1',
+    description: 'Security Parameter Indexes 0 through 255 are reserved and must not be used in an authentication extension.',
+    create: ctx => ({
+      message(m) {
+        for (const n of m.fields('mip.auth.spi')) {
+          ctx.checked();
+          if ((n.value as number) <= 255) ctx.report(m.frame, `authentication extension uses reserved SPI ${n.value}`, m.mobileNode);
+        }
+      },
+    }),
+  },
+  {
+    id: 'MIP-AUTH-VALID', title: 'Authenticators verify with the known key', severity: 'error', reference: 'RFC 5944 §3.5.1; WIRE.md A', needsKeys: true,
+    description: 'Every authentication extension whose SPI is known (from the keys file or learned from the traffic) verifies.',
+    create: ctx => ({
+      message(m) {
+        for (const n of m.fields('mip.auth.status')) {
+          if (n.value === 'unverified') { ctx.notCheckedNoKey(); continue; }
+          ctx.checked();
+          if (n.value === 'bad') ctx.report(m.frame, 'authenticator does not verify with the known key', m.mobileNode);
+        }
+      },
+    }),
+  },
+  {
+    id: 'MIP-LIFETIME', title: 'Granted lifetime is not longer than requested', severity: 'error', reference: 'RFC 5944 §3.8.3.1, §3.4.1',
+    description: 'An accepting reply grants at most the requested lifetime; a deregistration (lifetime 0) is not answered with a non-zero lifetime.',
+    create: ctx => {
+      const requests = new Map<string, { life: number; frame: number }>();
+      const key = (home: number | undefined, ident: bigint | undefined) => `${home}:${ident === undefined ? '' : ident & 0xffffffffn}`;
+      return {
+        message(m) {
+          if (m.type === REQUEST) requests.set(key(m.msg.homeAddr, m.msg.ident), { life: m.msg.lifetime ?? 0, frame: m.frame });
+          else if (m.type === REPLY && accepted(m.msg.code ?? 0)) {
+            const req = requests.get(key(m.msg.homeAddr, m.msg.ident));
+            if (!req) return;
+            ctx.checked();
+            const life = m.msg.lifetime ?? 0;
+            if (life > req.life) ctx.report(m.frame, `reply grants lifetime ${life} s, more than the ${req.life} s requested in frame ${req.frame}`, m.mobileNode);
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'MIP-LIFETIME-INFINITE', title: 'Infinite lifetime is noticed', severity: 'note', reference: 'RFC 5944 §3.3',
+    description: 'A lifetime of 0xFFFF means infinity: worth a look in any deployment.',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REQUEST && m.type !== REPLY) return;
+        ctx.checked();
+        if (m.msg.lifetime === 0xffff) ctx.report(m.frame, `${m.type === REQUEST ? 'request' : 'reply'} with infinite lifetime (0xFFFF)`, m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'MIP-REPLY-IDENT', title: 'A reply copies the low 32 bits of the request Identification', severity: 'error', reference: 'RFC 5944 §3.4, §5.7',
+    description: 'The low-order 32 bits of a reply\'s Identification equal the request\'s; only with code 133 may the high-order bits differ (the home agent\'s time for resynchronisation).',
+    create: ctx => {
+      const pending = new Map<string, Array<{ ident: bigint; frame: number }>>();
+      return {
+        message(m) {
+          if (m.type === REQUEST) {
+            const k = `${m.msg.homeAddr}`;
+            pending.set(k, [...(pending.get(k) ?? []), { ident: m.msg.ident ?? 0n, frame: m.frame }].slice(-8));
+          } else if (m.type === REPLY) {
+            const reqs = pending.get(`${m.msg.homeAddr}`);
+            if (!reqs) return;
+            ctx.checked();
+            const ident = m.msg.ident ?? 0n;
+            const low = ident & 0xffffffffn;
+            if (!reqs.some(r => (r.ident & 0xffffffffn) === low)) {
+              ctx.report(m.frame, `reply Identification low 32 bits 0x${low.toString(16).padStart(8, '0')} match no pending request of ${m.mobileNode}`, m.mobileNode);
+            } else if (m.msg.code !== 133 && !reqs.some(r => r.ident === ident)) {
+              ctx.report(m.frame, `reply (code ${m.msg.code}) changes the high 32 bits of the Identification; only code 133 may`, m.mobileNode);
+            }
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'MIP-REPLAY', title: 'No replayed Identification', severity: 'warning', reference: 'RFC 5944 §5.7',
+    description: 'A mobile node uses a new Identification in each new Registration Request; one seen before in a request to the same home agent is a replay (identical retransmissions within a second are allowed).',
+    create: ctx => {
+      const seen = new Map<string, { frame: number; time: number; bytes: string }>();
+      return {
+        message(m) {
+          if (m.type !== REQUEST || m.msg.ident === undefined) return;
+          ctx.checked();
+          const k = `${m.msg.homeAddr}|${m.mobileNode}|${m.msg.haAddr}|${m.msg.ident}|${m.ipSrc}`;
+          const bytes = Buffer.from(m.msg.buf.subarray(m.msg.start, m.msg.end)).toString('hex');
+          const prev = seen.get(k);
+          if (prev && !(prev.bytes === bytes && m.time - prev.time <= 1)) ctx.report(m.frame, `Identification 0x${m.msg.ident.toString(16).padStart(16, '0')} was already used in frame ${prev.frame}`, m.mobileNode);
+          seen.set(k, { frame: m.frame, time: m.time, bytes });
+        },
+      };
+    },
+  },
+  {
+    id: 'MIP-TIMESTAMP-WINDOW', title: 'Identification timestamps are within the window', severity: 'warning', reference: 'RFC 5944 §5.7.1',
+    description: 'With timestamp replay protection, a request\'s Identification (NTP time) is within the configured window (default 7 s) of the capture time.',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REQUEST || m.msg.ident === undefined) return;
+        const hi = Number(m.msg.ident >> 32n);
+        if (hi === 0) return; // nonce-based replay protection
+        ctx.checked();
+        const ntpSec = hi >= 0x80000000 ? hi - 2208988800 : hi + 4294967296 - 2208988800;
+        const skew = ntpSec - m.time;
+        if (Math.abs(skew) > ctx.options.timestampWindow) ctx.report(m.frame, `Identification timestamp is ${skew > 0 ? 'ahead of' : 'behind'} the capture time by ${Math.abs(skew).toFixed(1)} s (window ${ctx.options.timestampWindow} s)`, m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'MIP-FA-CODES', title: 'Denial codes come from the right agent', severity: 'error', reference: 'RFC 5944 §3.4, §3.7.2, §3.8.3',
+    description: 'Codes 64–127 and 194 are the foreign agent\'s: a reply carrying one is not sent by the home agent named in it; codes 128–193 are the home agent\'s.',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REPLY || m.ipSrc === undefined) return;
+        const code = m.msg.code ?? 0;
+        ctx.checked();
+        if (isFaCode(code) && m.ipSrc === m.msg.haAddr) ctx.report(m.frame, `foreign-agent denial code ${code} sent by the home agent ${ipv4String(m.ipSrc)}`, m.mobileNode);
+        if (isHaCode(code) && mnHaIndex(m) < 0) ctx.report(m.frame, `home-agent denial code ${code} without the home agent's MN-HA authentication`, m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'MIP-ACCEPTED-UNKNOWN', title: 'No acceptance of a request with an unknown non-skippable extension', severity: 'error', reference: 'RFC 5944 §1.9, §3.8.2',
+    description: 'A request carrying an extension of type 0–127 that the analyser does not know should have been discarded, not accepted.',
+    create: ctx => {
+      const flagged = new Map<string, number>();
+      return {
+        message(m) {
+          const k = `${m.msg.homeAddr}:${(m.msg.ident ?? 0n) & 0xffffffffn}`;
+          if (m.type === REQUEST && m.pkt.experts.some(e => e.expert!.abbrev === 'mip.ext.unknown_nonskippable')) flagged.set(k, m.frame);
+          else if (m.type === REPLY && flagged.has(k)) {
+            ctx.checked();
+            if (accepted(m.msg.code ?? 0)) ctx.report(m.frame, `reply accepts the request of frame ${flagged.get(k)}, which carries an unknown non-skippable extension`, m.mobileNode);
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'MIP-NO-REPLY', title: 'Every request is answered', severity: 'warning', reference: 'RFC 5944 §3.6.3',
+    description: 'A Registration Request with no Registration Reply in the capture (matched by home address and Identification).',
+    create: ctx => {
+      const open = new Map<string, { frame: number; node: string }>();
+      return {
+        message(m) {
+          const k = `${m.msg.homeAddr}:${(m.msg.ident ?? 0n) & 0xffffffffn}`;
+          if (m.type === REQUEST) { if (!open.has(k)) open.set(k, { frame: m.frame, node: m.mobileNode }); }
+          else if (m.type === REPLY && open.delete(k)) ctx.checked();
+        },
+        end() {
+          for (const r of open.values()) { ctx.checked(); ctx.report(r.frame, 'Registration Request has no reply in the capture', r.node); }
+        },
+      };
+    },
+  },
+  {
+    id: 'MIP-NO-REQUEST', title: 'Every reply answers a request', severity: 'warning', reference: 'RFC 5944 §3.8.3',
+    description: 'A Registration Reply whose request (home address and low 32 bits of the Identification) is not in the capture.',
+    create: ctx => {
+      const seen = new Set<string>();
+      return {
+        message(m) {
+          const k = `${m.msg.homeAddr}:${(m.msg.ident ?? 0n) & 0xffffffffn}`;
+          if (m.type === REQUEST) seen.add(k);
+          else if (m.type === REPLY) { ctx.checked(); if (!seen.has(k)) ctx.report(m.frame, 'Registration Reply with no matching request in the capture', m.mobileNode); }
+        },
+      };
+    },
+  },
+  {
+    id: 'MIP-RELAY-INTEGRITY', title: 'Relays keep the protected bytes', severity: 'error', reference: 'RFC 5944 §3.7.1; seed Fig. 4b',
+    description: 'A relayed request or reply keeps every byte up to and including the MN-HA authentication extension unchanged.',
+    create: ctx => {
+      const byIdent = new Map<string, { frame: number; covered: string; mn: string }>();
+      return {
+        message(m) {
+          if (m.type !== REQUEST && m.type !== REPLY) return;
+          const i = mnHaIndex(m);
+          if (i < 0) return;
+          const e = m.msg.exts[i]!;
+          if (e.overrun) return;
+          const covered = Buffer.from(m.msg.buf.subarray(m.msg.start, e.end)).toString('hex');
+          const k = `${m.type}:${m.value('mip.auth.spi')}:${m.msg.ident}`;
+          const prev = byIdent.get(k);
+          if (prev) {
+            ctx.checked();
+            if (prev.covered !== covered) ctx.report(m.frame, `relayed ${m.type === REQUEST ? 'request' : 'reply'} differs from frame ${prev.frame} in bytes the MN-HA authenticator protects`, m.mobileNode);
+          } else byIdent.set(k, { frame: m.frame, covered, mn: m.mobileNode });
+        },
+      };
+    },
+  },
+  {
+    id: 'ADV-FA-COA', title: 'A foreign agent advertises a care-of address', severity: 'error', reference: 'RFC 5944 §2.1.1',
+    description: 'An agent advertisement with the F bit set lists at least one care-of address; the R bit implies F.',
+    create: ctx => ({
+      packet(pkt) {
+        const flags = pkt.all.find(n => n.field?.abbrev === 'icmp.mip.flags');
+        if (!flags) return;
+        ctx.checked();
+        const f = flags.value as number;
+        const coas = pkt.all.filter(n => n.field?.abbrev === 'icmp.mip.coa').length;
+        if ((f & 0x1000) && coas === 0) ctx.report(pkt.no, 'agent advertisement with F set but no care-of address');
+        if ((f & 0x8000) && !(f & 0x1000)) ctx.report(pkt.no, 'agent advertisement with R set but not F');
+        if (!(f & 0x3000)) ctx.report(pkt.no, 'agent advertisement offers neither home (H) nor foreign (F) agent service');
+      },
+    }),
+  },
+  {
+    id: 'ADV-SEQUENCE', title: 'Advertisement sequence numbers increase', severity: 'warning', reference: 'RFC 5944 §2.1.1, §2.4.1',
+    description: 'Each agent\'s advertisement sequence number increases by one (after 0xffff it goes to 256; 0–255 only after a reboot).',
+    create: ctx => {
+      const last = new Map<number, number>();
+      return {
+        packet(pkt) {
+          const seq = pkt.all.find(n => n.field?.abbrev === 'icmp.mip.seq');
+          const src = pkt.meta.ipSrc as number | undefined;
+          if (!seq || src === undefined) return;
+          const s = seq.value as number;
+          const prev = last.get(src);
+          last.set(src, s);
+          if (prev === undefined) return;
+          ctx.checked();
+          const expected = prev === 0xffff ? 256 : prev + 1;
+          if (s !== expected && s !== prev && !(s < 256)) ctx.report(pkt.no, `agent ${ipv4String(src)} advertised sequence ${s} after ${prev} (expected ${expected})`);
+        },
+      };
+    },
+  },
+  {
+    id: 'ADV-RESERVED', title: 'Advertisement reserved bits are zero', severity: 'warning', reference: 'RFC 5944 §2.1.1',
+    description: 'The reserved bits of the mobility agent advertisement extension are sent as zero.',
+    create: ctx => ({
+      packet(pkt) {
+        const r = pkt.all.find(n => n.field?.abbrev === 'icmp.mip.reserved');
+        if (!r) return;
+        ctx.checked();
+        if (r.value) ctx.report(pkt.no, `reserved bits 0x${(r.value as number).toString(16)} set in an agent advertisement`);
+      },
+    }),
+  },
+];
