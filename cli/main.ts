@@ -12,6 +12,7 @@ import { parseArgs, USAGE, UsageError } from './args.js';
 import type { Options } from './args.js';
 import { Output } from './output.js';
 import { glossary } from './glossary.js';
+import { runCheck } from './check.js';
 
 export const VERSION = '0.1.0';
 
@@ -91,6 +92,7 @@ async function analyze(o: Options): Promise<number> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    if (argv[0] === 'check') return await runCheck(argv.slice(1));
     const o = parseArgs(argv);
     if (o.help) { process.stdout.write(USAGE); return 0; }
     if (o.version) { process.stdout.write(`mipscope ${VERSION}\n`); return 0; }
