@@ -15,7 +15,8 @@ export interface Frame {
   caplen: number;
   /** Length of the packet on the wire (may exceed caplen when the capture was snapped). */
   len: number;
-  /** The captured bytes; for files read whole this is a view into the file buffer (no copy). */
+  /** The captured bytes: a view into the reader's read buffer (no copy). Copy it to keep it
+   *  long-term, or it pins the whole 256 KiB read chunk. */
   data: Uint8Array;
   /** Interface number: 0 for pcap; for pcapng the file-wide index of the IDB (0, 1, …). */
   ifIndex: number;

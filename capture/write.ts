@@ -6,7 +6,7 @@
  * References: draft-ietf-opsawg-pcapng §4 (blocks), draft-ietf-opsawg-pcap §4 (records).
  */
 import * as fs from 'node:fs';
-import { CaptureFileError, type Frame, type InterfaceInfo } from './frame.js';
+import { CaptureFileError, type InterfaceInfo } from './frame.js';
 import {
   PCAPNG_BYTE_ORDER_MAGIC,
   PCAPNG_EPB,
