@@ -38,7 +38,7 @@ export function standardFrames(): FrameLike[] {
     [ext.pmipSkippable(1, Uint8Array.of(0, 1, 2, 3, 4, 5)), ext.pmipSkippable(2, concat(Uint8Array.of(1), Uint8Array.of(2, 0, 0, 0, 1, 1))), ext.pmipSkippable(3, concat(Uint8Array.of(1), new TextEncoder().encode('001010123456789'))), ext.pmipSkippable(4, Uint8Array.of(5)), ext.mnHa(0x107, KEY)],
     [ext.pmipNonSkippable(1, 1), ext.mnHa(0x108, KEY)],
     [ext.mobileNetwork({ subtype: 0, prefixLength: 24, prefix: '10.9.0.0' }), ext.mnHa(0x109, KEY)],
-    [ext.raw(200, Uint8Array.of(1, 2, 3)), ext.raw(250, Uint8Array.of(7)), ext.mnHa(0x10a, KEY)],
+    [ext.raw(210, Uint8Array.of(1, 2, 3)), ext.raw(250, Uint8Array.of(7)), ext.mnHa(0x10a, KEY)],
   ];
   const repExts = [
     [ext.nai('mn1@home.example'), ext.mnHa(0x100, KEY)],

@@ -32,3 +32,10 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
   return d === 0;
 }
+
+/** Authenticator sizes: the MAC's output length. */
+export const AUTH_MAC_SIZES: Record<AuthAlg, number> = { 'hmac-md5': 16, 'md5-prefix-suffix': 16, 'hmac-sha1': 20, 'hmac-sha256': 32 };
+
+export function authAlgId(a: AuthAlg): number {
+  return AUTH_ALGS.indexOf(a) + 1;
+}

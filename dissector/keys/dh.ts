@@ -1,0 +1,87 @@
+// Diffie-Hellman for the stateless mode (WIRE.md B.3 sub-types 1, 2, 4; B.4; E.4, E.7):
+// Oakley groups 1 and 2 (RFC 2409 §6.1, §6.2), user-defined groups, and the SA key
+// SHA-256(K ‖ SPI)[:KeyLen].
+import { getDiffieHellman } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+export interface DhGroup { p: bigint; g: bigint; /** |P| in bytes: the width every CV and K is padded to. */ size: number }
+
+function oakley(name: 'modp1' | 'modp2'): DhGroup {
+  const prime = getDiffieHellman(name).getPrime();
+  return { p: bytesToBigInt(prime), g: 2n, size: prime.length };
+}
+
+/** KE sub-type → Oakley group (sub-types 1 and 2; 4 carries its own group). */
+export const OAKLEY_GROUPS: Readonly<Record<1 | 2, DhGroup>> = { 1: oakley('modp1'), 2: oakley('modp2') };
+
+export function bytesToBigInt(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+/** Big-endian bytes, left-padded with zeros to `size` (throws when the value does not fit). */
+export function bigIntToBytes(v: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = v;
+  for (let i = size - 1; i >= 0; i--) { out[i] = Number(x & 0xffn); x >>= 8n; }
+  if (x !== 0n) throw new RangeError(`value does not fit in ${size} bytes`);
+  return out;
+}
+
+export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  if (mod === 1n) return 0n;
+  let r = 1n, b = base % mod, e = exp;
+  while (e > 0n) {
+    if (e & 1n) r = (r * b) % mod;
+    e >>= 1n;
+    b = (b * b) % mod;
+  }
+  return r;
+}
+
+/** Miller-Rabin with fixed bases: deterministic answers, good enough to reject a bad group. */
+export function isProbablePrime(n: bigint): boolean {
+  if (n < 2n) return false;
+  const small = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n, 47n];
+  for (const p of small) { if (n === p) return true; if (n % p === 0n) return false; }
+  let d = n - 1n, s = 0;
+  while ((d & 1n) === 0n) { d >>= 1n; s++; }
+  outer: for (const a of small) {
+    let x = modPow(a, d, n);
+    if (x === 1n || x === n - 1n) continue;
+    for (let i = 1; i < s; i++) {
+      x = (x * x) % n;
+      if (x === n - 1n) continue outer;
+    }
+    return false;
+  }
+  return true;
+}
+
+/** What is wrong with a group or a public value, or null (WIRE.md B.3: P prime, 1 < G < P, 1 < CV < P − 1). */
+export function groupProblem(g: DhGroup): string | null {
+  if (!isProbablePrime(g.p)) return 'P is not prime';
+  if (!(g.g > 1n && g.g < g.p)) return 'G is not between 1 and P';
+  return null;
+}
+export function publicValueProblem(g: DhGroup, cv: bigint): string | null {
+  return cv > 1n && cv < g.p - 1n ? null : 'CV is not between 1 and P − 1 (a degenerate public value)';
+}
+
+export function dhPublic(g: DhGroup, priv: bigint): Uint8Array {
+  return bigIntToBytes(modPow(g.g, priv, g.p), g.size);
+}
+
+/** K = peerCV^priv mod P, left-padded to |P| (WIRE.md B.4). */
+export function dhSharedSecret(g: DhGroup, priv: bigint, peerCv: bigint): Uint8Array {
+  return bigIntToBytes(modPow(peerCv, priv, g.p), g.size);
+}
+
+/** The negotiated SA's key: first KeyLen bytes of SHA-256(K ‖ SPI(4)) (WIRE.md B.4). */
+export function dhSaKey(k: Uint8Array, spi: number, keyLen: number): Uint8Array {
+  const buf = new Uint8Array(k.length + 4);
+  buf.set(k, 0);
+  buf[k.length] = spi >>> 24; buf[k.length + 1] = (spi >>> 16) & 255; buf[k.length + 2] = (spi >>> 8) & 255; buf[k.length + 3] = spi & 255;
+  return sha256(buf).slice(0, keyLen);
+}

@@ -1,0 +1,171 @@
+// The general-purpose extensions GP-NAI, GP-IP, GP-L2 and GP-SA (WIRE.md B.1, seed Figs. 8-11):
+// Type Length ContentType Flags SPI INFO, INFO encrypted under the SA of SPI when E = 1.
+import { AUTH_ALG_IDS, AUTH_KEY_SIZES } from '../keys/mac.js';
+import { CIPHER_IDS, CIPHER_KEY_SIZES } from '../keys/ciphers.js';
+import { readU32 } from '../cursor.js';
+import { decodeText } from '../mip/standard-extensions.js';
+import type { ExtensionContext, ExtensionHandler } from '../mip/extensions.js';
+import { ipv4String } from '../format.js';
+import type { Packet } from '../packet.js';
+import type { Node } from '../tree.js';
+import { GP_CONTENT_NAMES, KX, KX_EXPERT } from './fields.js';
+import { decryptPart, spiHex } from './decrypt.js';
+import { messageKx } from './records.js';
+import type { GpKind, GpRecord, SaInfo } from './records.js';
+
+export const GP_NAMES: Readonly<Record<GpKind, string>> = { gp_nai: 'GP-NAI', gp_ip: 'GP-IP', gp_l2: 'GP-L2', gp_sa: 'GP-SA' };
+
+/** Where INFO is read from: the message bytes, or a decrypted data source (then fields are generated). */
+interface InfoView { pkt: Packet; parent: Node; buf: Uint8Array; start: number; end: number; src: number; generated: boolean }
+
+function add(v: InfoView, f: typeof KX[keyof typeof KX], value: string | number | Uint8Array, off: number, len: number): Node {
+  return v.generated ? v.pkt.addGenerated(v.parent, f, value, off, len, v.src) : v.pkt.add(v.parent, f, value, off, len, v.src);
+}
+
+export function ipv6String(b: Uint8Array): string {
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
+  // RFC 5952: compress the longest run (length ≥ 2) of zero words.
+  let best = -1, bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hexw = (a: number[]) => a.map(w => w.toString(16)).join(':');
+  return best < 0 ? hexw(words) : `${hexw(words.slice(0, best))}::${hexw(words.slice(best + bestLen))}`;
+}
+
+const DIGITS = /^[0-9]+$/;
+
+/** Decodes INFO by extension kind and content type; returns a short text for the extension's label. */
+function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): string {
+  const { pkt, buf, start, end } = v;
+  const len = end - start;
+  const bytes = buf.subarray(start, end);
+  const raw = (why: string) => {
+    const n = add(v, KX.gpInfo, bytes, start, len);
+    pkt.addExpert(n, KX_EXPERT.infoLength, start, len, why);
+    return '';
+  };
+  switch (kind) {
+    case 'gp_nai': {
+      const nai = decodeText(bytes);
+      add(v, KX.nai, nai, start, len);
+      rec.nai = nai;
+      if (len === 0) pkt.addExpert(v.parent, KX_EXPERT.infoLength, start, 0, 'GP-NAI: the NAI is empty');
+      return nai;
+    }
+    case 'gp_ip': {
+      if (len === 4) { const ip = readU32(buf, start); add(v, KX.ip, ip, start, 4); rec.ip = ip; return ipv4String(ip); }
+      if (len === 16) { const s = ipv6String(bytes); add(v, KX.ip6, s, start, 16); return s; }
+      return raw(`GP-IP: INFO is ${len} bytes; an address is 4 (IPv4) or 16 (IPv6)`);
+    }
+    case 'gp_l2': {
+      if (content === 0) {
+        if (len !== 6) return raw(`GP-L2: an Ethernet address is 6 bytes, INFO is ${len}`);
+        add(v, KX.l2Eth, bytes, start, 6);
+        return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join(':');
+      }
+      if (content === 1 || content === 2) {
+        const s = decodeText(bytes);
+        add(v, content === 1 ? KX.l2Imsi : KX.l2Min, s, start, len);
+        const ok = DIGITS.test(s) && (content === 1 ? len >= 6 && len <= 15 : len === 10);
+        if (!ok) pkt.addExpert(v.parent, KX_EXPERT.infoLength, start, len, content === 1 ? `GP-L2: an IMSI is 6 to 15 ASCII digits (got ${len} bytes)` : `GP-L2: a MIN is 10 ASCII digits (got ${len} bytes)`);
+        return s;
+      }
+      add(v, KX.gpInfo, bytes, start, len);
+      return '';
+    }
+    case 'gp_sa': return decodeSaInfo(v, rec);
+  }
+}
+
+/** SA-INFO: NewSPI(4) AuthAlg(1) CipherAlg(1) Lifetime(4) KeyLen(1) Key(KeyLen) (WIRE.md B.1). */
+function decodeSaInfo(v: InfoView, rec: GpRecord): string {
+  const { pkt, buf, start, end } = v;
+  if (end - start < 11) {
+    const n = add(v, KX.gpInfo, buf.subarray(start, end), start, end - start);
+    pkt.addExpert(n, KX_EXPERT.saInfo, start, end - start, `SA-INFO needs at least 11 bytes, INFO has ${end - start}`);
+    return '';
+  }
+  const newSpi = readU32(buf, start);
+  add(v, KX.saNewSpi, newSpi, start, 4);
+  const authAlg = buf[start + 4]!, cipherAlg = buf[start + 5]!;
+  const an = add(v, KX.saAuthAlg, authAlg, start + 4, 1);
+  const cn = add(v, KX.saCipherAlg, cipherAlg, start + 5, 1);
+  if (authAlg !== 0 && !AUTH_ALG_IDS[authAlg]) pkt.addExpert(an, KX_EXPERT.saAlg, start + 4, 1, `Unknown authentication algorithm ${authAlg}`);
+  if (cipherAlg !== 0 && !CIPHER_IDS[cipherAlg]) pkt.addExpert(cn, KX_EXPERT.saAlg, start + 5, 1, `Unknown cipher algorithm ${cipherAlg}`);
+  const lifetime = readU32(buf, start + 6);
+  add(v, KX.saLifetime, lifetime, start + 6, 4);
+  const keyLen = buf[start + 10]!;
+  const kn = add(v, KX.saKeyLen, keyLen, start + 10, 1);
+  const avail = end - start - 11;
+  const key = buf.subarray(start + 11, start + 11 + Math.min(keyLen, avail));
+  add(v, KX.saKey, key, start + 11, key.length);
+  if (keyLen > avail) {
+    pkt.addExpert(kn, KX_EXPERT.saInfo, start + 10, 1, `KeyLen ${keyLen} runs past SA-INFO (${avail} bytes remain)`);
+    return spiHex(newSpi);
+  }
+  if (keyLen < avail) pkt.addExpert(kn, KX_EXPERT.saInfo, start + 11 + keyLen, avail - keyLen, `${avail - keyLen} byte(s) after the key are not part of SA-INFO`);
+  // E.8: one key serves both algorithms; its length is the cipher's key size, else the MAC's.
+  const cipher = CIPHER_IDS[cipherAlg], auth = AUTH_ALG_IDS[authAlg];
+  const want = cipher ? CIPHER_KEY_SIZES[cipher] : auth ? AUTH_KEY_SIZES[auth] : undefined;
+  if (want !== undefined && want !== keyLen) pkt.addExpert(kn, KX_EXPERT.saInfo, start + 10, 1, `KeyLen ${keyLen} is not the ${cipher ?? auth} key size ${want} (WIRE.md E.8)`);
+  if (authAlg === 0 && cipherAlg === 0) pkt.addExpert(an, KX_EXPERT.saInfo, start + 4, 2, 'SA-INFO names neither an authentication algorithm nor a cipher');
+  const info: SaInfo = { newSpi, authAlg, cipherAlg, lifetime, key: key.slice() };
+  rec.saInfo = info;
+  return `New SPI ${spiHex(newSpi)}`;
+}
+
+function gpDissector(kind: GpKind) {
+  return (x: ExtensionContext): void => {
+    const { pkt, node, buf, src, ext } = x;
+    const start = ext.offset + ext.hdrLen;
+    if (ext.length < 6) {
+      pkt.addExpert(node, KX_EXPERT.gpShort, ext.offset + 1, 1, `${GP_NAMES[kind]}: Length ${ext.length} is shorter than ContentType, Flags and SPI (6 bytes)`);
+      if (ext.length > 0) pkt.add(node, KX.gpInfo, buf.subarray(start, ext.end), start, ext.length, src);
+      return;
+    }
+    const content = buf[start]!;
+    const cnode = pkt.add(node, KX.gpContent, content, start, 1, src);
+    const cname = GP_CONTENT_NAMES[kind][content];
+    if (cname) cnode.append = ` (${cname})`;
+    else pkt.addExpert(cnode, KX_EXPERT.gpContent, start, 1, `${GP_NAMES[kind]}: unknown content type ${content}`);
+    const flags = buf[start + 1]!;
+    const fnode = pkt.add(node, KX.gpFlags, flags, start + 1, 1, src);
+    const e = (flags & 0x80) !== 0;
+    pkt.add(fnode, KX.gpE, e, start + 1, 1, src);
+    pkt.add(fnode, KX.gpReserved, flags & 0x7f, start + 1, 1, src);
+    if (flags & 0x7f) pkt.addExpert(fnode, KX_EXPERT.gpReserved, start + 1, 1, `Reserved flag bits set (0x${(flags & 0x7f).toString(16).padStart(2, '0')}), sent as zero (WIRE.md B.1)`);
+    const spi = readU32(buf, start + 2);
+    const snode = pkt.add(node, KX.gpSpi, spi, start + 2, 4, src);
+    if (!e && spi !== 0) pkt.addExpert(snode, KX_EXPERT.gpSpi, start + 2, 4, `SPI is ${spiHex(spi)} on an unencrypted extension (E = 0 sends SPI 0)`);
+    if (e && spi < 256) pkt.addExpert(snode, KX_EXPERT.gpSpi, start + 2, 4, `SPI ${spi} is reserved (0-255), yet INFO is encrypted under it`);
+    const rec: GpRecord = { kind, content, encrypted: e, spi, readable: !e, node };
+    messageKx(x.pkt, x.msg).gp.push(rec);
+    const infoStart = start + 6, infoEnd = ext.end;
+    let label = '';
+    if (!e) {
+      label = decodeInfo(kind, content, { pkt, parent: node, buf, start: infoStart, end: infoEnd, src, generated: false }, rec);
+    } else {
+      const d = decryptPart(pkt, node, {
+        spi, buf, offset: infoStart, length: infoEnd - infoStart, src,
+        // AEAD associated data: Type, Length, ContentType, Flags, SPI (WIRE.md B.2).
+        aad: buf.slice(ext.offset, ext.offset + 8), what: GP_NAMES[kind], headerOffset: ext.offset,
+      });
+      pkt.addGenerated(node, KX.gpDecrypted, d !== null, start + 1, 1, src);
+      if (d) {
+        rec.readable = true;
+        label = decodeInfo(kind, content, { pkt, parent: node, buf: d.plain, start: 0, end: d.plain.length, src: d.src, generated: true }, rec);
+      } else label = 'encrypted';
+    }
+    if (label) node.append = `: ${label}`;
+  };
+}
+
+export function gpHandler(kind: GpKind): ExtensionHandler {
+  return { name: `${GP_NAMES[kind]} Extension`, layout: 'short', dissect: gpDissector(kind) };
+}

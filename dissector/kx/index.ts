@@ -1,0 +1,24 @@
+// The KX extensions and messages (WIRE.md B): importing this module registers the GP
+// extensions, the negotiation payloads, the type 8/9 messages, and the message hook that
+// verifies authenticators and learns keys. Request↔reply matching is registered first, since
+// derivations completed by a reply need the request it answers.
+import '../mip/tracking.js';
+import './messages.js';
+import './extensions.js';
+import { messageHooks } from '../mip/messages.js';
+import type { MipMessage } from '../mip/extensions.js';
+import type { Packet } from '../packet.js';
+import { verifyAuthenticators } from './verify.js';
+import { learnKeys } from './learn.js';
+
+export function kxHook(pkt: Packet, msg: MipMessage): void {
+  verifyAuthenticators(pkt, msg);
+  learnKeys(pkt, msg);
+}
+messageHooks.push(kxHook);
+
+export { KX, KX_EXPERT, KX_TYPE_PREFS, kxType } from './fields.js';
+export { kxExtensionHandler } from './extensions.js';
+export { packetKx } from './records.js';
+export type { MessageKx, GpRecord, SaInfo, SaPayloadRecord, ProposalRecord, TransformRecord, KeRecord } from './records.js';
+export * from './encode.js';

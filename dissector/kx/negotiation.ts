@@ -1,0 +1,347 @@
+// The negotiation payloads (WIRE.md B.3, seed Figs. 17-23): an SA payload (112) holding
+// Proposal payloads (113), each holding Transform payloads (114) then Key-exchange payloads
+// (115). All use the long format Type SubType Length(2), Length counting the bytes after it
+// (E.2). Every count and length is checked against the bytes really there.
+import { BoundsError, Cursor, readU16, readU32 } from '../cursor.js';
+import type { ExtensionContext, ExtensionHandler } from '../mip/extensions.js';
+import type { Packet } from '../packet.js';
+import type { Prefs } from '../prefs.js';
+import type { Node } from '../tree.js';
+import { hex } from '../format.js';
+import { bytesToBigInt, groupProblem, OAKLEY_GROUPS, publicValueProblem } from '../keys/dh.js';
+import type { DhGroup } from '../keys/dh.js';
+import { ATTR_NAMES, KE_SUBTYPES, kxType, KX, KX_EXPERT, MODE_NAMES, REPLAY_NAMES, SAP_SUBTYPES } from './fields.js';
+import { PRF_NAMES } from '../keys/derive.js';
+import { decryptPart, spiHex } from './decrypt.js';
+import { messageKx } from './records.js';
+import type { KeRecord, ProposalRecord, SaPayloadRecord, TransformRecord } from './records.js';
+
+/** Expected value lengths of the transform attributes 1-5 (B.3). */
+const ATTR_LENGTHS: Readonly<Record<number, number>> = { 1: 2, 2: 4, 3: 1, 4: 1, 5: 1 };
+
+/** The scope a payload is read in. */
+interface Scope { pkt: Packet; buf: Uint8Array; src: number; prefs: Prefs }
+
+interface PayloadHeader { type: number; subtype: number; length: number; offset: number; /** end as declared, clipped to the parent */ end: number; overrun: boolean; node: Node }
+
+const PAYLOAD_NAMES: Record<string, string> = { proposal: 'Proposal payload', transform: 'Transform payload', ke: 'Key-exchange payload', sa: 'SA payload' };
+
+function payloadName(s: Scope, type: number): string {
+  for (const k of ['proposal', 'transform', 'ke', 'sa'] as const) if (kxType(s.prefs, k) === type) return PAYLOAD_NAMES[k]!;
+  return `Payload type ${type}`;
+}
+
+/**
+ * Reads the nested payload headers of [start, end) one by one. A header that does not fit, or a
+ * Length running past the parent, is a malformed expert item; the rest is shown raw.
+ */
+function forEachPayload(s: Scope, parent: Node, start: number, end: number, what: string, visit: (h: PayloadHeader) => void): void {
+  const { pkt, buf, src } = s;
+  let off = start;
+  while (off < end) {
+    if (end - off < 4) {
+      const n = pkt.add(parent, KX.gpInfo, buf.subarray(off, end), off, end - off, src);
+      pkt.addExpert(n, KX_EXPERT.plLength, off, end - off, `${end - off} byte(s) left in the ${what}: too short for a payload header (4 bytes)`);
+      return;
+    }
+    const type = buf[off]!, subtype = buf[off + 1]!, length = readU16(buf, off + 2);
+    const declared = off + 4 + length;
+    const overrun = declared > end;
+    const node = pkt.addText(parent, payloadName(s, type), off, Math.min(declared, end) - off, src);
+    pkt.add(node, KX.plType, type, off, 1, src);
+    const h: PayloadHeader = { type, subtype, length, offset: off, end: Math.min(declared, end), overrun, node };
+    visit(h);
+    if (overrun) {
+      // The Length field node was added by visit(); the expert goes on the payload.
+      pkt.addExpert(node, KX_EXPERT.plLength, off + 2, 2, `${payloadName(s, type)}: Length ${length} runs past the ${what} (${end - off - 4} bytes remain)`);
+      return;
+    }
+    off = declared;
+  }
+}
+
+/** Runs a payload body; bytes missing for its fields become an expert item, not an exception. */
+function guarded(s: Scope, h: PayloadHeader, name: string, body: () => void): void {
+  try { body(); } catch (e) {
+    if (!(e instanceof BoundsError)) throw e;
+    s.pkt.addExpert(h.node, KX_EXPERT.plLength, h.offset, h.end - h.offset, `${name}: Length ${h.length} is too short for its fields`);
+  }
+}
+
+function addLength(s: Scope, h: PayloadHeader): void {
+  s.pkt.add(h.node, KX.plLen, h.length, h.offset + 2, 2, s.src);
+}
+
+function subtypeZero(s: Scope, h: PayloadHeader, name: string): void {
+  const n = s.pkt.add(h.node, KX.plSubtype, h.subtype, h.offset + 1, 1, s.src);
+  if (h.subtype !== 0) s.pkt.addExpert(n, KX_EXPERT.plSubtype, h.offset + 1, 1, `${name} sub-type is ${h.subtype}; it is 0 (WIRE.md B.3)`);
+}
+
+function unexpected(s: Scope, h: PayloadHeader, where: string, expected: string): void {
+  s.pkt.add(h.node, KX.plSubtype, h.subtype, h.offset + 1, 1, s.src);
+  addLength(s, h);
+  if (h.end > h.offset + 4) s.pkt.add(h.node, KX.gpInfo, s.buf.subarray(h.offset + 4, h.end), h.offset + 4, h.end - h.offset - 4, s.src);
+  s.pkt.addExpert(h.node, KX_EXPERT.plUnexpected, h.offset, 1, `${payloadName(s, h.type)} (type ${h.type}) inside ${where}: expected ${expected}`);
+}
+
+/** Name of a transform id under its proposal's ProtocolId. */
+function transformName(protoId: number, id: number): string | undefined {
+  if (protoId === 1) return { 1: 'HMAC-MD5', 2: 'Keyed-MD5 prefix+suffix', 3: 'HMAC-SHA1', 4: 'HMAC-SHA256' }[id];
+  if (protoId === 2) return { 1: 'AES-128-CBC', 2: 'AES-256-CBC', 3: 'AES-128-GCM', 4: 'AES-256-GCM', 5: 'ChaCha20-Poly1305' }[id];
+  return undefined;
+}
+
+function attrValueText(type: number, v: number): string {
+  if (type === 3) return MODE_NAMES[v] ?? 'unknown mode';
+  if (type === 4) return PRF_NAMES[v] ?? 'unknown PRF';
+  if (type === 5) return REPLAY_NAMES[v] ?? 'unknown replay method';
+  if (type === 2 && v === 0xffffffff) return 'infinite';
+  return '';
+}
+
+/** Transform payload: TransformNo TransformId NumKeys Reserved Attributes (B.3, Fig. 20). */
+function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): TransformRecord | null {
+  const { pkt, buf, src } = s;
+  subtypeZero(s, h, 'Transform payload');
+  addLength(s, h);
+  let rec: TransformRecord | null = null;
+  guarded(s, h, 'Transform payload', () => {
+    const c = new Cursor(buf, h.offset + 4, h.end);
+    const p = c.pos;
+    const no = c.u8(), id = c.u8(), nkeys = c.u8(), reserved = c.u8();
+    pkt.add(h.node, KX.xfNo, no, p, 1, src);
+    const idNode = pkt.add(h.node, KX.xfId, id, p + 1, 1, src);
+    const name = prop ? transformName(prop.protoId, id) : undefined;
+    if (name) idNode.append = ` (${name})`;
+    else if (prop && (prop.protoId === 1 || prop.protoId === 2)) pkt.addExpert(idNode, KX_EXPERT.xfId, p + 1, 1, `Transform id ${id} is not an ${prop.protoId === 1 ? 'authentication' : 'encryption'} algorithm of WIRE.md B.2`);
+    pkt.add(h.node, KX.xfNkeys, nkeys, p + 2, 1, src);
+    const rn = pkt.add(h.node, KX.xfReserved, reserved, p + 3, 1, src);
+    if (reserved) pkt.addExpert(rn, KX_EXPERT.keReserved, p + 3, 1, 'Transform payload: Reserved byte is not zero');
+    h.node.text = `Transform payload: #${no}${name ? ', ' + name : `, id ${id}`}`;
+    rec = { no, id, attrs: new Map(), node: h.node };
+    // Attributes: AttrType(2) AttrLen(2) Value(AttrLen).
+    while (c.pos < c.end) {
+      const at = c.pos;
+      if (c.remaining < 4) {
+        const n = pkt.add(h.node, KX.gpInfo, c.bytes(c.remaining), at, c.end - at, src);
+        pkt.addExpert(n, KX_EXPERT.attrLength, at, c.end - at, `${c.end - at} byte(s) left: too short for an attribute header (4 bytes)`);
+        break;
+      }
+      const type = c.u16(), len = c.u16();
+      const an = pkt.addText(h.node, `Attribute: ${ATTR_NAMES[type as keyof typeof ATTR_NAMES] ?? `type ${type}`}`, at, 4 + Math.min(len, c.remaining), src);
+      pkt.add(an, KX.xfAttrType, type, at, 2, src);
+      const ln = pkt.add(an, KX.xfAttrLen, len, at + 2, 2, src);
+      if (len > c.remaining) {
+        const rest = c.bytes(c.remaining);
+        pkt.add(an, KX.xfAttrValue, hex(rest), at + 4, rest.length, src);
+        pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `Attribute length ${len} runs past the transform (${rest.length} bytes remain)`);
+        break;
+      }
+      const value = c.bytes(len);
+      const known = ATTR_LENGTHS[type];
+      // E.12: decimal for attributes 1-5, hex bytes for others.
+      if (known !== undefined && len >= 1 && len <= 6) {
+        let v = 0;
+        for (const b of value) v = v * 256 + b;
+        const vn = pkt.add(an, KX.xfAttrValue, String(v), at + 4, len, src);
+        const t = attrValueText(type, v);
+        if (t) vn.append = ` (${t})`;
+        an.text += ` = ${v}${t ? ` (${t})` : ''}`;
+        if (len !== known) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (WIRE.md B.3)`);
+        else {
+          rec.attrs.set(type, v);
+          const bad = type === 1 ? (v === 0 || v % 8 !== 0 ? `a key length of ${v} bits is not a whole number of bytes` : '')
+            : type >= 3 && type <= 5 && !(v >= 1 && v <= 3) ? `value ${v} is not defined (1-3)` : '';
+          if (bad) pkt.addExpert(vn, KX_EXPERT.attrValue, at + 4, len, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: ${bad}`);
+        }
+      } else {
+        pkt.add(an, KX.xfAttrValue, hex(value), at + 4, len, src);
+        if (known !== undefined) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (WIRE.md B.3)`);
+      }
+    }
+  });
+  return rec;
+}
+
+const primeCheckCache = new Map<string, string | null>();
+const MAX_GROUP_BYTES = 512;
+
+/** Key-exchange payload by sub-type (B.3 table, Figs. 21-23; E.6, E.7). */
+function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeRecord | null {
+  const { pkt, buf, src } = s;
+  const st = h.subtype;
+  const sn = pkt.add(h.node, KX.keSubtype, st, h.offset + 1, 1, src);
+  addLength(s, h);
+  h.node.text = `Key-exchange payload: ${KE_SUBTYPES[st as keyof typeof KE_SUBTYPES] ?? `sub-type ${st}`}`;
+  const rec: KeRecord = { subtype: st, node: h.node };
+  guarded(s, h, 'Key-exchange payload', () => {
+    const c = new Cursor(buf, h.offset + 4, h.end);
+    const checkCv = (group: DhGroup, cv: Uint8Array, cvNode: Node, at: number) => {
+      if (cv.length !== group.size) { pkt.addExpert(cvNode, KX_EXPERT.cvLength, at, cv.length, `CV is ${cv.length} bytes; the prime is ${group.size} bytes and every CV is left-padded to it (WIRE.md E.7)`); return; }
+      const problem = publicValueProblem(group, bytesToBigInt(cv));
+      if (problem) { pkt.addExpert(cvNode, KX_EXPERT.cvRange, at, cv.length, problem); return; }
+      rec.cv = cv.slice(); rec.group = group;
+    };
+    switch (st) {
+      case 1: case 2: case 3: {
+        const p = c.pos;
+        rec.xfno = c.u8();
+        pkt.add(h.node, KX.keXfNo, rec.xfno, p, 1, src);
+        const r = c.u8();
+        const rn = pkt.add(h.node, KX.keReserved, r, p + 1, 1, src);
+        if (r) pkt.addExpert(rn, KX_EXPERT.keReserved, p + 1, 1, 'Key-exchange payload: Reserved byte is not zero');
+        const body = c.bytes(c.remaining);
+        if (st === 3) { pkt.add(h.node, KX.keKey, body, p + 2, body.length, src); if (body.length) rec.key = body.slice(); }
+        else { const n = pkt.add(h.node, KX.keCv, body, p + 2, body.length, src); checkCv(OAKLEY_GROUPS[st as 1 | 2], body, n, p + 2); }
+        if (prop && !prop.transforms.some(t => t.no === rec.xfno)) pkt.addExpert(h.node, KX_EXPERT.keXfNo, p, 1, `TransformNo ${rec.xfno} is not among the proposal's transforms`);
+        break;
+      }
+      case 4: {
+        let p = c.pos;
+        const plen = c.u16(); pkt.add(h.node, KX.kePLen, plen, p, 2, src);
+        const P = c.bytes(plen); pkt.add(h.node, KX.keP, P, p + 2, plen, src);
+        p = c.pos;
+        const glen = c.u16(); pkt.add(h.node, KX.keGLen, glen, p, 2, src);
+        const G = c.bytes(glen); pkt.add(h.node, KX.keG, G, p + 2, glen, src);
+        p = c.pos;
+        const cvlen = c.u16(); const cln = pkt.add(h.node, KX.keCvLen, cvlen, p, 2, src);
+        const cv = c.bytes(cvlen); const cvn = pkt.add(h.node, KX.keCv, cv, p + 2, cvlen, src);
+        if (c.remaining) pkt.addExpert(h.node, KX_EXPERT.plLength, c.pos, c.remaining, `${c.remaining} byte(s) after the CV are not part of the payload`);
+        const group: DhGroup = { p: bytesToBigInt(P), g: bytesToBigInt(G), size: plen };
+        const key = hex(P) + '/' + hex(G);
+        let problem = primeCheckCache.get(key);
+        if (problem === undefined) {
+          // A prime test costs |P|³: a packet must not be able to stall the analyzer with a huge P.
+          problem = plen === 0 ? 'P is empty' : plen > MAX_GROUP_BYTES ? `P has ${plen * 8} bits; groups over ${MAX_GROUP_BYTES * 8} bits are neither checked nor used` : groupProblem(group);
+          if (primeCheckCache.size > 256) primeCheckCache.clear();
+          primeCheckCache.set(key, problem);
+        }
+        if (problem) { pkt.addExpert(h.node, KX_EXPERT.badGroup, h.offset + 4, h.end - h.offset - 4, `User-defined group: ${problem}`); break; }
+        if (cvlen !== plen) { pkt.addExpert(cln, KX_EXPERT.cvLength, p, 2, `CV length ${cvlen} differs from P length ${plen} (WIRE.md E.7)`); break; }
+        checkCv(group, cv, cvn, p + 2);
+        break;
+      }
+      case 5: case 6: {
+        const p = c.pos;
+        const spi = c.u32();
+        rec.spi = spi;
+        pkt.add(h.node, KX.keSpi, spi, p, 4, src);
+        const what = st === 5 ? 'KDC key (KE sub-type 5)' : 'KDC seed (KE sub-type 6)';
+        const d = decryptPart(pkt, h.node, {
+          spi, buf, offset: c.pos, length: c.remaining, src,
+          // E.6: AEAD associated data = Type, SubType, Length, SPI.
+          aad: buf.slice(h.offset, h.offset + 8), what, headerOffset: h.offset,
+        });
+        if (d) { pkt.addGenerated(h.node, KX.keKey, d.plain, 0, d.plain.length, d.src); rec.key = d.plain; }
+        break;
+      }
+      default:
+        pkt.addExpert(sn, KX_EXPERT.keSubtype, h.offset + 1, 1, `Unknown key-exchange sub-type ${st}`);
+        if (c.remaining) pkt.add(h.node, KX.gpInfo, c.bytes(c.remaining), h.offset + 4, h.end - h.offset - 4, src);
+    }
+  });
+  return rec;
+}
+
+/** Proposal payload: ProposalNo ProtocolNo ProtocolId NumTransforms Lifetime SPI, then transforms, then KE payloads. */
+function dissectProposal(s: Scope, h: PayloadHeader): ProposalRecord | null {
+  const { pkt, buf, src, prefs } = s;
+  subtypeZero(s, h, 'Proposal payload');
+  addLength(s, h);
+  const p = h.offset + 4;
+  if (h.end - p < 12) {
+    if (h.end > p) pkt.add(h.node, KX.gpInfo, buf.subarray(p, h.end), p, h.end - p, src);
+    pkt.addExpert(h.node, KX_EXPERT.plLength, h.offset + 2, 2, `Proposal payload: Length ${h.length} is shorter than its 12 fixed bytes`);
+    return null;
+  }
+  const rec: ProposalRecord = {
+    no: buf[p]!, protoNo: buf[p + 1]!, protoId: buf[p + 2]!, lifetime: readU32(buf, p + 4), spi: readU32(buf, p + 8),
+    transforms: [], ke: [], node: h.node,
+  };
+  const ntrans = buf[p + 3]!;
+  pkt.add(h.node, KX.propNo, rec.no, p, 1, src);
+  pkt.add(h.node, KX.propProtoNo, rec.protoNo, p + 1, 1, src);
+  const pin = pkt.add(h.node, KX.propProtoId, rec.protoId, p + 2, 1, src);
+  if (rec.protoId !== 1 && rec.protoId !== 2) pkt.addExpert(pin, KX_EXPERT.protoId, p + 2, 1, `ProtocolId ${rec.protoId} is neither 1 (authentication) nor 2 (encryption)`);
+  const ntn = pkt.add(h.node, KX.propNtrans, ntrans, p + 3, 1, src);
+  pkt.add(h.node, KX.propLifetime, rec.lifetime, p + 4, 4, src);
+  pkt.add(h.node, KX.propSpi, rec.spi, p + 8, 4, src);
+  h.node.text = `Proposal payload: #${rec.no}, protocol ${rec.protoNo} (${rec.protoId === 1 ? 'authentication' : rec.protoId === 2 ? 'encryption' : `id ${rec.protoId}`}), SPI ${spiHex(rec.spi)}`;
+  let keSeen: Node | null = null;
+  forEachPayload(s, h.node, p + 12, h.end, 'proposal', ph => {
+    if (ph.type === kxType(prefs, 'transform')) {
+      // E.2: KE payloads follow the transforms.
+      if (keSeen) pkt.addExpert(ph.node, KX_EXPERT.keFirst, ph.offset, 1, 'Transform payload after a key-exchange payload: KE payloads follow the transforms (WIRE.md E.2)');
+      const t = dissectTransform(s, ph, rec);
+      if (t) {
+        const last = rec.transforms.at(-1);
+        if (last && t.no <= last.no) pkt.addExpert(t.node, KX_EXPERT.xfOrder, ph.offset + 4, 1, `TransformNo ${t.no} does not increase (previous ${last.no}; RFC 2408 §4.2)`);
+        rec.transforms.push(t);
+      }
+    } else if (ph.type === kxType(prefs, 'ke')) {
+      keSeen ??= ph.node;
+      const k = dissectKe(s, ph, rec);
+      if (k) rec.ke.push(k);
+    } else unexpected(s, ph, 'a proposal', 'Transform or Key-exchange payloads');
+  });
+  if (rec.transforms.length !== ntrans) {
+    pkt.addExpert(ntn, KX_EXPERT.ntrans, p + 3, 1, `NumTransforms is ${ntrans}, but ${rec.transforms.length} transform payload(s) follow`);
+  }
+  h.node.text += `, ${rec.transforms.length} transform${rec.transforms.length === 1 ? '' : 's'}`;
+  return rec;
+}
+
+/** Checks the AND/OR numbering of proposals (B.3, RFC 2408 §4.2). */
+function checkProposalOrder(s: Scope, props: readonly ProposalRecord[]): void {
+  const closed = new Set<number>();
+  let prev: ProposalRecord | undefined;
+  for (const p of props) {
+    const at = p.node.offset + 4;
+    if (prev && p.no !== prev.no) {
+      closed.add(prev.no);
+      if (p.no < prev.no && !closed.has(p.no)) s.pkt.addExpert(p.node, KX_EXPERT.propOrder, at, 1, `ProposalNo ${p.no} after ${prev.no}: alternatives come in increasing order`);
+    }
+    if (closed.has(p.no)) s.pkt.addExpert(p.node, KX_EXPERT.propOrder, at, 1, `ProposalNo ${p.no} appears again after other proposals: the parts of a combined proposal are adjacent`);
+    if (prev && p.no === prev.no && p.protoNo <= prev.protoNo) s.pkt.addExpert(p.node, KX_EXPERT.propOrder, at + 1, 1, `ProtocolNo ${p.protoNo} does not increase within combined proposal ${p.no}`);
+    prev = p;
+  }
+}
+
+/** SA payload: the top-level extension; its Length covers all its proposals. */
+function dissectSaPayload(x: ExtensionContext): void {
+  const { pkt, node, buf, src, ext, msg } = x;
+  const s: Scope = { pkt, buf, src, prefs: pkt.session.prefs };
+  const sn = pkt.add(node, KX.sapSubtype, ext.subtype, ext.offset + 1, 1, src);
+  const subName = SAP_SUBTYPES[ext.subtype as keyof typeof SAP_SUBTYPES];
+  if (!subName) pkt.addExpert(sn, KX_EXPERT.sapSubtype, ext.offset + 1, 1, `Unknown SA payload sub-type ${ext.subtype}`);
+  const rec: SaPayloadRecord = { subtype: ext.subtype, proposals: [], node };
+  messageKx(pkt, msg).sa.push(rec);
+  forEachPayload(s, node, ext.offset + ext.hdrLen, ext.end, 'SA payload', ph => {
+    if (ph.type === kxType(s.prefs, 'proposal')) { const p = dissectProposal(s, ph); if (p) rec.proposals.push(p); }
+    else unexpected(s, ph, 'an SA payload', 'Proposal payloads');
+  });
+  if (rec.proposals.length === 0) pkt.addExpert(node, KX_EXPERT.sapEmpty, ext.offset, ext.hdrLen, 'SA payload holds no proposal');
+  checkProposalOrder(s, rec.proposals);
+  node.append = `: ${subName ?? `sub-type ${ext.subtype}`}, ${rec.proposals.length} proposal${rec.proposals.length === 1 ? '' : 's'}`;
+}
+
+/** A nested payload type found at the top level: shown, with its header, as out of place. */
+function strayPayload(kind: 'proposal' | 'transform' | 'ke') {
+  return (x: ExtensionContext): void => {
+    const { pkt, node, buf, src, ext } = x;
+    const s: Scope = { pkt, buf, src, prefs: pkt.session.prefs };
+    pkt.addExpert(node, KX_EXPERT.plUnexpected, ext.offset, 1, `${PAYLOAD_NAMES[kind]} outside an SA payload (it belongs inside one, WIRE.md B.3)`);
+    const h: PayloadHeader = { type: ext.type, subtype: ext.subtype, length: ext.length, offset: ext.offset, end: ext.end, overrun: false, node };
+    if (kind === 'proposal') dissectProposal(s, h);
+    else if (kind === 'transform') dissectTransform(s, h, null);
+    else dissectKe(s, h, null);
+  };
+}
+
+export const saPayloadHandler: ExtensionHandler = { name: 'SA payload', layout: 'long', dissect: dissectSaPayload };
+export const strayHandlers: Record<'proposal' | 'transform' | 'ke', ExtensionHandler> = {
+  proposal: { name: 'Proposal payload', layout: 'long', dissect: strayPayload('proposal') },
+  transform: { name: 'Transform payload', layout: 'long', dissect: strayPayload('transform') },
+  ke: { name: 'Key-exchange payload', layout: 'long', dissect: strayPayload('ke') },
+};
+

@@ -1,0 +1,89 @@
+// What the KX dissectors found in one message, handed from the extension dissectors to the
+// message hook that verifies authenticators and learns keys. Kept per message (a tunnelled
+// datagram can hold a second message in the same packet), dropped with the message.
+import type { MipMessage } from '../mip/extensions.js';
+import type { Packet } from '../packet.js';
+import type { Node } from '../tree.js';
+import type { DhGroup } from '../keys/dh.js';
+
+export type GpKind = 'gp_nai' | 'gp_ip' | 'gp_l2' | 'gp_sa';
+
+export interface SaInfo {
+  newSpi: number;
+  authAlg: number;
+  cipherAlg: number;
+  lifetime: number;
+  key: Uint8Array;
+}
+
+export interface GpRecord {
+  kind: GpKind;
+  content: number;
+  encrypted: boolean;
+  spi: number;
+  /** INFO could be read: E = 0, or E = 1 and decrypted. */
+  readable: boolean;
+  nai?: string;
+  ip?: number;
+  saInfo?: SaInfo;
+  node: Node;
+}
+
+export interface TransformRecord {
+  no: number;
+  id: number;
+  /** Attribute type → integer value (types 1-5 with a well-formed length). */
+  attrs: Map<number, number>;
+  node: Node;
+}
+
+export interface KeRecord {
+  subtype: number;
+  xfno?: number;
+  /** DH public value and its group (sub-types 1, 2, 4) when well formed. */
+  cv?: Uint8Array;
+  group?: DhGroup;
+  /** The key (sub-type 3), or the decrypted key (5) or seed (6). */
+  key?: Uint8Array;
+  spi?: number;
+  node: Node;
+}
+
+export interface ProposalRecord {
+  no: number;
+  protoNo: number;
+  protoId: number;
+  lifetime: number;
+  spi: number;
+  transforms: TransformRecord[];
+  ke: KeRecord[];
+  node: Node;
+}
+
+export interface SaPayloadRecord { subtype: number; proposals: ProposalRecord[]; node: Node }
+
+export interface MessageKx { gp: GpRecord[]; sa: SaPayloadRecord[] }
+
+const perMessage = new WeakMap<MipMessage, MessageKx>();
+const perPacket = new WeakMap<Packet, MessageKx[]>();
+
+/** The record of a message, created by the first KX extension found in it. */
+export function messageKx(pkt: Packet, msg: MipMessage): MessageKx {
+  let m = perMessage.get(msg);
+  if (!m) {
+    m = { gp: [], sa: [] };
+    perMessage.set(msg, m);
+    const list = perPacket.get(pkt);
+    if (list) list.push(m); else perPacket.set(pkt, [m]);
+  }
+  return m;
+}
+
+/** What the KX dissectors found in a packet's messages (for rules over the decoded structure). */
+export function packetKx(pkt: Packet): readonly MessageKx[] {
+  return perPacket.get(pkt) ?? [];
+}
+
+export function peekMessageKx(msg: MipMessage): MessageKx | undefined {
+  return perMessage.get(msg);
+}

@@ -1,0 +1,204 @@
+// Request↔reply matching and the hops of one registration (MN → FA → (AAA) → HA and back).
+//
+// Messages belong to one exchange when they share its key: the Identification for registrations
+// (types 1/3, RFC 5944 §3.3–3.4: the reply copies it, or at least its low 32 bits with code 133,
+// §5.7.1) and for the KX key request/reply (types 8/9); Home Address + Revocation Identifier for
+// revocations (types 7/15, RFC 3543 §3.2). Within an exchange:
+// - a request whose source is an earlier request's destination relays it (the next hop);
+// - a reply answers the latest request sent to the reply's source (replies go from 434 back to
+//   the request's source, §3.4; the FA answers a mobile node that sent from 0.0.0.0 by broadcast);
+// - a reply whose source is an earlier reply's destination relays that reply.
+// Results are computed in the forward pass and stored per frame; "[Response in #N]" and
+// "[Next hop in #N]" point forward, so they appear when frames are dissected again (-2, the TUI).
+import { registerFields } from '../fields.js';
+import type { Packet } from '../packet.js';
+import type { Session } from '../session.js';
+import type { AbsTime } from '../tree.js';
+import { MIP } from './fields.js';
+import type { MipMessage } from './extensions.js';
+import { messageHooks } from './messages.js';
+
+/**
+ * Generated fields linking the hops of one registration. Every message of an exchange has
+ * `mip.reg.first` (the frame of its first request) and `mip.reg.hop` (1 = the first request, then
+ * each relay, then each reply on the way back: MN→FA 1, FA→HA 2, HA→FA 3, FA→MN 4);
+ * `mip.reg.prev` / `mip.reg.next` give the neighbouring hops; `mip.reg.retransmission_of` marks a
+ * request or reply sent again on the same hop.
+ */
+export const REG = registerFields({
+  first: { abbrev: 'mip.reg.first', name: 'Exchange begins in', type: 'framenum', description: 'Frame of the first request of this registration (or key request, or revocation)' },
+  hop: { abbrev: 'mip.reg.hop', name: 'Hop', type: 'uint8', description: 'Position on the path: 1 = first request, then each relay, then the replies back' },
+  prev: { abbrev: 'mip.reg.prev', name: 'Previous hop in', type: 'framenum', description: 'The message this one relays or answers' },
+  next: { abbrev: 'mip.reg.next', name: 'Next hop in', type: 'framenum', description: 'The message that relays or answers this one' },
+  retransmission: { abbrev: 'mip.reg.retransmission_of', name: 'Retransmission of', type: 'framenum', description: 'An earlier message sent on the same hop of the same exchange' },
+});
+
+/** What tracking found for one frame. */
+export interface TrackResult {
+  responseIn?: number;
+  responseTo?: number;
+  time?: AbsTime;
+  first?: number;
+  hop?: number;
+  prev?: number;
+  next?: number;
+  retransmissionOf?: number;
+}
+
+interface Hop { frame: number; src: number; dst: number; ts: AbsTime; hop: number; answered: boolean }
+interface Exchange { first: number; requests: Hop[]; replies: Hop[] }
+
+export interface TrackingState {
+  exchanges: Map<string, Exchange>;
+  results: Map<number, TrackResult>;
+}
+
+const KEY = 'mip.tracking';
+const REQUEST_TYPES = new Set([1, 7, 8]);
+const REPLY_TYPES = new Set([3, 9, 15]);
+
+export function trackingState(session: Session): TrackingState {
+  let s = session.ext.get(KEY) as TrackingState | undefined;
+  if (!s) { s = { exchanges: new Map(), results: new Map() }; session.ext.set(KEY, s); }
+  return s;
+}
+
+/** The tracking result of frame `no` (after the forward pass reached it). */
+export function trackResult(session: Session, no: number): TrackResult | undefined {
+  return trackingState(session).results.get(no);
+}
+
+/** The frame of the request a reply answers. */
+export function matchedRequest(session: Session, replyFrame: number): number | undefined {
+  return trackResult(session, replyFrame)?.responseTo;
+}
+
+function u32(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
+
+/** The exchange keys to try for a message, most specific first. */
+function exchangeKeys(msg: MipMessage): string[] {
+  const { type, buf, start, end } = msg;
+  if (type === 1 || type === 3) {
+    if (msg.ident === undefined) return [];
+    const hi = msg.ident >> 32n, lo = msg.ident & 0xffffffffn;
+    // A reply denied with code 133 carries the HA's time in one half (RFC 5944 §5.7.1).
+    return type === 1 ? [`reg:${msg.ident}`] : [`reg:${msg.ident}`, `reglo:${lo}`, `reghi:${hi}`];
+  }
+  if (type === 8 || type === 9) return msg.ident === undefined ? [] : [`key:${msg.ident}`];
+  const revidAt = type === 7 ? start + 16 : start + 8;
+  if (revidAt + 4 > end || msg.homeAddr === undefined) return [];
+  return [`rev:${msg.homeAddr}:${u32(buf, revidAt)}`];
+}
+
+function diff(a: AbsTime, b: AbsTime): AbsTime {
+  let sec = a.sec - b.sec, nsec = a.nsec - b.nsec;
+  if (nsec < 0) { nsec += 1e9; sec -= 1; }
+  return { sec, nsec };
+}
+
+function result(s: TrackingState, no: number): TrackResult {
+  let r = s.results.get(no);
+  if (!r) { r = {}; s.results.set(no, r); }
+  return r;
+}
+
+/** Forward pass: places a message in its exchange and records the links. */
+function track(s: TrackingState, pkt: Packet, msg: MipMessage): void {
+  const keys = exchangeKeys(msg);
+  if (!keys.length) return;
+  const no = pkt.no;
+  const here: Hop = {
+    frame: no, src: typeof pkt.meta.ipSrc === 'number' ? pkt.meta.ipSrc : 0, dst: typeof pkt.meta.ipDst === 'number' ? pkt.meta.ipDst : 0,
+    ts: { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec }, hop: 1, answered: false,
+  };
+  const r = result(s, no);
+  if (REQUEST_TYPES.has(msg.type)) {
+    let ex = s.exchanges.get(keys[0]!);
+    if (!ex) {
+      ex = { first: no, requests: [], replies: [] };
+      s.exchanges.set(keys[0]!, ex);
+      if (msg.type === 1 && msg.ident !== undefined) {
+        s.exchanges.set(`reglo:${msg.ident & 0xffffffffn}`, ex);
+        s.exchanges.set(`reghi:${msg.ident >> 32n}`, ex);
+      }
+    }
+    r.first = ex.first;
+    const dup = findLast(ex.requests, q => q.src === here.src && q.dst === here.dst);
+    if (dup) {
+      here.hop = dup.hop;
+      r.retransmissionOf = dup.frame;
+      const prev = s.results.get(dup.frame)?.prev;
+      if (prev !== undefined) r.prev = prev;
+    } else {
+      // The hop this one relays: sent to where this one comes from; else the exchange's last request.
+      const from = findLast(ex.requests, q => q.dst === here.src) ?? ex.requests.at(-1);
+      if (from) {
+        here.hop = from.hop + 1;
+        r.prev = from.frame;
+        result(s, from.frame).next ??= no;
+      }
+    }
+    r.hop = here.hop;
+    ex.requests.push(here);
+    return;
+  }
+  if (!REPLY_TYPES.has(msg.type)) return;
+  let ex: Exchange | undefined;
+  for (const k of keys) if ((ex = s.exchanges.get(k))) break;
+  if (!ex) return;
+  r.first = ex.first;
+  // The request answered: sent to this reply's source; failing that, any request of the exchange.
+  const pick = (ok: (q: Hop) => boolean) => findLast(ex!.requests, q => ok(q) && !q.answered) ?? findLast(ex!.requests, ok);
+  const req = pick(q => q.dst === here.src) ?? pick(() => true);
+  if (req) {
+    r.responseTo = req.frame;
+    r.time = diff(here.ts, req.ts);
+    req.answered = true;
+    result(s, req.frame).responseIn ??= no;
+  }
+  const dup = findLast(ex.replies, q => q.src === here.src && q.dst === here.dst);
+  if (dup) {
+    here.hop = dup.hop;
+    r.retransmissionOf = dup.frame;
+    const prev = s.results.get(dup.frame)?.prev;
+    if (prev !== undefined) r.prev = prev;
+  } else {
+    const from = findLast(ex.replies, q => q.dst === here.src) ?? req;
+    if (from) {
+      here.hop = from.hop + 1;
+      r.prev = from.frame;
+      result(s, from.frame).next ??= no;
+    }
+  }
+  r.hop = here.hop;
+  ex.replies.push(here);
+}
+
+function findLast<T>(a: readonly T[], ok: (x: T) => boolean): T | undefined {
+  for (let i = a.length - 1; i >= 0; i--) if (ok(a[i]!)) return a[i];
+  return undefined;
+}
+
+/** Shows the stored links of a message as generated fields. */
+function show(pkt: Packet, msg: MipMessage, r: TrackResult): void {
+  const n = msg.node, src = msg.src, s = msg.start;
+  if (r.responseIn !== undefined) pkt.addGenerated(n, MIP.responseIn, r.responseIn, s, 0, src);
+  if (r.responseTo !== undefined) pkt.addGenerated(n, MIP.responseTo, r.responseTo, s, 0, src);
+  if (r.time !== undefined) pkt.addGenerated(n, MIP.responseTime, r.time, s, 0, src);
+  if (r.first !== undefined) pkt.addGenerated(n, REG.first, r.first, s, 0, src);
+  if (r.hop !== undefined && r.first !== undefined) pkt.addGenerated(n, REG.hop, r.hop, s, 0, src);
+  if (r.prev !== undefined) pkt.addGenerated(n, REG.prev, r.prev, s, 0, src);
+  if (r.next !== undefined) pkt.addGenerated(n, REG.next, r.next, s, 0, src);
+  if (r.retransmissionOf !== undefined) pkt.addGenerated(n, REG.retransmission, r.retransmissionOf, s, 0, src);
+}
+
+export function trackingHook(pkt: Packet, msg: MipMessage): void {
+  if (!REQUEST_TYPES.has(msg.type) && !REPLY_TYPES.has(msg.type)) return;
+  const session = pkt.session;
+  const s = trackingState(session);
+  if (!session.visited(pkt.no) && !s.results.has(pkt.no)) track(s, pkt, msg);
+  const r = s.results.get(pkt.no);
+  if (r) show(pkt, msg, r);
+}
+
+messageHooks.push(trackingHook);
