@@ -1,8 +1,9 @@
 // The catalog: every rule, in the order reports list them.
 import type { Rule } from '../rule.js';
 import { standardRules } from './standard.js';
+import { kxRules } from './kx.js';
 
-export const allRules: readonly Rule[] = [...standardRules];
+export const allRules: readonly Rule[] = [...standardRules, ...kxRules];
 
 export class RuleSelectionError extends Error {}
 

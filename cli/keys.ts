@@ -1,0 +1,13 @@
+// --keys: loads the user's KEY0/SPI table into a session; a bad file is a usage error (exit 2).
+import { attachKeys, KeysFileError, loadKeysFile } from '../dissector/keys/index.js';
+import type { Session } from '../dissector/session.js';
+import { UsageError } from './args.js';
+
+export function attachKeysFile(session: Session, path: string): void {
+  try {
+    attachKeys(session, loadKeysFile(path));
+  } catch (e) {
+    if (e instanceof KeysFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,416 @@
+// Rules of the key-exchange system (seed: Figs. 2, 4a–d, 5–11, 16–29; WIRE.md B, E).
+import type { Node } from '../../dissector/tree.js';
+import type { Extension } from '../../dissector/mip/extensions.js';
+import { kxType } from '../../dissector/kx/fields.js';
+import { kxState } from '../../dissector/keys/state.js';
+import type { KxKind } from '../../dissector/kx/fields.js';
+import { hex, ipv4String } from '../../dissector/format.js';
+import type { MessageView, Rule } from '../rule.js';
+import { MODP1_PRIME, MODP2_PRIME, isProbablePrime, bytesToBigInt } from './numbers.js';
+
+const REQUEST = 1, REPLY = 3;
+
+/** Nodes of a field anywhere under a node. */
+function sub(node: Node, abbrev: string, out: Node[] = []): Node[] {
+  if (node.children) for (const c of node.children) { if (c.field?.abbrev === abbrev) out.push(c); sub(c, abbrev, out); }
+  return out;
+}
+const first = (node: Node, abbrev: string) => sub(node, abbrev)[0]?.value;
+
+interface Gp { kind: KxKind; content: number; e: boolean; spi: number; ext: Extension; index: number; decrypted: boolean | undefined }
+
+/** The GP extensions (200–203 by default; type numbers are preferences) of a message. */
+function gps(m: MessageView): Gp[] {
+  const prefs = m.pkt.session.prefs;
+  const kinds = (['gp_nai', 'gp_ip', 'gp_l2', 'gp_sa'] as const).map(k => [kxType(prefs, k), k] as const);
+  const out: Gp[] = [];
+  m.msg.exts.forEach((ext, index) => {
+    const kind = kinds.find(([t]) => t === ext.type)?.[1];
+    if (!kind || ext.overrun) return;
+    const content = first(ext.node, 'mip.kx.gp.content');
+    if (typeof content !== 'number') return;
+    const dec = first(ext.node, 'mip.kx.gp.decrypted');
+    out.push({ kind, content, e: first(ext.node, 'mip.kx.gp.e') === true, spi: (first(ext.node, 'mip.kx.gp.spi') as number) ?? 0, ext, index, decrypted: typeof dec === 'boolean' ? dec : undefined });
+  });
+  return out;
+}
+const isIdentity = (g: Gp) => (g.kind === 'gp_nai' || g.kind === 'gp_ip') ? g.content === 0 : g.kind === 'gp_l2';
+function mnHaIndex(m: MessageView): number { return m.msg.exts.findIndex(e => e.type === 32 || (e.type === 36 && e.subtype === 1)); }
+const low32 = (m: MessageView) => `${(m.msg.ident ?? 0n) & 0xffffffffn}`;
+const accepted = (m: MessageView) => m.msg.code === 0 || m.msg.code === 1;
+
+/** The SA payload's proposals as offered or answered: number, SPI, transforms (no, id). */
+function proposals(m: MessageView): Array<{ no: number; spi: number; transforms: Array<{ no: number; id: number }> }> {
+  const sa = kxType(m.pkt.session.prefs, 'sa');
+  const out: Array<{ no: number; spi: number; transforms: Array<{ no: number; id: number }> }> = [];
+  for (const ext of m.msg.exts) {
+    if (ext.type !== sa) continue;
+    const walk = (n: Node) => {
+      if (n.children) for (const c of n.children) {
+        if (c.field?.abbrev === 'mip.kx.prop.no') {
+          // a proposal's fields are siblings under the proposal node
+          const p = n;
+          const xfs: Array<{ no: number; id: number }> = [];
+          for (const x of p.children ?? []) {
+            const no = x.children?.find(k => k.field?.abbrev === 'mip.kx.xf.no');
+            const id = x.children?.find(k => k.field?.abbrev === 'mip.kx.xf.id');
+            if (no && id) xfs.push({ no: no.value as number, id: id.value as number });
+          }
+          out.push({ no: c.value as number, spi: (p.children!.find(k => k.field?.abbrev === 'mip.kx.prop.spi')?.value as number) ?? 0, transforms: xfs });
+          return;
+        }
+        walk(c);
+      }
+    };
+    walk(ext.node);
+  }
+  return out;
+}
+
+export const kxRules: Rule[] = [
+  {
+    id: 'KX-IDENTITY-PRIVACY', title: 'The mobile node\'s identity never travels in clear', severity: 'error', reference: 'seed Figs. 4a, 5, 8–10, claims 1–3; WIRE.md B.5, E.11',
+    description: 'When GP extensions hide the mobile node\'s identity, no hop carries its NAI, home address or L2 address in clear (no NAI extension 131, no E = 0 identity GP extension, header Home Address 0.0.0.0), and with keys no clear value equals a hidden one.',
+    create: ctx => {
+      const hidden = new Map<string, { frame: number; values: Set<string> }>();
+      const secrets = new Set<string>();
+      return {
+        message(m) {
+          if (m.type !== REQUEST && m.type !== REPLY) return;
+          const g = gps(m);
+          const hides = g.some(x => isIdentity(x) && x.e);
+          const k = low32(m);
+          if (hides && m.type === REQUEST) {
+            const values = new Set<string>();
+            for (const x of g.filter(y => isIdentity(y) && y.e && y.decrypted)) {
+              for (const a of ['mip.kx.nai', 'mip.kx.l2.imsi', 'mip.kx.l2.min']) for (const n of sub(x.ext.node, a)) values.add(String(n.value));
+              for (const n of sub(x.ext.node, 'mip.kx.ip')) values.add(ipv4String(n.value as number));
+              for (const n of sub(x.ext.node, 'mip.kx.l2.eth')) values.add(hex(n.value as Uint8Array));
+            }
+            for (const v of values) secrets.add(v);
+            hidden.set(k, { frame: m.frame, values });
+          }
+          const flow = hides || hidden.has(k);
+          if (!flow && secrets.size === 0) return;
+          if (flow) {
+            ctx.checked();
+            if (m.msg.homeAddr !== 0) ctx.report(m.frame, `header Home Address ${ipv4String(m.msg.homeAddr ?? 0)} is in clear while the identity is hidden`, m.mobileNode);
+            if (m.fields('mip.nai').length) ctx.report(m.frame, `NAI extension carries '${m.value('mip.nai')}' in clear while the identity is hidden`, m.mobileNode);
+            for (const x of g) if (isIdentity(x) && !x.e) ctx.report(m.frame, `${x.kind.toUpperCase().replace('_', '-')} content ${x.content} sent with E = 0 (identity in clear)`, m.mobileNode);
+          }
+          // With keys: a hidden value showing up in clear anywhere.
+          if (secrets.size) {
+            const clear = [...m.fields('mip.nai').map(n => String(n.value)), ...(m.msg.homeAddr ? [ipv4String(m.msg.homeAddr)] : [])];
+            for (const x of g) if (!x.e && isIdentity(x)) {
+              for (const n of [...sub(x.ext.node, 'mip.kx.nai'), ...sub(x.ext.node, 'mip.kx.l2.imsi'), ...sub(x.ext.node, 'mip.kx.l2.min')]) clear.push(String(n.value));
+              for (const n of sub(x.ext.node, 'mip.kx.ip')) clear.push(ipv4String(n.value as number));
+            }
+            for (const v of clear) if (secrets.has(v) && !flow) ctx.report(m.frame, `hidden identity value '${v}' appears in clear`, m.mobileNode);
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-REPLY-KEYS', title: 'The home agent\'s reply carries KEY1, KEY2 and KEY3', severity: 'error', reference: 'seed Figs. 2, 4c, 6, 11; WIRE.md B.5',
+    description: 'An accepting reply from the home agent that distributes keys (carries GP-SA extensions) in a registration whose identity is hidden carries KEY3 and KEY1 encrypted under the SPI of the mobile node\'s MN-HA authentication (KEY0) before that extension, and KEY2 and KEY3 with E = 0 after it. Re-registrations, which carry no GP-SA, are not concerned.',
+    create: ctx => {
+      const kx = new Map<string, number>(); // low32 → MN-HA SPI of a request with hidden identity
+      return {
+        message(m) {
+          const g = gps(m);
+          if (m.type === REQUEST) {
+            if (g.some(x => isIdentity(x) && x.e)) kx.set(low32(m), (m.fields('mip.auth.spi')[0]?.value as number) ?? -1);
+            return;
+          }
+          if (m.type !== REPLY || !accepted(m) || m.ipSrc !== m.msg.haAddr || !kx.has(low32(m))) return;
+          const sa = g.filter(x => x.kind === 'gp_sa' && x.content <= 2);
+          if (!sa.length) return;
+          ctx.checked();
+          const auth = mnHaIndex(m);
+          const spi0 = kx.get(low32(m))!;
+          const before = sa.filter(x => auth < 0 || x.index < auth), after = sa.filter(x => auth >= 0 && x.index > auth);
+          const need = (list: Gp[], content: number, e: boolean, what: string) => {
+            const x = list.find(y => y.content === content && y.e === e);
+            if (!x) { ctx.report(m.frame, `reply lacks ${what}`, m.mobileNode); return; }
+            if (e && x.spi !== spi0) ctx.report(m.frame, `${what} is encrypted under SPI 0x${x.spi.toString(16)}, not the mobile node's KEY0 SPI 0x${spi0.toString(16)}`, m.mobileNode);
+          };
+          need(before, 0, true, 'KEY3 (GP-SA content 0, E = 1) for the mobile node before the MN-HA authentication');
+          need(before, 2, true, 'KEY1 (GP-SA content 2, E = 1) for the mobile node before the MN-HA authentication');
+          need(after, 1, false, 'KEY2 (GP-SA content 1, E = 0) for the foreign agent after the MN-HA authentication');
+          need(after, 0, false, 'KEY3 (GP-SA content 0, E = 0) for the foreign agent after the MN-HA authentication');
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-FA-STRIPS', title: 'The foreign agent strips the plaintext keys', severity: 'error', reference: 'seed Fig. 4d; WIRE.md B.5, E.10',
+    description: 'The reply the foreign agent relays to the mobile node carries nothing after the MN-HA authentication but its MN-FA authentication, and no GP-SA with E = 0.',
+    create: ctx => {
+      const coa = new Map<string, number>();
+      return {
+        message(m) {
+          if (m.type === REQUEST) { if (m.msg.coa !== undefined) coa.set(low32(m), m.msg.coa); return; }
+          if (m.type !== REPLY || m.ipSrc === undefined || coa.get(low32(m)) !== m.ipSrc || m.ipSrc === m.msg.haAddr) return;
+          const g = gps(m);
+          if (!g.length) return;
+          ctx.checked();
+          for (const x of g) if (x.kind === 'gp_sa' && !x.e) ctx.report(m.frame, `the foreign agent relays GP-SA content ${x.content} with E = 0 (a plaintext key) to the mobile node`, m.mobileNode);
+          const auth = mnHaIndex(m);
+          if (auth >= 0) for (const e of m.msg.exts.slice(auth + 1)) if (e.type !== 33) ctx.report(m.frame, `extension type ${e.type} follows the MN-HA authentication in the reply to the mobile node`, m.mobileNode);
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-KEY3-MATCH', title: 'The foreign agent\'s KEY3 is the mobile node\'s KEY3', severity: 'error', reference: 'seed Figs. 4c–d, 6; WIRE.md B.5', needsKeys: true,
+    description: 'In the home agent\'s reply, the plaintext KEY3 for the foreign agent equals the KEY3 encrypted for the mobile node (same key, same NewSPI).',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REPLY) return;
+        const k3 = gps(m).filter(x => x.kind === 'gp_sa' && x.content === 0);
+        const enc = k3.find(x => x.e), clear = k3.find(x => !x.e);
+        if (!enc || !clear) return;
+        if (!enc.decrypted) { ctx.notCheckedNoKey(); return; }
+        ctx.checked();
+        const a = first(enc.ext.node, 'mip.kx.sa.key') as Uint8Array | undefined, b = first(clear.ext.node, 'mip.kx.sa.key') as Uint8Array | undefined;
+        const sa = first(enc.ext.node, 'mip.kx.sa.newspi'), sb = first(clear.ext.node, 'mip.kx.sa.newspi');
+        if (!a || !b || hex(a) !== hex(b) || sa !== sb) ctx.report(m.frame, `KEY3 for the foreign agent (SPI 0x${Number(sb).toString(16)}) differs from the mobile node's KEY3 (SPI 0x${Number(sa).toString(16)})`, m.mobileNode);
+      },
+    }),
+  },
+  {
+    id: 'KX-KEY-UNIQUE', title: 'Keys are unique across mobile nodes and sessions', severity: 'error', reference: 'seed Figs. 2, 29 (per-session keys)',
+    description: 'A key is bound to one mobile node and handed out once: it never shows up for a second mobile node, and no later key distribution (a KDC Key Reply, a home agent\'s reply, a key-exchange payload) for another registration hands it out again. Relayed copies within one registration are the same distribution.',
+    create: ctx => {
+      const seen = new Map<string, { who: string | null; whoFrame: number; dist: Map<string, { reg: string; frame: number }> }>();
+      return {
+        message(m) {
+          const keys = [...m.fields('mip.kx.sa.key'), ...m.fields('mip.kx.ke.key')];
+          if (!keys.length) return;
+          const known = m.mobileNode !== 'unknown mobile node' ? m.mobileNode : null;
+          // Where a key is handed out: the KDC's Key Reply, the home agent's reply, a KE payload.
+          const kind = m.type === 9 ? 'kdc' : m.type === REPLY && m.ipSrc === m.msg.haAddr ? 'ha' : null;
+          for (const n of keys) {
+            const k = hex(n.value as Uint8Array);
+            if (!k) continue;
+            ctx.checked();
+            let e = seen.get(k);
+            if (!e) { e = { who: known, whoFrame: m.frame, dist: new Map() }; seen.set(k, e); }
+            if (known && e.who && e.who !== known) ctx.report(m.frame, `key ${k.slice(0, 8)}… of ${e.who} (frame ${e.whoFrame}) is handed to another mobile node`, m.mobileNode);
+            if (known && !e.who) { e.who = known; e.whoFrame = m.frame; }
+            if (!kind) continue;
+            const prev = e.dist.get(kind);
+            if (!prev) e.dist.set(kind, { reg: low32(m), frame: m.frame });
+            else if (prev.reg !== low32(m) && prev.frame !== m.frame) ctx.report(m.frame, `key ${k.slice(0, 8)}… was already handed out in frame ${prev.frame} for another registration`, m.mobileNode);
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-KEY0-HIDDEN', title: 'KEY0 itself never travels', severity: 'error', reference: 'seed Figs. 2, 5 (KEY0 pre-shared)', needsKeys: true,
+    description: 'No message carries a keys-file key (KEY0 or another pre-shared key) in clear or as a distributed key.',
+    create: ctx => {
+      let preshared: Uint8Array[] | null = null;
+      return {
+        message(m) {
+          preshared ??= presharedKeys(m);
+          if (!preshared.length) { ctx.notCheckedNoKey(); return; }
+          ctx.checked();
+          const bytes = m.msg.buf.subarray(m.msg.start, m.msg.end);
+          const carried = [...m.fields('mip.kx.sa.key'), ...m.fields('mip.kx.ke.key')].map(n => hex(n.value as Uint8Array));
+          for (const k of preshared) {
+            const h = hex(k);
+            if (carried.includes(h)) ctx.report(m.frame, `a pre-shared key (${h.slice(0, 8)}…) is distributed in the message`, m.mobileNode);
+            else if (k.length >= 8 && indexOfBytes(bytes, k) >= 0) ctx.report(m.frame, `a pre-shared key (${h.slice(0, 8)}…) appears in clear in the message`, m.mobileNode);
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-NEG-PROPOSALS', title: 'Proposals and transforms are numbered and counted truly', severity: 'error', reference: 'seed Figs. 17–20, 26–28; WIRE.md B.3, E.2; RFC 2408 §4.2',
+    description: 'Proposal numbers increase, proposals sharing a number are adjacent, NumTransforms and every Length match the bytes, transform numbers increase within a proposal, key-exchange payloads follow the transforms.',
+    create: ctx => ({
+      message(m) {
+        const sa = kxType(m.pkt.session.prefs, 'sa');
+        if (!m.extTypes.includes(sa)) return;
+        ctx.checked();
+        for (const e of m.pkt.experts) {
+          const a = e.expert!.abbrev;
+          if (a === 'mip.kx.prop.order' || a === 'mip.kx.prop.ntrans.bad' || a === 'mip.kx.xf.order' || a === 'mip.kx.pl.len.bad' || a === 'mip.kx.prop.ke_before_transform' || a === 'mip.kx.sap.empty' || a === 'mip.kx.pl.unexpected')
+            ctx.report(m.frame, e.text ?? e.expert!.summary, m.mobileNode);
+        }
+      },
+    }),
+  },
+  {
+    id: 'KX-NEG-RESPONSE', title: 'The responder chooses among the offered transforms', severity: 'error', reference: 'seed Figs. 26–28; WIRE.md B.3, E.3',
+    description: 'An accepting reply answers with one proposal number and one transform per proposal payload, each with the ProposalNo, TransformNo, TransformId and SPI offered in the request.',
+    create: ctx => {
+      const offers = new Map<string, ReturnType<typeof proposals>>();
+      return {
+        message(m) {
+          const ps = proposals(m);
+          if (m.type === REQUEST) { if (ps.length) offers.set(low32(m), ps); return; }
+          if (m.type !== REPLY || !accepted(m) || !ps.length) return;
+          const offered = offers.get(low32(m));
+          if (!offered) return;
+          ctx.checked();
+          if (new Set(ps.map(p => p.no)).size > 1) ctx.report(m.frame, `the reply holds proposals ${[...new Set(ps.map(p => p.no))].join(', ')}: it must choose one`, m.mobileNode);
+          for (const p of ps) {
+            if (p.transforms.length !== 1) ctx.report(m.frame, `proposal ${p.no} of the reply holds ${p.transforms.length} transforms, not one`, m.mobileNode);
+            const o = offered.filter(x => x.no === p.no);
+            if (!o.length) { ctx.report(m.frame, `proposal ${p.no} was never offered`, m.mobileNode); continue; }
+            if (!o.some(x => x.spi === p.spi)) ctx.report(m.frame, `proposal ${p.no} changes the offered SPI to 0x${p.spi.toString(16)}`, m.mobileNode);
+            for (const t of p.transforms) if (!o.some(x => x.transforms.some(y => y.no === t.no && y.id === t.id))) ctx.report(m.frame, `transform ${t.no} (id ${t.id}) of proposal ${p.no} was never offered`, m.mobileNode);
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-NEG-CONVERGE', title: 'A negotiation ends in agreement', severity: 'warning', reference: 'seed Figs. 26–28; WIRE.md E.3',
+    description: 'A request that offers proposals is answered, within the capture, by an accepting reply, or by a code-129 counter-proposal after which the same mobile node offers again (until one is accepted).',
+    create: ctx => {
+      // Open negotiations by request (home address + low 32 bits of the Identification);
+      // a counter-proposal hands the negotiation on to the sender's next request.
+      const open = new Map<string, { frame: number; who: string }>();
+      const countered = new Map<string, { frame: number; who: string }>();
+      const peer = (m: MessageView, reply: boolean) => `${m.msg.homeAddr}|${m.msg.haAddr}|${reply ? m.ipDst : m.ipSrc}`;
+      return {
+        message(m) {
+          const k = `${m.msg.homeAddr}|${low32(m)}`;
+          if (m.type === REQUEST && proposals(m).length) {
+            const prior = countered.get(peer(m, false));
+            if (prior) countered.delete(peer(m, false));
+            if (!open.has(k)) open.set(k, prior ?? { frame: m.frame, who: m.mobileNode });
+          } else if (m.type === REPLY && open.has(k)) {
+            const o = open.get(k)!;
+            open.delete(k);
+            if (accepted(m)) ctx.checked();
+            else if (m.msg.code === 129 && proposals(m).length) countered.set(peer(m, true), o);
+            else { ctx.checked(); ctx.report(o.frame, `negotiation denied with code ${m.msg.code} in frame ${m.frame} and not resumed`, o.who); }
+          }
+        },
+        end() {
+          for (const o of [...open.values(), ...countered.values()]) { ctx.checked(); ctx.report(o.frame, 'negotiation started here never reaches an accepting reply', o.who); }
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-DH-GROUP', title: 'Diffie-Hellman values are sane', severity: 'error', reference: 'seed Figs. 22, 29; WIRE.md B.3, E.7; RFC 2409 §6',
+    description: 'Sub-types 1 and 2 use the Oakley primes; 1 < CV < P − 1; CV is as long as P; a user-defined P is prime and 1 < G < P.',
+    create: ctx => ({
+      message(m) {
+        for (const ke of m.fields('mip.kx.ke.subtype')) {
+          const st = ke.value as number;
+          if (st !== 1 && st !== 2 && st !== 4) continue;
+          ctx.checked();
+          const parent = findParent(m.msg.node, ke);
+          if (!parent) continue;
+          const cvN = parent.children!.find(c => c.field?.abbrev === 'mip.kx.ke.cv');
+          const pN = parent.children!.find(c => c.field?.abbrev === 'mip.kx.ke.p');
+          const gN = parent.children!.find(c => c.field?.abbrev === 'mip.kx.ke.g');
+          if (!cvN) continue;
+          const cvBytes = cvN.value as Uint8Array;
+          const p = st === 1 ? MODP1_PRIME : st === 2 ? MODP2_PRIME : pN ? bytesToBigInt(pN.value as Uint8Array) : 0n;
+          const plen = st === 1 ? 96 : st === 2 ? 128 : pN ? (pN.value as Uint8Array).length : 0;
+          const cv = bytesToBigInt(cvBytes);
+          if (cvBytes.length !== plen) ctx.report(m.frame, `CV is ${cvBytes.length} bytes, the prime ${plen} (WIRE.md E.7)`, m.mobileNode);
+          if (!(cv > 1n && cv < p - 1n)) ctx.report(m.frame, `CV is out of range: it must lie strictly between 1 and P − 1`, m.mobileNode);
+          if (st === 4) {
+            const g = gN ? bytesToBigInt(gN.value as Uint8Array) : 0n;
+            if (!isProbablePrime(p)) ctx.report(m.frame, `user-defined P (${plen * 8} bits) is not prime`, m.mobileNode);
+            if (!(g > 1n && g < p)) ctx.report(m.frame, 'user-defined G is not between 1 and P', m.mobileNode);
+          }
+        }
+      },
+    }),
+  },
+  {
+    id: 'KX-DH-WEAK', title: 'No 768-bit Diffie-Hellman group', severity: 'warning', reference: 'RFC 2409 §6.1; seed Fig. 29',
+    description: 'Oakley group 1 (768-bit MODP) is too weak for today\'s use.',
+    create: ctx => ({
+      message(m) {
+        for (const ke of m.fields('mip.kx.ke.subtype')) {
+          if (ke.value !== 1 && ke.value !== 2 && ke.value !== 4) continue;
+          ctx.checked();
+          if (ke.value === 1) ctx.report(m.frame, 'Diffie-Hellman with the 768-bit Oakley group 1', m.mobileNode);
+        }
+      },
+    }),
+  },
+  {
+    id: 'KX-SA-EXPIRED', title: 'No security association is used after its lifetime', severity: 'error', reference: 'seed Figs. 11, 19 (Lifetime); WIRE.md B.1, B.3',
+    description: 'An authentication extension or encrypted extension under an SPI whose SA-INFO or proposal lifetime has run out.',
+    create: ctx => {
+      const expiry = new Map<number, { until: number; frame: number }>();
+      return {
+        message(m) {
+          for (const spiN of m.fields('mip.auth.spi')) {
+            const e = expiry.get(spiN.value as number);
+            if (!e) continue;
+            ctx.checked();
+            if (m.time > e.until) ctx.report(m.frame, `SPI 0x${(spiN.value as number).toString(16)} used ${(m.time - e.until).toFixed(0)} s after its lifetime ran out (SA from frame ${e.frame})`, m.mobileNode);
+          }
+          // Lifetimes learned here apply afterwards.
+          for (const ext of m.msg.exts) {
+            const spis = sub(ext.node, 'mip.kx.sa.newspi'), lives = sub(ext.node, 'mip.kx.sa.lifetime');
+            spis.forEach((s, i) => { const l = lives[i]?.value as number | undefined; if (l !== undefined && l !== 0xffffffff) expiry.set(s.value as number, { until: m.time + l, frame: m.frame }); });
+          }
+          if (m.type === REPLY && accepted(m)) for (const p of m.fields('mip.kx.prop.spi')) {
+            const parent = findParent(m.msg.node, p);
+            const l = parent?.children?.find(c => c.field?.abbrev === 'mip.kx.prop.lifetime')?.value as number | undefined;
+            if (l !== undefined && l !== 0xffffffff && l !== 0) expiry.set(p.value as number, { until: m.time + l, frame: m.frame });
+          }
+        },
+      };
+    },
+  },
+  {
+    id: 'KX-LEARNED-KEY-FAILS', title: 'Keys learned from the traffic verify afterwards', severity: 'error', reference: 'WIRE.md C, E.9', needsKeys: true,
+    description: 'An authenticator under an SPI whose key was learned from the capture (distributed, negotiated, derived) fails to verify.',
+    create: ctx => {
+      const learned = new Map<number, number>();
+      return {
+        message(m) {
+          const exts = m.msg.exts;
+          for (const e of exts) {
+            const spi = first(e.node, 'mip.auth.spi');
+            const status = first(e.node, 'mip.auth.status');
+            if (typeof spi !== 'number' || !learned.has(spi)) continue;
+            if (status === 'unverified') { ctx.notCheckedNoKey(); continue; }
+            ctx.checked();
+            if (status === 'bad') ctx.report(m.frame, `authenticator under SPI 0x${spi.toString(16)}, learned in frame ${learned.get(spi)}, does not verify`, m.mobileNode);
+          }
+          for (const n of m.fields('mip.kx.learned.spi')) if (!learned.has(n.value as number)) learned.set(n.value as number, m.frame);
+        },
+      };
+    },
+  },
+];
+
+function findParent(root: Node, target: Node): Node | null {
+  if (root.children) for (const c of root.children) {
+    if (c === target) return root;
+    const r = findParent(c, target);
+    if (r) return r;
+  }
+  return null;
+}
+
+function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** The keys-file keys of the session's SA table (pre-shared, never to be sent). */
+function presharedKeys(m: MessageView): Uint8Array[] {
+  return kxState(m.pkt.session).table.all().filter(sa => sa.source.kind === 'file').map(sa => sa.key);
+}
