@@ -123,3 +123,26 @@ describe('mipscope check', () => {
     for (const rule of allRules) expect(r.stdout).toContain(rule.id);
   });
 });
+
+describe('rule catalog', () => {
+  it('docs/rules.md is generated from the rules (run `npm run docs` after changing a rule)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { catalogMarkdown } = await import('../../conformance/rules/index.js');
+    const { ROOT } = await import('../helpers.js');
+    expect(readFileSync(join(ROOT, 'docs', 'rules.md'), 'utf8')).toBe(catalogMarkdown());
+  });
+
+  it('every rule has an id, title, severity, reference and description', () => {
+    const ids = new Set<string>();
+    for (const r of allRules) {
+      expect(r.id).toMatch(/^(MIP|ADV|KX)-[A-Z0-9-]+$/);
+      expect(ids.has(r.id)).toBe(false);
+      ids.add(r.id);
+      expect(r.title.length).toBeGreaterThan(5);
+      expect(['error', 'warning', 'note']).toContain(r.severity);
+      expect(r.reference).toMatch(/RFC|seed|WIRE/);
+      expect(r.description.length).toBeGreaterThan(20);
+    }
+  });
+});
