@@ -36,6 +36,18 @@ function subtreeNodes(root: Node, abbrev: string, out: Node[]): void {
   }
 }
 
+/** The mobile node's NAI from a GP-NAI extension of content 0 (plain, or decrypted with a key). */
+function mobileNodeNai(msg: MipMessage): string | undefined {
+  for (const e of msg.exts) {
+    const content: Node[] = [], nai: Node[] = [];
+    subtreeNodes(e.node, 'mip.kx.gp.content', content);
+    if (content[0]?.value !== 0) continue;
+    subtreeNodes(e.node, 'mip.kx.nai', nai);
+    if (typeof nai[0]?.value === 'string') return nai[0].value;
+  }
+  return undefined;
+}
+
 export function messageView(pkt: Packet, msg: MipMessage): MessageView {
   const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
   const cache = new Map<string, Node[]>();
@@ -44,7 +56,7 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
     if (!v) { v = []; subtreeNodes(msg.node, abbrev, v); cache.set(abbrev, v); }
     return v;
   };
-  const nai = fields('mip.nai')[0]?.value ?? fields('mip.kx.nai')[0]?.value;
+  const nai = fields('mip.nai')[0]?.value ?? mobileNodeNai(msg);
   const home = msg.homeAddr;
   return {
     frame: pkt.no, time: t, pkt, msg, type: msg.type,

@@ -174,19 +174,22 @@ export const standardRules: Rule[] = [
     id: 'MIP-REPLY-IDENT', title: 'A reply copies the low 32 bits of the request Identification', severity: 'error', reference: 'RFC 5944 §3.4, §5.7',
     description: 'The low-order 32 bits of a reply\'s Identification equal the request\'s; only with code 133 may the high-order bits differ (the home agent\'s time for resynchronisation).',
     create: ctx => {
+      // Requests by home address and low 32 bits of the Identification (KX mobile nodes all use 0.0.0.0).
       const pending = new Map<string, Array<{ ident: bigint; frame: number }>>();
+      const seenHome = new Set<number | undefined>();
       return {
         message(m) {
+          const low = (m.msg.ident ?? 0n) & 0xffffffffn;
           if (m.type === REQUEST) {
-            const k = `${m.msg.homeAddr}`;
-            pending.set(k, [...(pending.get(k) ?? []), { ident: m.msg.ident ?? 0n, frame: m.frame }].slice(-8));
+            const k = `${m.msg.homeAddr}|${low}`;
+            seenHome.add(m.msg.homeAddr);
+            pending.set(k, [...(pending.get(k) ?? []), { ident: m.msg.ident ?? 0n, frame: m.frame }]);
           } else if (m.type === REPLY) {
-            const reqs = pending.get(`${m.msg.homeAddr}`);
-            if (!reqs) return;
+            if (!seenHome.has(m.msg.homeAddr)) return;
+            const reqs = pending.get(`${m.msg.homeAddr}|${low}`) ?? [];
             ctx.checked();
             const ident = m.msg.ident ?? 0n;
-            const low = ident & 0xffffffffn;
-            if (!reqs.some(r => (r.ident & 0xffffffffn) === low)) {
+            if (!reqs.length) {
               ctx.report(m.frame, `reply Identification low 32 bits 0x${low.toString(16).padStart(8, '0')} match no pending request of ${m.mobileNode}`, m.mobileNode);
             } else if (m.msg.code !== 133 && !reqs.some(r => r.ident === ident)) {
               ctx.report(m.frame, `reply (code ${m.msg.code}) changes the high 32 bits of the Identification; only code 133 may`, m.mobileNode);
