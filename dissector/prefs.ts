@@ -12,7 +12,9 @@ export interface Prefs {
 export const defaultPrefs: Prefs = {
   'mip.udp.port': 434,
   'ip.check_checksum': true,
-  'udp.check_checksum': true,
+  // Off by default, as in Wireshark: captures taken on the sending host (checksum offload, lo)
+  // carry unfilled UDP checksums. `-o udp.check_checksum:TRUE` turns verification on.
+  'udp.check_checksum': false,
   'ip.defragment': true,
 };
 

@@ -8,6 +8,7 @@ import { prng, randomFrames } from '../fixtures/random-mip.js';
 import { dissectAll, value, values } from '../helpers.js';
 import type { FrameLike } from '../../capture/write.js';
 import type { Packet } from '../../dissector/index.js';
+import { defaultPrefs } from '../../dissector/prefs.js';
 
 const KEY = new Uint8Array(16).fill(1);
 const ok = encodeRegistrationRequest({ lifetime: 60, homeAddr: '10.0.0.5', haAddr: '10.0.0.1', coa: '192.0.2.1', ident: 1n, exts: [ext.nai('mn@example.com'), ext.mnHa(0x100, KEY)] });
@@ -74,7 +75,7 @@ describe('malformed Mobile IP messages', () => {
       { linktype: 147, data: Uint8Array.of(1, 2, 3), tsSec: 0, tsNsec: 0 },
       { linktype: 1, data: Uint8Array.of(1, 2, 3), tsSec: 0, tsNsec: 0 },
     ];
-    const pkts = dissectAll([...frames, wrap(ok)]);
+    const pkts = dissectAll([...frames, wrap(ok)], { ...defaultPrefs, 'udp.check_checksum': true });
     expect(experts(pkts[0]!)).toContain('ip.bogus_header_length');
     expect(experts(pkts[1]!)).toContain('ip.len.past_end');
     expect(value(pkts[1]!, 'mip.nai')).toBe('mn@example.com');
@@ -108,5 +109,13 @@ describe('fuzzing the dissector', () => {
     expect(pkts).toHaveLength(mutated.length);
     const bugs = pkts.flatMap(p => p.experts.filter(e => e.expert!.abbrev === '_ws.dissector_bug').map(e => `#${p.no}: ${e.text}`));
     expect(bugs.slice(0, 5)).toEqual([]);
+  });
+});
+
+describe('checksum preferences', () => {
+  it('UDP checksums are unverified by default (as Wireshark), verified with udp.check_checksum', () => {
+    const f = { ...encodeLink({ kind: 'eth' }, encodeIpv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, payload: encodeUdp({ src: '1.1.1.1', dst: '2.2.2.2', sport: 434, dport: 434, payload: ok, checksum: 1 }) })), tsSec: 0, tsNsec: 0 };
+    expect(value(dissectAll([f])[0]!, 'udp.checksum.status')).toBe('2');
+    expect(value(dissectAll([f], { ...defaultPrefs, 'udp.check_checksum': true })[0]!, 'udp.checksum.status')).toBe('0');
   });
 });
