@@ -133,13 +133,13 @@ export function valueName(def: FieldDef, v: number): string | undefined {
 // Pseudo-fields of expert items, as Wireshark's `_ws.expert.*`.
 export const EXPERT_FIELDS = registerFields({
   expert: { abbrev: '_ws.expert', name: 'Expert Info', type: 'none' },
-  message: { abbrev: '_ws.expert.message', name: 'Message', type: 'string' },
-  severity: { abbrev: '_ws.expert.severity', name: 'Severity level', type: 'uint32', base: 'hex',
-    values: { 0x200000: 'Chat', 0x400000: 'Note', 0x600000: 'Warning', 0x800000: 'Error' } },
-  group: { abbrev: '_ws.expert.group', name: 'Group', type: 'uint32', base: 'hex',
-    values: { 0x01000000: 'Checksum', 0x02000000: 'Sequence', 0x03000000: 'Response code', 0x04000000: 'Request code',
+  message: { abbrev: '_ws.expert.message', name: 'Message', type: 'string', description: 'Wireshark expert information' },
+  severity: { abbrev: '_ws.expert.severity', name: 'Severity level', type: 'uint32', base: 'none', description: 'Wireshark expert severity level',
+    values: { 0x100000: 'Comment', 0x200000: 'Chat', 0x400000: 'Note', 0x600000: 'Warning', 0x800000: 'Error' } },
+  group: { abbrev: '_ws.expert.group', name: 'Group', type: 'uint32', base: 'none', description: 'Wireshark expert group',
+    values: { 0x01000000: 'Checksum', 0x02000000: 'Sequence', 0x03000000: 'Response', 0x04000000: 'Request',
       0x05000000: 'Undecoded', 0x06000000: 'Reassemble', 0x07000000: 'Malformed', 0x08000000: 'Debug',
-      0x09000000: 'Protocol', 0x0a000000: 'Security', 0x0b000000: 'Comment', 0x0c000000: 'Decryption' } },
+      0x09000000: 'Protocol', 0x0a000000: 'Security', 0x0b000000: 'Comment', 0x0c000000: 'Decryption', 0x0d000000: 'Assumption', 0x0e000000: 'Deprecated' } },
   malformed: { abbrev: '_ws.malformed', name: 'Malformed Packet', type: 'none' },
 });
 

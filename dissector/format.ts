@@ -86,6 +86,18 @@ export function fieldValueString(f: FieldDef, v: Value): string {
   }
 }
 
+/** Hex digits of a bit field in a label: the mask's width, as Wireshark's hfinfo_mask_bitwidth. */
+function maskHexDigits(f: FieldDef): number {
+  const bits = 32 - Math.clz32(f.bitmask >>> f.shift);
+  return Math.max(1, Math.ceil(bits / 4));
+}
+
+/** Bytes in a label: at most 36 bytes, then an ellipsis (Wireshark's MAX_BYTE_STR_LEN). */
+export function bytesLabel(b: Uint8Array): string {
+  if (!b.length) return '<MISSING>';
+  return b.length > 36 ? hex(b.subarray(0, 36)) + '\u2026' : hex(b);
+}
+
 /** The value part of a tree label ("Registration Request (1)", "0x02", "True"). */
 export function displayValue(f: FieldDef, v: Value): string {
   if (v === null) return '';
@@ -93,14 +105,29 @@ export function displayValue(f: FieldDef, v: Value): string {
     case 'bool': return f.tf ? (v ? f.tf[0] : f.tf[1]) : (v ? 'True' : 'False');
     case 'uint8': case 'uint16': case 'uint24': case 'uint32': case 'uint64': case 'int32': {
       const num = v as number | bigint;
-      const raw = f.base === 'hex' ? hexValue(f, num) : f.base === 'hex_dec' ? `${hexValue(f, num)} (${num})` : f.base === 'dec_hex' ? `${num} (${hexValue(f, num)})` : String(num);
-      const name = typeof num === 'number' ? valueName(f, num) : undefined;
-      return name !== undefined ? `${name} (${raw})` : raw;
+      const hx = f.bitmask && typeof num === 'number' ? '0x' + num.toString(16).padStart(maskHexDigits(f), '0') : hexValue(f, num);
+      const raw = f.base === 'hex' ? hx : f.base === 'hex_dec' ? `${hx} (${num})` : f.base === 'dec_hex' ? `${num} (${hx})` : String(num);
+      if (!f.values && !f.ranges) return raw;
+      // Wireshark: a value table without a match reads "Unknown"; BASE_NONE shows the name alone.
+      const name = (typeof num === 'number' ? valueName(f, num) : undefined) ?? 'Unknown';
+      return f.base === 'none' ? name : `${name} (${raw})`;
     }
-    case 'bytes': { const b = v as Uint8Array; return b.length ? hex(b) : '<MISSING>'; }
+    case 'bytes': return bytesLabel(v as Uint8Array);
     case 'reltime': return `${relTimeString(v as AbsTime)} seconds`;
+    case 'string': return formatText(v as string);
     default: return fieldValueString(f, v);
   }
+}
+
+const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
+
+/** A string in a label as Wireshark's format_text shows it: C escapes, else \ooo octal. */
+export function formatText(s: string): string {
+  if (!/[\x00-\x1f\x7f]/.test(s)) return s;
+  return s.replace(/[\x00-\x1f\x7f]/g, ch => {
+    const c = ch.charCodeAt(0);
+    return C_ESCAPES[c] ?? '\\' + c.toString(8).padStart(3, '0');
+  });
 }
 
 /** Wireshark's bit-pattern prefix for a bit field: ".... ..1. = ". */
@@ -117,15 +144,38 @@ export function bitPattern(f: FieldDef, v: Value): string {
   return s + ' = ';
 }
 
-/** The label of a node as tshark -V shows it. */
-export function nodeLabel(n: Node): string {
+/**
+ * Names of the set flags of an integer whose children are its bit fields, appended to its label
+ * as Wireshark's proto_tree_add_bitmask does ("Flags: 0x02, Reverse Tunneling").
+ */
+function setFlagNames(n: Node): string {
+  let s = '';
+  for (const c of n.children!) {
+    const f = c.field;
+    if (f && f.type === 'bool' && f.bitmask && c.value === true && !c.hidden) s += ', ' + f.name;
+  }
+  return s;
+}
+
+/** The label of a node without the brackets of generated items (Wireshark's item representation). */
+export function nodeText(n: Node): string {
   let s: string;
+  const f = n.field;
   if (n.expert) s = `Expert Info (${severityName(n.expert.severity)}/${groupName(n.expert.group)}): ${n.text}`;
   else if (n.text !== null) s = n.text;
-  else if (!n.field) s = '';
-  else if (n.field.type === 'protocol' || n.field.type === 'none') s = n.field.name;
-  else s = `${bitPattern(n.field, n.value)}${n.field.name}: ${displayValue(n.field, n.value)}`;
+  else if (!f) s = '';
+  else if (f.type === 'protocol' || f.type === 'none') s = f.name;
+  else {
+    s = `${bitPattern(f, n.value)}${f.name}: ${displayValue(f, n.value)}`;
+    if (n.children && f.type !== 'bool' && !f.bitmask) s += setFlagNames(n);
+  }
   if (n.append) s += n.append;
+  return s;
+}
+
+/** The label of a node as tshark -V shows it. */
+export function nodeLabel(n: Node): string {
+  const s = nodeText(n);
   return n.generated ? `[${s}]` : s;
 }
 

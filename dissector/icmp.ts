@@ -14,14 +14,14 @@ const ICMP_TYPES: Record<number, string> = {
   13: 'Timestamp request', 14: 'Timestamp reply',
 };
 const ADVERT_CODES: Record<number, string> = { 0: 'Normal router advertisement', 16: 'Does not route common traffic' };
-const MIP_EXT_TYPES: Record<number, string> = { 0: 'One-byte Padding extension', 16: 'Mobility Agent Advertisement Extension', 19: 'Prefix-Lengths Extension', 24: 'Challenge Extension' };
+const MIP_EXT_TYPES: Record<number, string> = { 0: 'One byte padding extension', 16: 'Mobility Agent Advertisement Extension', 19: 'Prefix Lengths Extension', 24: 'Challenge Extension' };
 
 export const ICMP = registerFields({
   icmp: { abbrev: 'icmp', name: 'Internet Control Message Protocol', type: 'protocol' },
   type: { abbrev: 'icmp.type', name: 'Type', type: 'uint8', values: ICMP_TYPES },
   code: { abbrev: 'icmp.code', name: 'Code', type: 'uint8' },
   checksum: { abbrev: 'icmp.checksum', name: 'Checksum', type: 'uint16', base: 'hex' },
-  checksumStatus: { abbrev: 'icmp.checksum.status', name: 'Checksum Status', type: 'uint8', values: CHECKSUM_STATUS },
+  checksumStatus: { abbrev: 'icmp.checksum.status', name: 'Checksum Status', type: 'uint8', base: 'none', values: CHECKSUM_STATUS },
   reserved: { abbrev: 'icmp.reserved', name: 'Reserved', type: 'bytes' },
   numAddrs: { abbrev: 'icmp.num_addrs', name: 'Number of addresses', type: 'uint8' },
   addrEntrySize: { abbrev: 'icmp.addr_entry_size', name: 'Address entry size', type: 'uint8' },
@@ -138,7 +138,7 @@ const icmp: Dissector = (pkt, buf, start, end, src) => {
       off += Math.max(size, 2) * 4;
     }
     if ((code === 0 || code === 16) && off < end) {
-      if (pkt.info) pkt.protocol = 'ICMP';
+      pkt.info = `Mobile IP Advertisement${ADVERT_CODES[code] ? ` (${ADVERT_CODES[code]})` : ''}`; // as tshark names an advertisement with mobility extensions
       mipExtensions(pkt, n, buf, off, end, src);
     }
   } else if (type === 10) {

@@ -8,7 +8,7 @@ import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
 
 export const IP_PROTOCOLS: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 55: 'MOBILE' };
-export const CHECKSUM_STATUS = { 0: 'Bad', 1: 'Good', 2: 'Unverified' } as const;
+export const CHECKSUM_STATUS = { 0: 'Bad', 1: 'Good', 2: 'Unverified', 3: 'Not present', 4: 'Illegal' } as const;
 
 export const IP = registerFields({
   ip: { abbrev: 'ip', name: 'Internet Protocol Version 4', type: 'protocol' },
@@ -28,7 +28,7 @@ export const IP = registerFields({
   proto: { abbrev: 'ip.proto', name: 'Protocol', type: 'uint8', values: IP_PROTOCOLS },
   checksum: { abbrev: 'ip.checksum', name: 'Header Checksum', type: 'uint16', base: 'hex' },
   checksumCalc: { abbrev: 'ip.checksum_calculated', name: 'Calculated Checksum', type: 'uint16', base: 'hex' },
-  checksumStatus: { abbrev: 'ip.checksum.status', name: 'Header checksum status', type: 'uint8', values: CHECKSUM_STATUS },
+  checksumStatus: { abbrev: 'ip.checksum.status', name: 'Header checksum status', type: 'uint8', base: 'none', values: CHECKSUM_STATUS },
   src: { abbrev: 'ip.src', name: 'Source Address', type: 'ipv4' },
   dst: { abbrev: 'ip.dst', name: 'Destination Address', type: 'ipv4' },
   addr: { abbrev: 'ip.addr', name: 'Source or Destination Address', type: 'ipv4' },

@@ -15,7 +15,7 @@ export const UDP = registerFields({
   length: { abbrev: 'udp.length', name: 'Length', type: 'uint16' },
   checksum: { abbrev: 'udp.checksum', name: 'Checksum', type: 'uint16', base: 'hex' },
   checksumCalc: { abbrev: 'udp.checksum_calculated', name: 'Calculated Checksum', type: 'uint16', base: 'hex' },
-  checksumStatus: { abbrev: 'udp.checksum.status', name: 'Checksum Status', type: 'uint8', values: { ...CHECKSUM_STATUS, 3: 'Not present' } },
+  checksumStatus: { abbrev: 'udp.checksum.status', name: 'Checksum Status', type: 'uint8', base: 'none', values: CHECKSUM_STATUS },
   payload: { abbrev: 'udp.payload', name: 'UDP payload', type: 'bytes' },
 });
 

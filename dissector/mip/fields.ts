@@ -6,7 +6,9 @@ export const MESSAGE_TYPES: Record<number, string> = {
   1: 'Registration Request', 3: 'Registration Reply', 4: 'NAT Traversal Tunnel Data',
   7: 'Registration Revocation', 8: 'Key Request', 9: 'Key Reply', 15: 'Registration Revocation Acknowledgement',
   16: 'Handoff Request', 17: 'Handoff Reply', 18: 'Regional Registration Request', 19: 'Regional Registration Reply',
-  20: 'Fast Binding Update', 21: 'Fast Binding Acknowledgement', 255: 'Message for Experimental Use',
+  20: 'Fast Binding Update', 21: 'Fast Binding Acknowledgement', 22: 'Generic Notification',
+  23: 'Generic Notification Acknowledgement', 24: 'Home Test Init message', 25: 'Care-of Test Init message',
+  26: 'Home Test message', 27: 'Care-of Test message', 255: 'Message for Experimental Use',
 };
 
 export const REPLY_CODES: Record<number, string> = {
@@ -59,6 +61,12 @@ export const EXTENSION_TYPES: Record<number, string> = {
   148: 'Mobile Network Extension', 149: 'Trusted Networks Configured (TNC) Extension', 150: 'Reserved',
   151: 'Service Selection Extension', 152: 'Dual Stack (DSMIPv4) Extension',
   255: 'Skippable Extension for Experimental use',
+};
+
+/** SMI private enterprise numbers of vendors seen in CVSE/NVSE extensions (a subset of IANA's registry). */
+const ENTERPRISES: Record<number, string> = {
+  9: 'ciscoSystems', 311: 'Microsoft', 2011: 'HUAWEI Technology Co.,Ltd', 5535: '3rd Generation Partnership Project 2 (3GPP2)',
+  8164: 'Starent Networks', 10415: '3GPP', 12951: 'VerizonWireless',
 };
 
 const GEN_AUTH_SUBTYPES = { 1: 'MN-AAA Authentication', 2: 'FA-FA Authentication', 3: 'MN-GFA Authentication', 4: 'MN-PAR Auth Extension' };
@@ -114,7 +122,7 @@ export const MIP = registerFields({
   msgstrText: { abbrev: 'mip.ext.msgstr.text', name: 'MsgStr Text', type: 'string', description: 'Message String Extension Text' },
   natttNexthdr: { abbrev: 'mip.nattt.nexthdr', name: 'NATTT NextHeader', type: 'uint8', values: ENCAP_TYPES, description: 'NAT Traversal Tunnel Next Header.' },
   natttReserved: { abbrev: 'mip.nattt.reserved', name: 'Reserved', type: 'uint16', base: 'hex' },
-  utrqSubtype: { abbrev: 'mip.ext.utrq.subtype', name: 'UDP TunReq Ext SubType', type: 'uint8', description: 'UDP Tunnel Request Extension Sub-type' },
+  utrqSubtype: { abbrev: 'mip.ext.utrq.subtype', name: 'UDP TunReq Ext SubType', type: 'uint8', values: { 0: '' }, description: 'UDP Tunnel Request Extension Sub-type' },
   utrqReserved1: { abbrev: 'mip.ext.utrq.reserved1', name: 'Reserved 1', type: 'uint8', base: 'hex' },
   utrqFlags: { abbrev: 'mip.ext.utrq.flags', name: 'UDP TunReq Ext Flags', type: 'uint8', base: 'hex', description: 'UDP Tunnel Request Extension Flags' },
   utrqF: { abbrev: 'mip.ext.utrq.f', name: 'Req Forced', type: 'bool', bits: 8, bitmask: 0x80, description: 'MN wants to Force UDP Tunneling' },
@@ -138,26 +146,26 @@ export const MIP = registerFields({
   pmipSubscriberIdId: { abbrev: 'mip.ext.pmipv4skipext.subscriberid_id', name: 'Identifier', type: 'bytes', description: 'Subscriber ID Identifier' },
   pmipAccessTech: { abbrev: 'mip.ext.pmipv4skipext.accesstechnology_type', name: 'Access Technology Type', type: 'uint8', values: { 0: 'Reserved', 1: '802.3', 2: '802.11a/b/g', 3: '802.16e', 4: '802.16m', 5: '3GPP EUTRAN/LTE', 6: '3GPP UTRAN/GERAN', 7: '3GPP2 1xRTT/HRPD', 8: '3GPP2 UMB' } },
   cvseReserved: { abbrev: 'mip.ext.cvse.reserved', name: 'CVSE Reserved', type: 'uint8', base: 'hex' },
-  cvseVendorId: { abbrev: 'mip.ext.cvse.vendor_id', name: 'CVSE Vendor/org ID', type: 'uint32' },
+  cvseVendorId: { abbrev: 'mip.ext.cvse.vendor_id', name: 'CVSE Vendor/org ID', type: 'uint32', values: ENTERPRISES },
   cvseVerizonType: { abbrev: 'mip.ext.cvse.verizon_type', name: 'Verizon CVSE Type', type: 'uint16', values: { 0: 'Reserved', 1: 'MIP Key Request', 2: 'MIP Key Data', 3: 'AAA Authenticator', 4: 'Public Key Invalid' } },
   cvse3gpp2Type: { abbrev: 'mip.ext.cvse.3gpp2_type', name: '3GPP2 CVSE Type', type: 'uint16' },
   cvse3gpp2GreKey: { abbrev: 'mip.ext.cvse.3gpp2_grekey', name: 'GRE Key', type: 'uint32' },
   cvseVendorType: { abbrev: 'mip.ext.cvse.vendor_type', name: 'Vendor CVSE Type', type: 'uint16', base: 'hex' },
   cvseVendorValue: { abbrev: 'mip.ext.cvse.vendor_value', name: 'Vendor CVSE Value', type: 'bytes' },
   nvseReserved: { abbrev: 'mip.ext.nvse.reserved', name: 'Reserved', type: 'uint16', base: 'hex' },
-  nvseVendorId: { abbrev: 'mip.ext.nvse.vendor_id', name: 'Vendor ID', type: 'uint32' },
+  nvseVendorId: { abbrev: 'mip.ext.nvse.vendor_id', name: 'Vendor ID', type: 'uint32', values: ENTERPRISES },
   nvseVendorType: { abbrev: 'mip.ext.nvse.vendor_type', name: 'Vendor Type', type: 'uint16' },
   nvseVendorValue: { abbrev: 'mip.ext.nvse.vendor_value', name: 'Vendor Value', type: 'bytes' },
-  nvse3gpp2Type: { abbrev: 'mip.ext.nvse.3gpp2.type', name: 'Type', type: 'uint16' },
-  nvse3gpp2Type16: { abbrev: 'mip.ext.nvse.3gpp2.type16.value', name: 'value', type: 'uint16' },
-  nvse3gpp2Entity: { abbrev: 'mip.ext.nvse.3gpp2.type17.entity', name: 'Entity-Type', type: 'uint8' },
+  nvse3gpp2Type: { abbrev: 'mip.ext.nvse.3gpp2.type', name: 'Type', type: 'uint16', values: { 16: 'PPP Link Indicator', 17: 'DNS server IP address' } },
+  nvse3gpp2Type16: { abbrev: 'mip.ext.nvse.3gpp2.type16.value', name: 'value', type: 'uint16', values: { 0: 'main service instance', 1: 'negotiate PPP', 2: 'do not negotiate PPP' } },
+  nvse3gpp2Entity: { abbrev: 'mip.ext.nvse.3gpp2.type17.entity', name: 'Entity-Type', type: 'uint8', values: { 0: 'Unknown', 1: 'HAAA', 2: 'VAAA', 3: 'HA' } },
   nvse3gpp2Subtype1: { abbrev: 'mip.ext.nvse.3gpp2.type17.subtype1', name: 'Sub-Type1', type: 'uint8' },
   nvse3gpp2Length: { abbrev: 'mip.ext.nvse.3gpp2.type17.length', name: 'Length', type: 'uint8' },
   nvse3gpp2Subtype2: { abbrev: 'mip.ext.nvse.3gpp2.type17.subtype2', name: 'Sub-Type2', type: 'uint8' },
   nvse3gpp2PrimDns: { abbrev: 'mip.ext.nvse.3gpp2.type17.prim_dns', name: 'Primary DNS', type: 'ipv4' },
   nvse3gpp2SecDns: { abbrev: 'mip.ext.nvse.3gpp2.type17.sec_dns', name: 'Secondary DNS', type: 'ipv4' },
   mneSubtype: { abbrev: 'mip.ext.mne.subtype', name: 'Sub-Type', type: 'uint8', values: { 0: 'Mobile Network Request', 1: 'Explicit Mode Acknowledgement', 2: 'Implicit Mode Acknowledgement' } },
-  mneCode: { abbrev: 'mip.ext.mne.code', name: 'Code', type: 'uint8' },
+  mneCode: { abbrev: 'mip.ext.mne.code', name: 'Code', type: 'uint8', values: { 0: 'Success', 1: 'Invalid prefix (MOBNET_INVALID_PREFIX_LEN)', 2: 'Mobile Router is not authorized for prefix (MOBNET_UNAUTHORIZED)', 3: 'Forwarding setup failed (MOBNET_FWDING_SETUP_FAILED)' } },
   mnePrefixLength: { abbrev: 'mip.ext.mne.prefix_length', name: 'Prefix Length', type: 'uint8' },
   mneReserved: { abbrev: 'mip.ext.mne.reserved', name: 'Reserved', type: 'uint8', base: 'hex' },
   mnePrefix: { abbrev: 'mip.ext.mne.prefix', name: 'Prefix', type: 'ipv4' },

@@ -1,10 +1,10 @@
 // `-T fields`: one line per packet, the values of the -e fields (tshark's conventions).
 import { fieldByAbbrev } from '../fields.js';
 import type { FieldDef } from '../fields.js';
-import { fieldValueString } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { columnValue, isColumnName } from './summary.js';
+import { extractedValue } from './view.js';
 
 export interface FieldsOptions {
   header: boolean;
@@ -12,6 +12,8 @@ export interface FieldsOptions {
   occurrence: 'f' | 'l' | 'a' | number;
   aggregator: string;
   quote: 'd' | 's' | 'n';
+  /** Decimals of the time columns for a frame's interface (tshark's automatic precision); default 6. */
+  timeDigits?: (ifIndex: number) => number;
 }
 
 export const defaultFieldsOptions: FieldsOptions = { header: false, separator: '\t', occurrence: 'a', aggregator: ',', quote: 'n' };
@@ -86,10 +88,21 @@ export class FieldExtractor {
       const f = n.field;
       if (!f) continue;
       const cols = this.byId.get(f.id);
-      if (cols) for (const c of cols) vals[c]!.push(fieldValueString(f, n.value));
+      if (cols) for (const c of cols) vals[c]!.push(extractedValue(n));
     }
-    this.columns.forEach((c, i) => { if (c.kind === 'column') vals[i]!.push(columnValue(pkt, c.name)); });
+    const digits = this.opts.timeDigits ? this.opts.timeDigits(pkt.frame.ifIndex) : 6;
+    this.columns.forEach((c, i) => { if (c.kind === 'column') vals[i]!.push(columnValue(pkt, c.name, digits)); });
     return vals;
+  }
+
+  /** The values of one column that the -E occurrence option selects. */
+  occurrences(v: string[]): string[] {
+    const occ = this.opts.occurrence;
+    if (v.length === 0 || occ === 'a' || occ === 0) return v;
+    if (occ === 'f') return [v[0]!];
+    if (occ === 'l') return [v[v.length - 1]!];
+    const x = v[occ > 0 ? occ - 1 : v.length + occ];
+    return x === undefined ? [] : [x];
   }
 
   line(pkt: Packet): string {

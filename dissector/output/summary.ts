@@ -9,10 +9,20 @@ const COLUMN_NAMES = new Set(['_ws.col.No.', '_ws.col.Time', '_ws.col.Source', '
 
 export function isColumnName(n: string): boolean { return COLUMN_NAMES.has(n); }
 
-export function columnValue(pkt: Packet, name: string): string {
+/**
+ * Decimal digits of the time column for an interface's if_tsresol (pcap: 6, pcap-ns: 9), as
+ * Wireshark picks its automatic precision: the largest power of ten not finer than the clock.
+ */
+export function timePrecision(tsresol: number): number {
+  const exponent = tsresol & 0x7f;
+  const digits = tsresol & 0x80 ? Math.floor(exponent * Math.log10(2) + 1e-9) : exponent;
+  return Math.max(0, Math.min(9, digits));
+}
+
+export function columnValue(pkt: Packet, name: string, digits = 6): string {
   switch (name) {
     case '_ws.col.No.': case '_ws.col.number': return String(pkt.no);
-    case '_ws.col.Time': case '_ws.col.time': return timeColumn(pkt, 'r');
+    case '_ws.col.Time': case '_ws.col.time': return timeColumn(pkt, 'r', digits);
     case '_ws.col.Source': case '_ws.col.def_src': return pkt.src;
     case '_ws.col.Destination': case '_ws.col.def_dst': return pkt.dst;
     case '_ws.col.Protocol': case '_ws.col.protocol': return pkt.protocol;
@@ -23,16 +33,21 @@ export function columnValue(pkt: Packet, name: string): string {
 
 function pad2(n: number): string { return n < 10 ? '0' + n : String(n); }
 
-export function timeColumn(pkt: Packet, fmt: TimeFormat): string {
+/** Nanoseconds as a fraction of `digits` digits (truncated), with its dot; nothing for 0 digits. */
+function fraction(nsec: number, digits: number): string {
+  return digits > 0 ? '.' + String(nsec).padStart(9, '0').slice(0, digits) : '';
+}
+
+/** The Time column in a -t format, with `digits` decimals (tshark's automatic precision). */
+export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6): string {
   const f = pkt.frame;
-  const micro = String(Math.floor(f.tsNsec / 1000)).padStart(6, '0');
   switch (fmt) {
-    case 'e': return `${f.tsSec}.${micro}`;
+    case 'e': return `${f.tsSec}${fraction(f.tsNsec, digits)}`;
     case 'a': case 'ad': case 'u': case 'ud': {
       const d = new Date(f.tsSec * 1000);
       const utc = fmt === 'u' || fmt === 'ud';
       const h = utc ? d.getUTCHours() : d.getHours(), m = utc ? d.getUTCMinutes() : d.getMinutes(), s = utc ? d.getUTCSeconds() : d.getSeconds();
-      const time = `${pad2(h)}:${pad2(m)}:${pad2(s)}.${micro}`;
+      const time = `${pad2(h)}:${pad2(m)}:${pad2(s)}${fraction(f.tsNsec, digits)}`;
       if (fmt === 'a' || fmt === 'u') return time;
       const y = utc ? d.getUTCFullYear() : d.getFullYear(), mo = (utc ? d.getUTCMonth() : d.getMonth()) + 1, da = utc ? d.getUTCDate() : d.getDate();
       return `${y}-${pad2(mo)}-${pad2(da)} ${time}`;
@@ -42,15 +57,19 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat): string {
       const base = fmt === 'd' || fmt === 'dd' ? (s.prevTs(pkt.no) ?? { sec: f.tsSec, nsec: f.tsNsec }) : (s.firstTs ?? { sec: f.tsSec, nsec: f.tsNsec });
       let sec = f.tsSec - base.sec, nsec = f.tsNsec - base.nsec;
       if (nsec < 0) { nsec += 1e9; sec -= 1; }
-      const t = relTimeString({ sec, nsec });
-      return t.slice(0, t.length - 3); // microseconds, as tshark's default column
+      const t = relTimeString({ sec, nsec }); // nine decimals
+      return digits >= 9 ? t : t.slice(0, t.length - (digits > 0 ? 9 - digits : 10));
     }
   }
 }
 
-/** tshark's summary line: "    1 0.000000 10.0.0.1 → 10.0.0.2 MobileIP 90 Reg Request: …". */
-export function summaryLine(pkt: Packet, fmt: TimeFormat = 'r'): string {
+/**
+ * tshark's summary line, with its column padding (tshark.c print_columns): No. right-aligned
+ * in 5, Time right-aligned in 10, Source right-aligned in 12, " → ", Destination left-aligned
+ * in 12, then Protocol, Length and Info.
+ */
+export function summaryLine(pkt: Packet, fmt: TimeFormat = 'r', digits = 6): string {
   const no = String(pkt.no).padStart(5, ' ');
-  const time = timeColumn(pkt, fmt).padStart(fmt === 'r' || fmt === 'd' ? 12 : 0, ' ');
-  return `${no} ${time} ${pkt.src} → ${pkt.dst} ${pkt.protocol} ${pkt.frame.len} ${pkt.info}`;
+  const time = timeColumn(pkt, fmt, digits).padStart(10, ' ');
+  return `${no} ${time} ${pkt.src.padStart(12, ' ')} → ${pkt.dst.padEnd(12, ' ')} ${pkt.protocol} ${pkt.frame.len} ${pkt.info}`;
 }

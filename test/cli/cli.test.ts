@@ -16,7 +16,7 @@ describe('mipscope CLI', () => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(frames.length);
-    expect(lines[4]).toMatch(/^\s+5 .*10\.1\.0\.5 → 192\.0\.2\.1 MobileIP 106 Reg Request: HoA=10\.1\.0\.5 HA=10\.1\.0\.1 CoA=192\.0\.2\.1$/);
+    expect(lines[4]).toMatch(/^\s+5 .*10\.1\.0\.5 → 192\.0\.2\.1\s+MobileIP 106 Reg Request: HoA=10\.1\.0\.5 HA=10\.1\.0\.1 CoA=192\.0\.2\.1$/);
   });
 
   it('analyses the bundled demo capture (the README command)', () => {

@@ -1,0 +1,161 @@
+// What the renderers share: the children of a node as Wireshark shows them, field values in
+// the forms of -T json/ek/pdml, and the protocol a field belongs to.
+import type { ExpertDef, FieldDef } from '../fields.js';
+import { EXPERT_FIELDS, fieldByAbbrev } from '../fields.js';
+import { fieldValueString, hex, nodeText } from '../format.js';
+import type { Node } from '../tree.js';
+import type { Packet } from '../packet.js';
+
+const expertItemFields = new Map<number, FieldDef>();
+
+/** The field of an expert item's own entry (Wireshark registers one per expert item, FT_NONE). */
+export function expertItemField(def: ExpertDef): FieldDef {
+  let f = expertItemFields.get(def.id);
+  if (!f) {
+    f = {
+      id: -1 - def.id, abbrev: def.abbrev, name: def.summary, type: 'none', base: 'none', bitmask: 0, bits: 0,
+      values: null, ranges: null, tf: null, description: '', proto: def.abbrev.split('.')[0]!, shift: 0,
+    };
+    expertItemFields.set(def.id, f);
+  }
+  return f;
+}
+
+const expertChildren = new WeakMap<Node, Node[]>();
+
+/**
+ * The children of a node as the renderers show them. An expert item's subtree is laid out as
+ * Wireshark's: the expert's own entry (labelled with the message), `_ws.expert.message`
+ * (hidden), severity and group; all of them at offset 0, length 0.
+ */
+export function viewChildren(n: Node): readonly Node[] | null {
+  if (!n.expert || !n.children) return n.children;
+  let list = expertChildren.get(n);
+  if (!list) {
+    const own: Node = { field: expertItemField(n.expert), value: null, offset: 0, length: 0, src: n.src, children: null, generated: true, text: n.text, append: null, expert: null, hidden: false };
+    list = [own];
+    for (const c of n.children) list.push({ ...c, offset: 0, length: 0, hidden: c.hidden || c.field === EXPERT_FIELDS.message });
+    expertChildren.set(n, list);
+  }
+  return list;
+}
+
+/** The byte length a structured format reports: expert items cover no bytes, as in Wireshark. */
+export function spanLength(n: Node): number { return n.expert ? 0 : n.length; }
+/** The offset a structured format reports: an expert item sits at 0, as in Wireshark. */
+export function spanOffset(n: Node): number { return n.expert ? 0 : n.offset; }
+
+/** True for nodes that Wireshark represents as protocols (objects in -T ek, no value in -T json). */
+export function isProtocolLike(n: Node): boolean {
+  return n.expert !== null || n.field?.type === 'protocol';
+}
+
+const COLON_HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Bytes as Wireshark's display representation: colon-separated hex. */
+export function colonHex(b: Uint8Array): string {
+  if (!b.length) return '';
+  let s = COLON_HEX[b[0]!]!;
+  for (let i = 1; i < b.length; i++) s += ':' + COLON_HEX[b[i]!];
+  return s;
+}
+
+/**
+ * The value of a node as -T json, -T ek and PDML's `show` print it (Wireshark's display
+ * representation), or null when the field has no value (protocols, FT_NONE, text labels).
+ */
+export function displayRepr(n: Node): string | null {
+  const f = n.field;
+  if (!f || f.type === 'protocol' || f.type === 'none' || n.expert || n.value === null) return null;
+  if (f.type === 'bytes') return colonHex(n.value as Uint8Array);
+  if (f.type === 'string') return n.value as string; // the string itself; each format escapes it
+  return fieldValueString(f, n.value);
+}
+
+const CSV_ESCAPES: Record<string, string> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** The value of a node as -T fields and -e print it (Wireshark's get_node_field_value). */
+export function extractedValue(n: Node): string {
+  const f = n.field!;
+  if (n.expert) return nodeText(n);
+  if (f.type === 'protocol') return n.text !== null || n.append !== null ? nodeText(n) : f.abbrev;
+  if (f.type === 'none') return '1';
+  // tshark's print_escaped_csv: only these five control characters are escaped.
+  if (f.type === 'string') return (n.value as string).replace(/[\b\f\n\r\t]/g, ch => CSV_ESCAPES[ch]!);
+  return fieldValueString(f, n.value);
+}
+
+/** The bytes a node covers in its data source (clamped to the source). */
+export function nodeBytes(pkt: Packet, n: Node): Uint8Array {
+  const data = pkt.sources[n.src]?.data;
+  if (!data) return new Uint8Array(0);
+  return data.subarray(Math.min(n.offset, data.length), Math.min(n.offset + spanLength(n), data.length));
+}
+
+/**
+ * The hex Wireshark writes for a node's bytes in `_raw` members and PDML `value`: a bit field
+ * writes its value in upper-case hex, anything else the bytes it covers.
+ */
+export function rawHex(pkt: Packet, n: Node): string {
+  const f = n.field;
+  if (f && f.bitmask) {
+    const v = n.value;
+    return (typeof v === 'boolean' ? (v ? 1 : 0) : Number(v)).toString(16).toUpperCase();
+  }
+  return hex(nodeBytes(pkt, n));
+}
+
+const parentProtocols = new Map<string, string>();
+const WS_PROTOCOLS = new Set(['_ws.expert', '_ws.malformed']);
+
+/**
+ * The protocol a field is registered under (Wireshark's hfinfo->parent): the longest
+ * dot-prefix of its abbrev that is a protocol, else its first component.
+ */
+export function parentProtocol(abbrev: string): string {
+  let p = parentProtocols.get(abbrev);
+  if (p !== undefined) return p;
+  p = abbrev.split('.')[0]!;
+  for (let i = abbrev.lastIndexOf('.'); i > 0; i = abbrev.lastIndexOf('.', i - 1)) {
+    const prefix = abbrev.slice(0, i);
+    if (WS_PROTOCOLS.has(prefix) || fieldByAbbrev(prefix)?.type === 'protocol') { p = prefix; break; }
+  }
+  parentProtocols.set(abbrev, p);
+  return p;
+}
+
+/** Wireshark's FT_* numbers (ftypes.h, 4.0), written in `_raw` arrays. */
+export const FT_NUMBERS: Record<FieldDef['type'], number> = {
+  none: 0, protocol: 1, bool: 2, uint8: 4, uint16: 5, uint24: 6, uint32: 7, uint64: 11, int32: 15,
+  double: 23, abstime: 24, reltime: 25, string: 26, ether: 29, bytes: 30, ipv4: 32, ipv6: 33, framenum: 35,
+};
+
+/** "packets-YYYY-MM-DD" from the packet's local date, as tshark's `_index`. */
+export function indexName(sec: number): string {
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return 'packets-XXXX-XX-XX';
+  const p2 = (x: number) => (x < 10 ? '0' : '') + x;
+  return `packets-${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}`;
+}
+
+const MEMO_LIMIT = 512;
+export type ValueMemo = Array<Map<unknown, string> | undefined>;
+
+/**
+ * A string computed from a plain field's value (its label, an escaped form), remembered per
+ * field and value: such strings repeat from packet to packet. Nodes with their own text,
+ * appended text or children, and non-primitive values, are computed every time.
+ */
+export function memoByValue(memo: ValueMemo, n: Node, compute: (n: Node) => string): string {
+  const f = n.field;
+  const v = n.value;
+  if (!f || f.id < 0 || n.text !== null || n.append !== null || n.expert || n.children || (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'string')) return compute(n);
+  let m = memo[f.id];
+  if (!m) m = memo[f.id] = new Map();
+  let s = m.get(v);
+  if (s === undefined) {
+    s = compute(n);
+    if (m.size < MEMO_LIMIT) m.set(v, s);
+  }
+  return s;
+}
