@@ -26,7 +26,16 @@ export function benchFrames(count: number): FrameLike[] {
   }
   for (let n = 0; n < count; n++) {
     const t = templates[n % templates.length]!;
-    frames.push({ ...t, tsSec: t0 + Math.floor(n / 1000), tsNsec: (n % 1000) * 1_000_000 });
+    // A fresh Identification per exchange, as real traffic has (identical replays would be
+    // one exchange with thousands of retransmissions). Each reply follows its request.
+    const data = Uint8Array.from(t.data);
+    const mip = 14 + 20 + 8;
+    if (data.length > mip + 24 && (data[mip] === 1 || data[mip] === 3)) {
+      const identAt = mip + (data[mip] === 1 ? 16 : 12);
+      const exchange = data[mip] === 1 ? n : n - 1;
+      new DataView(data.buffer).setUint32(identAt + 4, exchange >>> 0);
+    }
+    frames.push({ linktype: t.linktype, data, tsSec: t0 + Math.floor(n / 1000), tsNsec: (n % 1000) * 1_000_000 });
   }
   return frames;
 }

@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 // The mipscope command: tshark-style analysis of captures, `check` and `tui`.
 import { readCapture, readCaptureSync, CaptureFileError } from '../capture/read.js';
-import type { Frame } from '../capture/frame.js';
-import { dissectFrame, parsePrefs, PrefError, Session } from '../dissector/index.js';
+import type { Frame, InterfaceInfo } from '../capture/frame.js';
+import { allFields, dissectFrame, fieldByAbbrev, parsePrefs, PrefError, Session } from '../dissector/index.js';
 import type { Packet } from '../dissector/index.js';
 import { FieldExtractor, FieldsError, applyFieldsOption, defaultFieldsOptions } from '../dissector/output/fields.js';
-import { summaryLine } from '../dissector/output/summary.js';
+import { timePrecision } from '../dissector/output/summary.js';
 import type { TimeFormat } from '../dissector/output/summary.js';
-import { treeText } from '../dissector/output/text.js';
+import { textPacket } from '../dissector/output/text.js';
+import { JsonRenderer } from '../dissector/output/json.js';
+import { packetEk } from '../dissector/output/ek.js';
+import { packetPdml, pdmlFinale, pdmlPreamble } from '../dissector/output/pdml.js';
 import { parseArgs, USAGE, UsageError } from './args.js';
 import type { Options } from './args.js';
 import { Output } from './output.js';
 import { glossary } from './glossary.js';
 import { runCheck } from './check.js';
+import { attachKeysFile } from './keys.js';
+import { compileFilter, FilterError } from '../dissector/filter/index.js';
+import type { CompiledFilter } from '../dissector/filter/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -21,51 +27,96 @@ export class FatalError extends Error {}
 
 type Renderer = { begin?: () => string; packet: (pkt: Packet) => string; end?: () => string };
 
-function renderer(o: Options): Renderer {
+/** What the renderers learn from the capture: the time precision of each interface. */
+interface RenderContext { timeDigits: (ifIndex: number) => number }
+
+function renderer(o: Options, ctx: RenderContext): Renderer {
   const fmt = o.timeFormat as TimeFormat;
+  const extractor = () => {
+    const fo = { ...defaultFieldsOptions, timeDigits: ctx.timeDigits };
+    for (const e of o.fieldOptions) applyFieldsOption(fo, e);
+    return new FieldExtractor(o.fields, fo);
+  };
   switch (o.outputFormat) {
     case 'fields': {
-      const fo = { ...defaultFieldsOptions };
-      for (const e of o.fieldOptions) applyFieldsOption(fo, e);
-      const x = new FieldExtractor(o.fields, fo);
-      return { begin: () => (fo.header ? x.header() + '\n' : ''), packet: pkt => x.line(pkt) + '\n' };
+      const x = extractor();
+      return { begin: () => (x.opts.header ? x.header() + '\n' : ''), packet: pkt => x.line(pkt) + '\n' };
     }
-    case 'text':
-      if (o.verbose) return { packet: pkt => treeText(pkt) + (o.hex ? '\n' + hexDump(pkt) : '') + '\n' };
-      return { packet: pkt => summaryLine(pkt, fmt) + '\n' + (o.hex ? hexDump(pkt) + '\n' : '') };
+    case 'text': {
+      // tshark prints the summary line unless -V or -x asks for details or bytes.
+      const summary = !o.verbose && !o.hex;
+      return { packet: pkt => textPacket(pkt, { summary, details: o.verbose, hex: o.hex, timeFormat: fmt, timeDigits: ctx.timeDigits(pkt.frame.ifIndex) }) };
+    }
+    case 'json': case 'jsonraw': {
+      const j = new JsonRenderer({ raw: o.hex || o.outputFormat === 'jsonraw', text: o.outputFormat === 'json', fields: o.fields.length ? extractor() : undefined });
+      return { begin: () => j.begin(), packet: pkt => j.packet(pkt), end: () => j.end() };
+    }
+    case 'ek': {
+      const opts = { raw: o.hex, fields: o.fields.length ? extractor() : undefined };
+      return { packet: pkt => packetEk(pkt, opts) };
+    }
+    case 'pdml':
+      return {
+        begin: () => pdmlPreamble({ creator: `mipscope/${VERSION}`, captureFile: o.read === '-' ? '' : o.read ?? '' }),
+        packet: pkt => packetPdml(pkt),
+        end: () => pdmlFinale(),
+      };
     default:
-      throw new UsageError(`output format -T ${o.outputFormat} is not available`);
+      throw new UsageError(`invalid -T value '${o.outputFormat}': expected one of text, fields, json, jsonraw, ek, pdml`);
   }
 }
 
-function hexDump(pkt: Packet): string {
-  const lines: string[] = [];
-  for (const [si, s] of pkt.sources.entries()) {
-    if (pkt.sources.length > 1) lines.push(`${s.name} (${s.data.length} bytes):`);
-    for (let off = 0; off < s.data.length; off += 16) {
-      const row = s.data.subarray(off, off + 16);
-      let h = '';
-      for (let i = 0; i < 16; i++) h += (i < row.length ? row[i]!.toString(16).padStart(2, '0') : '  ') + (i === 7 ? '  ' : ' ');
-      const ascii = Array.from(row, b => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-      lines.push(`${off.toString(16).padStart(4, '0')}  ${h} ${ascii}`);
-    }
-    if (si < pkt.sources.length - 1) lines.push('');
+/**
+ * Defers a renderer's opening (the "[" of -T json, the PDML preamble) to its first packet, or
+ * to the end when the capture was read: an unreadable capture gives the error alone, as tshark.
+ */
+function openingWithFirstPacket(r: Renderer, failed: () => boolean): Renderer {
+  let opened = false;
+  const open = () => { if (opened) return ''; opened = true; return r.begin ? r.begin() : ''; };
+  return {
+    packet: pkt => open() + r.packet(pkt),
+    end: () => (failed() && !opened ? '' : open() + (r.end ? r.end() : '')),
+  };
+}
+
+/**
+ * The fast path (DESIGN.md principle 7): when the output reads only some fields (-T fields, the
+ * summary line) the dissector keeps just those and the display filter's, and builds no tree.
+ * Null when the whole tree is needed (-V, -T json/ek/pdml).
+ */
+function fastPathFields(o: Options, filter: CompiledFilter | null): Uint8Array | null {
+  let names: readonly string[];
+  if (o.outputFormat === 'fields') names = o.fields;
+  else if (o.outputFormat === 'text' && !o.verbose) names = [];
+  else return null;
+  const want = new Uint8Array(allFields().length);
+  for (const n of [...names, ...(filter?.fields ?? [])]) {
+    const f = fieldByAbbrev(n);
+    if (f) want[f.id] = 1;
   }
-  return lines.join('\n') + '\n';
+  return want;
 }
 
 async function analyze(o: Options): Promise<number> {
   let prefs;
   try { prefs = parsePrefs(o.prefs); } catch (e) { if (e instanceof PrefError) throw new UsageError(e.message); throw e; }
+  // The display filter is compiled once, before anything is read; a bad one is a usage error.
+  let filter = null;
+  try { if (o.displayFilter !== undefined) filter = compileFilter(o.displayFilter); } catch (e) { if (e instanceof FilterError) throw new UsageError(e.describe(o.displayFilter!)); throw e; }
   const session = new Session(prefs);
-  const r = renderer(o);
+  if (o.keys !== undefined) attachKeysFile(session, o.keys);
+  const want = fastPathFields(o, filter);
+  // One streaming pass keeps no per-frame results; two passes need them for the second.
+  session.retain = o.twoPass;
+  const digits = new Map<number, number>();
+  const r = openingWithFirstPacket(renderer(o, { timeDigits: ifIndex => digits.get(ifIndex) ?? 6 }), () => failure !== null);
   const out = new Output(o.lineBuffered);
   if (o.interfaces.length || o.listInterfaces) throw new FatalError('live capture is not available in this build: use -r FILE');
   if (o.read === undefined) throw new UsageError("no input: use -r FILE (or '-r -' for standard input), or -i IFACE");
-  const frames: Iterable<Frame> | AsyncIterable<Frame> = o.read === '-' ? readCapture('-') : readCaptureSync(o.read);
+  const readOpts = { onInterface: (i: InterfaceInfo) => { digits.set(i.index, timePrecision(i.tsresol)); } };
+  const frames: Iterable<Frame> | AsyncIterable<Frame> = o.read === '-' ? readCapture('-', readOpts) : readCaptureSync(o.read, readOpts);
   let seen = 0;
   let failure: Error | null = null;
-  if (r.begin) out.write(r.begin());
   const limit = o.count ?? Infinity;
   try {
     if (o.twoPass) {
@@ -73,12 +124,13 @@ async function analyze(o: Options): Promise<number> {
       try {
         for await (const f of frames) { if (all.length >= limit) break; all.push(f); dissectFrame(f, session); }
       } catch (e) { if (e instanceof CaptureFileError) failure = e; else throw e; }
-      for (const f of all) out.write(r.packet(dissectFrame(f, session)));
+      for (const f of all) { const pkt = dissectFrame(f, session, want); if (!filter || filter.match(pkt)) out.write(r.packet(pkt)); }
     } else {
       for await (const f of frames) {
         if (seen >= limit) break;
         seen++;
-        out.write(r.packet(dissectFrame(f, session)));
+        const pkt = dissectFrame(f, session, want);
+        if (!filter || filter.match(pkt)) out.write(r.packet(pkt));
       }
     }
   } catch (e) {
@@ -92,7 +144,7 @@ async function analyze(o: Options): Promise<number> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    if (argv[0] === 'check') return await runCheck(argv.slice(1));
+    if (argv[0] === 'check') return await runCheck(argv.slice(1), attachKeysFile);
     const o = parseArgs(argv);
     if (o.help) { process.stdout.write(USAGE); return 0; }
     if (o.version) { process.stdout.write(`mipscope ${VERSION}\n`); return 0; }

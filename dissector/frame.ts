@@ -48,8 +48,8 @@ export function addData(pkt: Packet, buf: Uint8Array, start: number, end: number
 }
 
 /** Dissects one frame into a packet tree. Never throws. */
-export function dissectFrame(frame: Frame, session: Session): Packet {
-  const pkt = new Packet(frame, session);
+export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | null = null): Packet {
+  const pkt = new Packet(frame, session, want);
   const data = frame.data;
   const f = pkt.add(null, F.frame, null, 0, data.length);
   pkt.layers.push('frame');

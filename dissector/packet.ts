@@ -10,6 +10,12 @@ import type { Session } from './session.js';
 export const MALFORMED = registerExpert({ abbrev: '_ws.malformed.expert', summary: 'Malformed Packet (Exception occurred)', group: 'malformed', severity: 'error' });
 export const DISSECTOR_BUG = registerExpert({ abbrev: '_ws.dissector_bug', summary: 'Dissector bug', group: 'malformed', severity: 'error' });
 
+/**
+ * Stands in for every node the fast path does not keep (DESIGN.md principle 7): dissectors may
+ * set its properties or hang children on it; nothing is kept and nothing reads it back.
+ */
+export const DETACHED: Node = Object.seal(makeNode(null, null, 0, 0, 0));
+
 export class Packet {
   readonly sources: DataSource[];
   /** Top-level protocol nodes (frame, eth, ip, udp, mip, …). */
@@ -26,15 +32,25 @@ export class Packet {
   /** Scratch state shared between layers of this packet (addresses, ports). */
   readonly meta: Record<string, unknown> = {};
 
-  constructor(readonly frame: Frame, readonly session: Session) {
+  /**
+   * The fast path: when set, only fields whose id is marked 1 are kept, in `all` and not in a
+   * tree (field extraction and filtering read `all`); text labels are not made. Expert items
+   * are always kept.
+   */
+  readonly want: Uint8Array | null;
+
+  constructor(readonly frame: Frame, readonly session: Session, want: Uint8Array | null = null) {
     this.sources = [{ name: 'Frame', data: frame.data }];
+    this.want = want;
   }
 
   get no(): number { return this.frame.no; }
 
   add(parent: Node | null, field: FieldDef, value: Value, offset: number, length: number, src = 0): Node {
+    const want = this.want;
+    if (want !== null && want[field.id] !== 1) return DETACHED;
     const n = makeNode(field, value, offset, length, src);
-    if (parent) addChild(parent, n); else this.tree.push(n);
+    if (want === null) { if (parent) addChild(parent, n); else this.tree.push(n); }
     this.all.push(n);
     return n;
   }
@@ -54,6 +70,7 @@ export class Packet {
 
   /** A text-only subtree label such as "Extensions". */
   addText(parent: Node | null, text: string, offset: number, length: number, src = 0): Node {
+    if (this.want !== null) return DETACHED;
     const n = makeNode(null, null, offset, length, src);
     n.text = text;
     if (parent) addChild(parent, n); else this.tree.push(n);
@@ -62,7 +79,7 @@ export class Packet {
 
   addExpert(parent: Node | null, def: ExpertDef, offset: number, length: number, message: string = def.summary, src = 0): Node {
     const n = makeExpertNode(def, message, offset, length, src);
-    if (parent) addChild(parent, n); else this.tree.push(n);
+    if (this.want === null) { if (parent) addChild(parent, n); else this.tree.push(n); }
     this.all.push(n, ...n.children!);
     this.experts.push(n);
     return n;

@@ -32,6 +32,12 @@ export class Session {
   readonly reassembled = new Map<number, Reassembly>();
   readonly reassembledIn = new Map<number, number>();
 
+  /**
+   * Keep per-frame results for dissecting frames again (-2, the TUI, reports that show trees).
+   * A single streaming pass turns it off, so memory stays flat over a long capture.
+   */
+  retain = true;
+
   /** Per-protocol state, keyed by protocol (kept explicit and typed by the modules that own it). */
   readonly ext = new Map<string, unknown>();
 

@@ -102,7 +102,7 @@ export function frameKeyResults(session: Session, no: number): FrameKeyResults {
 
 /** Appends a per-frame record once: in the forward pass only. */
 export function recordOnce<T>(session: Session, map: Map<number, T[]>, no: number, rec: T): void {
-  if (session.visited(no)) return;
+  if (session.visited(no) || !session.retain) return;
   const list = map.get(no);
   if (list) list.push(rec); else map.set(no, [rec]);
 }

@@ -18,6 +18,14 @@ function def(type: number, layout: Layout, dissect?: (x: ExtensionContext) => vo
 /** Adds a field read from the cursor at its current position. */
 function u8(x: ExtensionContext, parent: Node, f: FieldDef): number { const p = x.c.pos; const v = x.c.u8(); x.pkt.add(parent, f, v, p, 1, x.src); return v; }
 function u16(x: ExtensionContext, parent: Node, f: FieldDef): number { const p = x.c.pos; const v = x.c.u16(); x.pkt.add(parent, f, v, p, 2, x.src); return v; }
+/** A flags field and its bits as children. */
+function flags(x: ExtensionContext, parent: Node, f: FieldDef, bitFields: FieldDef[]): number {
+  const p = x.c.pos, width = f.type === 'uint8' ? 1 : 2;
+  const v = width === 1 ? x.c.u8() : x.c.u16();
+  const node = x.pkt.add(parent, f, v, p, width, x.src);
+  bits(x, node, v, bitFields);
+  return v;
+}
 function u32(x: ExtensionContext, parent: Node, f: FieldDef): number { const p = x.c.pos; const v = x.c.u32(); x.pkt.add(parent, f, v, p, 4, x.src); return v; }
 function bytes(x: ExtensionContext, parent: Node, f: FieldDef, n = x.c.remaining): Uint8Array { const p = x.c.pos; const v = x.c.bytes(n); x.pkt.add(parent, f, v, p, n, x.src); return v; }
 function text(x: ExtensionContext, parent: Node, f: FieldDef, n = x.c.remaining): string { const p = x.c.pos; const v = decodeText(x.c.bytes(n)); x.pkt.add(parent, f, v, p, n, x.src); return v; }
@@ -78,8 +86,7 @@ def(134, 'short', nvse);
 
 /** Revocation support (RFC 3543 §3.3): flags(2) timestamp(4). */
 def(137, 'short', x => {
-  const flags = u16(x, x.node, MIP.rextFlags);
-  bits(x, x.node.children!.at(-1)!, flags, [MIP.rextI, MIP.rextReserved]);
+  flags(x, x.node, MIP.rextFlags, [MIP.rextI, MIP.rextReserved]);
   u32(x, x.node, MIP.rextTstamp);
 });
 /** Dynamic HA (RFC 4433): subtype(1) HA(4). */
@@ -89,15 +96,13 @@ def(145, 'short', x => { u8(x, x.node, MIP.msgstrSubtype); text(x, x.node, MIP.m
 /** UDP tunnel request (RFC 3519 §3.1): subtype reserved1 flags encap reserved3(2). */
 def(144, 'short', x => {
   u8(x, x.node, MIP.utrqSubtype); u8(x, x.node, MIP.utrqReserved1);
-  const flags = u8(x, x.node, MIP.utrqFlags);
-  bits(x, x.node.children!.at(-1)!, flags, [MIP.utrqF, MIP.utrqR, MIP.utrqReserved2]);
+  flags(x, x.node, MIP.utrqFlags, [MIP.utrqF, MIP.utrqR, MIP.utrqReserved2]);
   u8(x, x.node, MIP.utrqEncap); u16(x, x.node, MIP.utrqReserved3);
 });
 /** UDP tunnel reply (RFC 3519 §3.2): subtype code flags(2) keepalive(2). */
 def(44, 'short', x => {
   u8(x, x.node, MIP.utrpSubtype); u8(x, x.node, MIP.utrpCode);
-  const flags = u16(x, x.node, MIP.utrpFlags);
-  bits(x, x.node.children!.at(-1)!, flags, [MIP.utrpF, MIP.utrpReserved]);
+  flags(x, x.node, MIP.utrpFlags, [MIP.utrpF, MIP.utrpReserved]);
   u16(x, x.node, MIP.utrpKeepalive);
 });
 /** PMIPv4 non-skippable (RFC 5563): long format, sub-type 1 = per-node authentication method. */

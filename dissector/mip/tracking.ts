@@ -46,26 +46,50 @@ export interface TrackResult {
 }
 
 interface Hop { frame: number; src: number; dst: number; ts: AbsTime; hop: number; answered: boolean }
-interface Exchange { first: number; requests: Hop[]; replies: Hop[] }
+interface Exchange {
+  first: number; requests: Hop[]; replies: Hop[];
+  /** Where it is filed: registrations and key requests by Identification, revocations by home address and id. */
+  map: Map<number, Exchange> | Map<string, Exchange>; key: number | string; hi: number;
+}
 
 export interface TrackingState {
-  exchanges: Map<string, Exchange>;
+  /** Registrations and key exchanges by the low 32 bits of the Identification (numbers: cheap keys). */
+  registrations: Map<number, Exchange>;
+  keyExchanges: Map<number, Exchange>;
+  revocations: Map<string, Exchange>;
+  /** Exchanges in the order they began: the oldest are forgotten past MAX_EXCHANGES. */
+  order: Exchange[];
   results: Map<number, TrackResult>;
+  /** The current frame's result when the session keeps none (Session.retain off). */
+  current: { no: number; r: TrackResult } | null;
 }
+
+/** Exchanges kept open at once: a registration completes in seconds, so this bounds memory in a
+ * long capture without losing any real match. */
+const MAX_EXCHANGES = 20_000;
 
 const KEY = 'mip.tracking';
 const REQUEST_TYPES = new Set([1, 7, 8]);
 const REPLY_TYPES = new Set([3, 9, 15]);
+/** Hops remembered per exchange: enough for every relay and retransmission of one registration,
+ * and a bound on the work per message when a capture replays one Identification many times. */
+const MAX_HOPS = 32;
+
+function remember(list: Hop[], h: Hop): void {
+  list.push(h);
+  if (list.length > MAX_HOPS) list.splice(0, list.length - MAX_HOPS);
+}
 
 export function trackingState(session: Session): TrackingState {
   let s = session.ext.get(KEY) as TrackingState | undefined;
-  if (!s) { s = { exchanges: new Map(), results: new Map() }; session.ext.set(KEY, s); }
+  if (!s) { s = { registrations: new Map(), keyExchanges: new Map(), revocations: new Map(), order: [], results: new Map(), current: null }; session.ext.set(KEY, s); }
   return s;
 }
 
 /** The tracking result of frame `no` (after the forward pass reached it). */
 export function trackResult(session: Session, no: number): TrackResult | undefined {
-  return trackingState(session).results.get(no);
+  const s = trackingState(session);
+  return s.current?.no === no ? s.current.r : s.results.get(no);
 }
 
 /** The frame of the request a reply answers. */
@@ -75,19 +99,21 @@ export function matchedRequest(session: Session, replyFrame: number): number | u
 
 function u32(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
 
-/** The exchange keys to try for a message, most specific first. */
-function exchangeKeys(msg: MipMessage): string[] {
+/** Where a message's exchange is filed: the map, its key, and the Identification's high half. */
+function locate(s: TrackingState, msg: MipMessage): { map: Map<number, Exchange> | Map<string, Exchange>; key: number | string; hi: number } | null {
   const { type, buf, start, end } = msg;
-  if (type === 1 || type === 3) {
-    if (msg.ident === undefined) return [];
-    const hi = msg.ident >> 32n, lo = msg.ident & 0xffffffffn;
-    // A reply denied with code 133 carries the HA's time in one half (RFC 5944 §5.7.1).
-    return type === 1 ? [`reg:${msg.ident}`] : [`reg:${msg.ident}`, `reglo:${lo}`, `reghi:${hi}`];
+  if (type === 1 || type === 3 || type === 8 || type === 9) {
+    if (msg.ident === undefined) return null;
+    const identAt = type === 1 ? start + 16 : type === 3 ? start + 12 : start + 8;
+    return { map: type === 1 || type === 3 ? s.registrations : s.keyExchanges, key: u32(buf, identAt + 4), hi: u32(buf, identAt) };
   }
-  if (type === 8 || type === 9) return msg.ident === undefined ? [] : [`key:${msg.ident}`];
   const revidAt = type === 7 ? start + 16 : start + 8;
-  if (revidAt + 4 > end || msg.homeAddr === undefined) return [];
-  return [`rev:${msg.homeAddr}:${u32(buf, revidAt)}`];
+  if (revidAt + 4 > end || msg.homeAddr === undefined) return null;
+  return { map: s.revocations, key: `${msg.homeAddr}:${u32(buf, revidAt)}`, hi: 0 };
+}
+
+function lookup(l: { map: Map<number, Exchange> | Map<string, Exchange>; key: number | string }): Exchange | undefined {
+  return (l.map as Map<number | string, Exchange>).get(l.key);
 }
 
 function diff(a: AbsTime, b: AbsTime): AbsTime {
@@ -96,38 +122,53 @@ function diff(a: AbsTime, b: AbsTime): AbsTime {
   return { sec, nsec };
 }
 
-function result(s: TrackingState, no: number): TrackResult {
+/** The result of frame `no`, created on first use; an earlier frame's only while results are kept. */
+function result(s: TrackingState, no: number, retain: boolean): TrackResult | undefined {
+  if (!retain) {
+    if (s.current?.no === no) return s.current.r;
+    return undefined;
+  }
   let r = s.results.get(no);
   if (!r) { r = {}; s.results.set(no, r); }
   return r;
 }
 
+/** Forgets the oldest exchanges (unless a newer exchange took their key over). */
+function forget(s: TrackingState): void {
+  const drop = s.order.splice(0, s.order.length - MAX_EXCHANGES);
+  for (const ex of drop) {
+    const m = ex.map as Map<number | string, Exchange>;
+    if (m.get(ex.key) === ex) m.delete(ex.key);
+  }
+}
+
 /** Forward pass: places a message in its exchange and records the links. */
 function track(s: TrackingState, pkt: Packet, msg: MipMessage): void {
-  const keys = exchangeKeys(msg);
-  if (!keys.length) return;
+  const where = locate(s, msg);
+  if (!where) return;
   const no = pkt.no;
   const here: Hop = {
     frame: no, src: typeof pkt.meta.ipSrc === 'number' ? pkt.meta.ipSrc : 0, dst: typeof pkt.meta.ipDst === 'number' ? pkt.meta.ipDst : 0,
     ts: { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec }, hop: 1, answered: false,
   };
-  const r = result(s, no);
+  const retain = pkt.session.retain;
+  if (!retain) s.current = { no, r: {} };
+  const r = result(s, no, retain)!;
   if (REQUEST_TYPES.has(msg.type)) {
-    let ex = s.exchanges.get(keys[0]!);
-    if (!ex) {
-      ex = { first: no, requests: [], replies: [] };
-      s.exchanges.set(keys[0]!, ex);
-      if (msg.type === 1 && msg.ident !== undefined) {
-        s.exchanges.set(`reglo:${msg.ident & 0xffffffffn}`, ex);
-        s.exchanges.set(`reghi:${msg.ident >> 32n}`, ex);
-      }
+    let ex = lookup(where);
+    // A request with the same low half but another high half starts a new exchange.
+    if (!ex || ex.hi !== where.hi) {
+      ex = { first: no, requests: [], replies: [], ...where };
+      (where.map as Map<number | string, Exchange>).set(where.key, ex);
+      s.order.push(ex);
+      if (s.order.length > MAX_EXCHANGES * 1.25) forget(s);
     }
     r.first = ex.first;
     const dup = findLast(ex.requests, q => q.src === here.src && q.dst === here.dst);
     if (dup) {
       here.hop = dup.hop;
       r.retransmissionOf = dup.frame;
-      const prev = s.results.get(dup.frame)?.prev;
+      const prev = (retain ? s.results.get(dup.frame) : undefined)?.prev;
       if (prev !== undefined) r.prev = prev;
     } else {
       // The hop this one relays: sent to where this one comes from; else the exchange's last request.
@@ -135,17 +176,18 @@ function track(s: TrackingState, pkt: Packet, msg: MipMessage): void {
       if (from) {
         here.hop = from.hop + 1;
         r.prev = from.frame;
-        result(s, from.frame).next ??= no;
+        { const o = result(s, from.frame, retain); if (o) o.next ??= no; }
       }
     }
     r.hop = here.hop;
-    ex.requests.push(here);
+    remember(ex.requests, here);
     return;
   }
   if (!REPLY_TYPES.has(msg.type)) return;
-  let ex: Exchange | undefined;
-  for (const k of keys) if ((ex = s.exchanges.get(k))) break;
-  if (!ex) return;
+  // A reply copies the request's Identification, or at least its low half: with code 133 the
+  // high half is the home agent's time (RFC 5944 §5.7.1).
+  const ex = lookup(where);
+  if (!ex || (ex.hi !== where.hi && !(msg.type === 3 && msg.code === 133))) return;
   r.first = ex.first;
   // The request answered: sent to this reply's source; failing that, any request of the exchange.
   const pick = (ok: (q: Hop) => boolean) => findLast(ex!.requests, q => ok(q) && !q.answered) ?? findLast(ex!.requests, ok);
@@ -154,24 +196,24 @@ function track(s: TrackingState, pkt: Packet, msg: MipMessage): void {
     r.responseTo = req.frame;
     r.time = diff(here.ts, req.ts);
     req.answered = true;
-    result(s, req.frame).responseIn ??= no;
+    { const o = result(s, req.frame, retain); if (o) o.responseIn ??= no; }
   }
   const dup = findLast(ex.replies, q => q.src === here.src && q.dst === here.dst);
   if (dup) {
     here.hop = dup.hop;
     r.retransmissionOf = dup.frame;
-    const prev = s.results.get(dup.frame)?.prev;
+    const prev = (retain ? s.results.get(dup.frame) : undefined)?.prev;
     if (prev !== undefined) r.prev = prev;
   } else {
     const from = findLast(ex.replies, q => q.dst === here.src) ?? req;
     if (from) {
       here.hop = from.hop + 1;
       r.prev = from.frame;
-      result(s, from.frame).next ??= no;
+      { const o = result(s, from.frame, retain); if (o) o.next ??= no; }
     }
   }
   r.hop = here.hop;
-  ex.replies.push(here);
+  remember(ex.replies, here);
 }
 
 function findLast<T>(a: readonly T[], ok: (x: T) => boolean): T | undefined {
@@ -196,8 +238,8 @@ export function trackingHook(pkt: Packet, msg: MipMessage): void {
   if (!REQUEST_TYPES.has(msg.type) && !REPLY_TYPES.has(msg.type)) return;
   const session = pkt.session;
   const s = trackingState(session);
-  if (!session.visited(pkt.no) && !s.results.has(pkt.no)) track(s, pkt, msg);
-  const r = s.results.get(pkt.no);
+  if (!session.visited(pkt.no) && trackResult(session, pkt.no) === undefined) track(s, pkt, msg);
+  const r = trackResult(session, pkt.no);
   if (r) show(pkt, msg, r);
 }
 
