@@ -17,6 +17,8 @@ import { Output } from './output.js';
 import { glossary } from './glossary.js';
 import { runCheck } from './check.js';
 import { attachKeysFile } from './keys.js';
+import { runLive } from './live.js';
+import { createFrameWriter } from '../capture/write.js';
 import { compileFilter, FilterError } from '../dissector/filter/index.js';
 import type { CompiledFilter } from '../dissector/filter/index.js';
 
@@ -109,14 +111,23 @@ async function analyze(o: Options): Promise<number> {
   // One streaming pass keeps no per-frame results; two passes need them for the second.
   session.retain = o.twoPass;
   const digits = new Map<number, number>();
+  let failure: Error | null = null;
   const r = openingWithFirstPacket(renderer(o, { timeDigits: ifIndex => digits.get(ifIndex) ?? 6 }), () => failure !== null);
   const out = new Output(o.lineBuffered);
-  if (o.interfaces.length || o.listInterfaces) throw new FatalError('live capture is not available in this build: use -r FILE');
+  if (o.interfaces.length || o.listInterfaces) {
+    return await runLive(o, {
+      onStart: ifaces => { for (const i of ifaces) digits.set(i.index, timePrecision(i.tsresol)); },
+      onFrame: f => { const pkt = dissectFrame(f, session, want); if (!filter || filter.match(pkt)) out.write(r.packet(pkt)); },
+      onEnd: () => { if (r.end) out.write(r.end()); out.flush(); },
+    });
+  }
   if (o.read === undefined) throw new UsageError("no input: use -r FILE (or '-r -' for standard input), or -i IFACE");
   const readOpts = { onInterface: (i: InterfaceInfo) => { digits.set(i.index, timePrecision(i.tsresol)); } };
   const frames: Iterable<Frame> | AsyncIterable<Frame> = o.read === '-' ? readCapture('-', readOpts) : readCaptureSync(o.read, readOpts);
   let seen = 0;
-  let failure: Error | null = null;
+  // -w with -r writes the packets that pass -Y and -c to a file instead of printing them (tshark).
+  const writer = o.write !== undefined ? createFrameWriter(o.write, o.writeFormat) : null;
+  const emit = (f: Frame, pkt: Packet) => { if (filter && !filter.match(pkt)) return; if (writer) writer.write(f); else out.write(r.packet(pkt)); };
   const limit = o.count ?? Infinity;
   try {
     if (o.twoPass) {
@@ -124,19 +135,19 @@ async function analyze(o: Options): Promise<number> {
       try {
         for await (const f of frames) { if (all.length >= limit) break; all.push(f); dissectFrame(f, session); }
       } catch (e) { if (e instanceof CaptureFileError) failure = e; else throw e; }
-      for (const f of all) { const pkt = dissectFrame(f, session, want); if (!filter || filter.match(pkt)) out.write(r.packet(pkt)); }
+      for (const f of all) emit(f, dissectFrame(f, session, want));
     } else {
       for await (const f of frames) {
         if (seen >= limit) break;
         seen++;
-        const pkt = dissectFrame(f, session, want);
-        if (!filter || filter.match(pkt)) out.write(r.packet(pkt));
+        emit(f, dissectFrame(f, session, want));
       }
     }
   } catch (e) {
     if (e instanceof CaptureFileError) failure = e; else throw e;
   }
-  if (r.end) out.write(r.end());
+  if (writer) writer.close();
+  else if (r.end) out.write(r.end());
   out.flush();
   if (failure) throw new FatalError(failure.message);
   return 0;
