@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { readCapture, readCaptureSync, CaptureFileError } from '../capture/read.js';
 import type { Frame } from '../capture/frame.js';
+import { openLiveCapture } from '../capture/live.js';
 import { dissectFrame, Session, defaultPrefs } from '../dissector/index.js';
 import { treeText } from '../dissector/output/text.js';
 import { Checker, atLeast, defaultCheckOptions } from '../conformance/checker.js';
@@ -14,6 +15,8 @@ import { UsageError } from './args.js';
 
 export const CHECK_USAGE = `Usage: mipscope check -r FILE [options]
   -r FILE                capture to check ('-' = standard input)
+  -i IFACE               check live traffic instead (repeatable); -f BPF filter; stop with
+                         -c N, -a duration:S or Ctrl-C
   --keys FILE            KEY0/SPI table: rules that need keys run
   --format F             text (default), json, junit, html or markdown
   -o FILE                write the report to FILE instead of standard output
@@ -27,12 +30,12 @@ Exit code: 0 no error-severity finding, 1 at least one, 2 bad input.
 `;
 
 interface CheckArgs {
-  read?: string; keys?: string; format: ReportFormat; output?: string; rules: string[]; disable: string[];
+  read?: string; interfaces: string[]; captureFilter?: string; duration?: number; keys?: string; format: ReportFormat; output?: string; rules: string[]; disable: string[];
   severity: Severity; window: number; count?: number; listRules: boolean; help: boolean;
 }
 
 function parseCheckArgs(argv: readonly string[]): CheckArgs {
-  const a: CheckArgs = { format: 'text', rules: [], disable: [], severity: 'note', window: defaultCheckOptions.timestampWindow, listRules: false, help: false };
+  const a: CheckArgs = { interfaces: [], format: 'text', rules: [], disable: [], severity: 'note', window: defaultCheckOptions.timestampWindow, listRules: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -44,6 +47,13 @@ function parseCheckArgs(argv: readonly string[]): CheckArgs {
     };
     switch (flag) {
       case '-r': a.read = value(); break;
+      case '-i': a.interfaces.push(value()); break;
+      case '-f': a.captureFilter = value(); break;
+      case '-a': {
+        const v = value(), m = /^duration:(\d+)$/.exec(v);
+        if (!m) throw new UsageError(`invalid -a value '${v}': expected duration:SECONDS`);
+        a.duration = parseInt(m[1]!, 10); break;
+      }
       case '--keys': a.keys = value(); break;
       case '--format': case '-F': {
         const f = value();
@@ -79,11 +89,28 @@ function parseCheckArgs(argv: readonly string[]): CheckArgs {
 /** Hook for the keys module: attaches a keys file to the session (set by the CLI when available). */
 export type KeysLoader = (session: Session, path: string) => void;
 
+/** Live frames for `check -i`: stops on -c, -a duration or Ctrl-C, then the report is written. */
+async function liveFrames(a: CheckArgs): Promise<AsyncIterable<Frame>> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  const capture = await openLiveCapture({
+    interfaces: a.interfaces,
+    ...(a.captureFilter !== undefined ? { filter: a.captureFilter } : {}),
+    ...(a.count !== undefined ? { count: a.count } : {}),
+    ...(a.duration !== undefined ? { duration: a.duration } : {}),
+    signal: stop.signal,
+    onNote: note => process.stderr.write(`mipscope: note: ${note}\n`),
+  });
+  return capture;
+}
+
 export async function runCheck(argv: readonly string[], loadKeys?: KeysLoader): Promise<number> {
   const a = parseCheckArgs(argv);
   if (a.help) { process.stdout.write(CHECK_USAGE); return 0; }
   if (a.listRules) { process.stdout.write(a.format === 'markdown' ? catalogMarkdown() : catalogText()); return 0; }
-  if (a.read === undefined) throw new UsageError("mipscope check needs a capture: -r FILE (see 'mipscope check --help')");
+  if (a.read === undefined && !a.interfaces.length) throw new UsageError("mipscope check needs a capture: -r FILE or -i IFACE (see 'mipscope check --help')");
+  if (a.read !== undefined && a.interfaces.length) throw new UsageError('-r and -i cannot be used together');
   let rules;
   try { rules = selectRules(a.rules, a.disable); } catch (e) { throw new UsageError((e as Error).message); }
   const session = new Session(defaultPrefs);
@@ -94,7 +121,9 @@ export async function runCheck(argv: readonly string[], loadKeys?: KeysLoader): 
   const checker = new Checker(rules, a.keys !== undefined, { timestampWindow: a.window });
   const keep = a.format === 'html';
   const frames: Frame[] = [];
-  const source: Iterable<Frame> | AsyncIterable<Frame> = a.read === '-' ? readCapture('-') : readCaptureSync(a.read);
+  const source: Iterable<Frame> | AsyncIterable<Frame> = a.interfaces.length
+    ? await liveFrames(a)
+    : a.read === '-' ? readCapture('-') : readCaptureSync(a.read!);
   let n = 0;
   let failure: CaptureFileError | null = null;
   try {
@@ -118,7 +147,7 @@ export async function runCheck(argv: readonly string[], loadKeys?: KeysLoader): 
       if (f) trees.set(no, treeText(dissectFrame(f, session)));
     }
   }
-  const report = renderReport(a.format, { file: a.read, findings, summary, ...(trees ? { trees } : {}) });
+  const report = renderReport(a.format, { file: a.read ?? a.interfaces.join(','), findings, summary, ...(trees ? { trees } : {}) });
   if (a.output) {
     try { writeFileSync(a.output, report); } catch (e) { throw new UsageError(`cannot write report '${a.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
   } else process.stdout.write(report);
