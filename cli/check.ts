@@ -136,7 +136,7 @@ export async function runCheck(argv: readonly string[], loadKeys?: KeysLoader): 
   } catch (e) {
     if (e instanceof CaptureFileError) failure = e; else throw e;
   }
-  if (failure) throw failure;
+  // A damaged file: the packets before the damage are checked and reported, then the error (exit 2).
   const summary = checker.finish();
   const findings = checker.findings.filter(f => atLeast(f, a.severity));
   let trees: Map<number, string> | undefined;
@@ -151,6 +151,7 @@ export async function runCheck(argv: readonly string[], loadKeys?: KeysLoader): 
   if (a.output) {
     try { writeFileSync(a.output, report); } catch (e) { throw new UsageError(`cannot write report '${a.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
   } else process.stdout.write(report);
+  if (failure) throw failure;
   return summary.errors > 0 ? 1 : 0;
 }
 

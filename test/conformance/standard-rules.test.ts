@@ -118,6 +118,16 @@ describe('mipscope check', () => {
     expect(errs.findings.every((f: { severity: string }) => f.severity === 'error')).toBe(true);
   });
 
+  it('a damaged file: the packets before the damage are reported, then one error line and exit 2', async () => {
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../helpers.js');
+    const r = runCli(['check', '-r', join(ROOT, 'samples', 'captures', 'fault-truncated.pcapng'), '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).findings.some((f: { rule: string }) => f.rule === 'MIP-WELL-FORMED')).toBe(true);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cut short/);
+  });
+
   it('--list-rules prints the catalog generated from the rules', () => {
     const r = runCli(['check', '--list-rules']);
     for (const rule of allRules) expect(r.stdout).toContain(rule.id);
