@@ -223,7 +223,13 @@ export class Compiler {
       this.slots.push({ field, expert, layered });
       this.slotIndex.set(key, s);
     } else if (layered) this.slots[s]!.layered = true;
-    this.names.add(field?.abbrev ?? expert!.abbrev);
+    const abbrev = field?.abbrev ?? expert!.abbrev;
+    this.names.add(abbrev);
+    // Layer numbers are counted from the protocol's own nodes, so those are needed too.
+    if (layered) {
+      const proto = fieldByAbbrev(abbrev.split('.')[0]!);
+      if (proto?.type === 'protocol') this.names.add(proto.abbrev);
+    }
     return s;
   }
 

@@ -31,7 +31,10 @@ export interface CompiledFilter {
   readonly text: string;
   /** True for an empty filter, which every packet passes. */
   readonly empty: boolean;
-  /** Abbrevs of the fields and expert items the filter names, in first-use order. */
+  /**
+   * Abbrevs of the fields and expert items the filter reads, in first-use order (with the
+   * protocols whose layers it counts): a dissector that keeps only these serves the filter.
+   */
   readonly fields: readonly string[];
   match(pkt: Packet): boolean;
 }

@@ -43,6 +43,20 @@ describe('mipscope -Y', () => {
     expect(lines[0]).toMatch(/^\s*6 /);
   });
 
+  it('selects what the full tree selects when the output keeps only the fields it prints and filters on', async () => {
+    const { compileFilter } = await import('../../dissector/filter/index.js');
+    const { fixturePackets } = await import('./fixtures.js');
+    const full = fixturePackets();
+    // (No mip.auth.status here: the fixture's session has keys, the CLI run has none.)
+    for (const f of ['ip.src#2 == 10.1.0.5', 'udp.dstport#[2] == 53', 'mip.ext.len.overrun', '_ws.malformed', '_ws.expert.group == "Malformed"',
+      'mip[0] == 3', 'frame contains "home"', 'len(mip) == 36', 'mip.response_to == 1', 'count(mip.ext.type) == 2 && mip.nai matches "^MN"']) {
+      const c = compileFilter(f);
+      const fromFull = full.filter(p => c.match(p)).map(p => p.no);
+      expect(frames(['-Y', f]), f).toEqual(fromFull);
+      expect(fromFull.length, f).toBeGreaterThan(0);
+    }
+  });
+
   it('rejects a bad filter before reading: the message, the filter and a caret, exit 2', () => {
     const r = runCli(['-r', file, '-Y', 'mip.type == 1 && mip.foo']);
     expect(r.code).toBe(2);

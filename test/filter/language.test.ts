@@ -31,6 +31,7 @@ describe('fields and protocols', () => {
   });
   it('reports the fields it uses', () => {
     expect(compileFilter('mip.type == 1 && ip.src == ip.dst or mip.ext.len.overrun').fields).toEqual(['mip.type', 'ip.src', 'ip.dst', 'mip.ext.len.overrun']);
+    expect(compileFilter('udp.dstport#2 == 53').fields).toEqual(['udp.dstport', 'udp']);
   });
 });
 
