@@ -12,19 +12,19 @@ const cli = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'cli', 'mai
 const dir = join(tmpdir(), 'mipscope-bench');
 mkdirSync(dir, { recursive: true });
 
-interface Result { seconds: number; maxRssKb: number; lines: number }
+interface Result { seconds: number; maxRssKb: number }
 
 /** Runs a command under /usr/bin/time to get its wall time and peak memory; best of `runs`. */
 function measure(cmd: string, args: string[], runs = 3): Result {
   let best: Result | null = null;
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    // Output goes to /dev/null: what is measured is the tool, not this harness reading it.
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
     const maxRssKb = parseInt(r.stderr.trim().split('\n').at(-1)!, 10);
-    const lines = r.stdout.length ? r.stdout.split('\n').length - 1 : 0;
-    if (!best || seconds < best.seconds) best = { seconds, maxRssKb, lines };
+    if (!best || seconds < best.seconds) best = { seconds, maxRssKb };
   }
   return best!;
 }

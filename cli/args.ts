@@ -10,6 +10,8 @@ export interface Options {
   listInterfaces: boolean;
   autostop: { duration?: number; packets?: number; filesize?: number };
   snaplen?: number;
+  /** -B: kernel capture buffer per interface, in MiB. */
+  bufferMiB?: number;
   noPromiscuous: boolean;
   lineBuffered: boolean;
   verbose: boolean;
@@ -140,6 +142,7 @@ function apply(o: Options, ch: string, v: string | undefined): void {
       break;
     }
     case 's': if (!/^\d+$/.test(v!)) throw new UsageError(`invalid -s value '${v}': expected a number of bytes`); o.snaplen = parseInt(v!, 10); break;
+    case 'B': if (!/^\d+$/.test(v!) || parseInt(v!, 10) <= 0) throw new UsageError(`invalid -B value '${v}': expected a buffer size in MiB`); o.bufferMiB = parseInt(v!, 10); break;
     case 'p': o.noPromiscuous = true; break;
     case 'l': o.lineBuffered = true; break;
     case 'q': o.quiet = true; break;
@@ -166,6 +169,7 @@ Input:
   -i IFACE             capture on an interface (repeatable); -D lists interfaces
   -f FILTER            capture filter (BPF), default "udp port 434 or icmp"
   -s SNAPLEN  -p       snapshot length; no promiscuous mode
+  -B MiB               kernel capture buffer per interface (default 32; more for high rates)
   -c N                 stop after N packets;  -a duration:S  stop after S seconds
 Processing:
   --keys FILE          KEY0/SPI table (JSON) to decrypt and verify

@@ -119,6 +119,7 @@ async function analyze(o: Options): Promise<number> {
       onStart: ifaces => { for (const i of ifaces) digits.set(i.index, timePrecision(i.tsresol)); },
       onFrame: f => { const pkt = dissectFrame(f, session, want); if (!filter || filter.match(pkt)) out.write(r.packet(pkt)); },
       onEnd: () => { if (r.end) out.write(r.end()); out.flush(); },
+      ...(o.bufferMiB !== undefined ? { bufferMiB: o.bufferMiB } : {}),
     });
   }
   if (o.read === undefined) throw new UsageError("no input: use -r FILE (or '-r -' for standard input), or -i IFACE");

@@ -76,6 +76,7 @@ describe('mipscope CLI', () => {
       ['unknown long option', ['--frobnicate'], /unknown option --frobnicate/],
       ['missing value', ['-r'], /option -r requires an argument/],
       ['bad -c', ['-r', file, '-c', 'ten'], /invalid -c value 'ten'/],
+      ['bad -B', ['-i', 'lo', '-B', '0'], /invalid -B value '0'/],
       ['bad -T', ['-r', file, '-T', 'xml'], /invalid -T value 'xml'/],
       ['unknown -e field', ['-r', file, '-T', 'fields', '-e', 'mip.nope'], /mip\.nope/],
       ['bad -E', ['-r', file, '-T', 'fields', '-e', 'mip.type', '-E', 'occurrence=x'], /occurrence/],
