@@ -1,6 +1,6 @@
 // Shared test helpers: dissect frames built by the encoders, run the CLI and tshark.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from '../capture/frame.js';
@@ -52,4 +52,13 @@ export function runTshark(args: string[]): string {
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
   return r.stdout;
+}
+
+/** Abbrevs of Wireshark's standard Mobile IP and ICMP mobility fields (the reference lists). */
+export function referenceFields(): string[] {
+  return ['tshark-mip-fields.txt', 'tshark-icmp-mip-fields.txt']
+    .flatMap(f => readFileSync(join(ROOT, '..', 'shared', 'reference', f), 'utf8').split('\n'))
+    .filter(l => l.startsWith('F\t'))
+    .map(l => l.split('\t')[2]!)
+    .filter(n => n !== 'mip.data_not_dissected');
 }

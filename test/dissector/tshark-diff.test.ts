@@ -1,18 +1,15 @@
 // Differential test: tshark and mipscope read the same captures, and every standard mip.* and
 // icmp.mip.* field must have the same values on every frame.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { standardFrames } from '../../samples/standard.js';
 import { randomFrames } from '../fixtures/random-mip.js';
 import { ROOT, runCli, runTshark, writePcapng } from '../helpers.js';
+import { referenceFields } from '../helpers.js';
 
-const REF = join(ROOT, '..', 'shared', 'reference');
-const FIELDS = ['tshark-mip-fields.txt', 'tshark-icmp-mip-fields.txt']
-  .flatMap(f => readFileSync(join(REF, f), 'utf8').split('\n'))
-  .filter(l => l.startsWith('F\t'))
-  .map(l => l.split('\t')[2]!)
-  .filter(n => n !== 'mip.data_not_dissected');
+/** The standard fields both tools decode: Wireshark's Mobile IP and ICMP mobility fields. */
+const FIELDS = referenceFields();
 
 interface Diff { frame: number; field: string; tshark: string; mipscope: string }
 

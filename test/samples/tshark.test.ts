@@ -8,15 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../samples/generate.js';
 import { CLI, ROOT } from '../helpers.js';
+import { referenceFields } from '../helpers.js';
 
 const SAMPLES = join(ROOT, 'samples');
 const manifest = JSON.parse(readFileSync(join(SAMPLES, 'manifest.json'), 'utf8')) as Manifest;
-const REF = join(ROOT, '..', 'shared', 'reference');
-const FIELDS = ['tshark-mip-fields.txt', 'tshark-icmp-mip-fields.txt']
-  .flatMap(f => readFileSync(join(REF, f), 'utf8').split('\n'))
-  .filter(l => l.startsWith('F\t'))
-  .map(l => l.split('\t')[2]!)
-  .filter(n => n !== 'mip.data_not_dissected');
+/** The standard fields both tools decode: Wireshark's Mobile IP and ICMP mobility fields. */
+const FIELDS = referenceFields();
 
 function run(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
