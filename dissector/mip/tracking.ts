@@ -164,23 +164,8 @@ function track(s: TrackingState, pkt: Packet, msg: MipMessage): void {
       if (s.order.length > MAX_EXCHANGES * 1.25) forget(s);
     }
     r.first = ex.first;
-    const dup = findLast(ex.requests, q => q.src === here.src && q.dst === here.dst);
-    if (dup) {
-      here.hop = dup.hop;
-      r.retransmissionOf = dup.frame;
-      const prev = (retain ? s.results.get(dup.frame) : undefined)?.prev;
-      if (prev !== undefined) r.prev = prev;
-    } else {
-      // The hop this one relays: sent to where this one comes from; else the exchange's last request.
-      const from = findLast(ex.requests, q => q.dst === here.src) ?? ex.requests.at(-1);
-      if (from) {
-        here.hop = from.hop + 1;
-        r.prev = from.frame;
-        { const o = result(s, from.frame, retain); if (o) o.next ??= no; }
-      }
-    }
-    r.hop = here.hop;
-    remember(ex.requests, here);
+    // The hop this one relays: sent to where this one comes from; else the exchange's last request.
+    placeHop(s, ex.requests, here, r, retain, ex.requests.at(-1));
     return;
   }
   if (!REPLY_TYPES.has(msg.type)) return;
@@ -198,22 +183,33 @@ function track(s: TrackingState, pkt: Packet, msg: MipMessage): void {
     req.answered = true;
     { const o = result(s, req.frame, retain); if (o) o.responseIn ??= no; }
   }
-  const dup = findLast(ex.replies, q => q.src === here.src && q.dst === here.dst);
+  // The reply this one relays, else the request it answers.
+  placeHop(s, ex.replies, here, r, retain, req);
+}
+
+/**
+ * Places a message among the hops of its direction: a retransmission of a hop already seen
+ * (same source and destination), or the next hop after the one sent to where it comes from
+ * (else after `fallback`); links the two and remembers it.
+ */
+function placeHop(s: TrackingState, hops: Hop[], here: Hop, r: TrackResult, retain: boolean, fallback: Hop | undefined): void {
+  const dup = findLast(hops, q => q.src === here.src && q.dst === here.dst);
   if (dup) {
     here.hop = dup.hop;
     r.retransmissionOf = dup.frame;
     const prev = (retain ? s.results.get(dup.frame) : undefined)?.prev;
     if (prev !== undefined) r.prev = prev;
   } else {
-    const from = findLast(ex.replies, q => q.dst === here.src) ?? req;
+    const from = findLast(hops, q => q.dst === here.src) ?? fallback;
     if (from) {
       here.hop = from.hop + 1;
       r.prev = from.frame;
-      { const o = result(s, from.frame, retain); if (o) o.next ??= no; }
+      const o = result(s, from.frame, retain);
+      if (o) o.next ??= here.frame;
     }
   }
   r.hop = here.hop;
-  remember(ex.replies, here);
+  remember(hops, here);
 }
 
 function findLast<T>(a: readonly T[], ok: (x: T) => boolean): T | undefined {
