@@ -6,7 +6,7 @@ import { kxState } from '../../dissector/keys/state.js';
 import type { KxKind } from '../../dissector/kx/fields.js';
 import { hex, ipv4String } from '../../dissector/format.js';
 import type { MessageView, Rule } from '../rule.js';
-import { MODP1_PRIME, MODP2_PRIME, isProbablePrime, bytesToBigInt } from './numbers.js';
+import { OAKLEY_GROUPS, isProbablePrime, bytesToBigInt } from '../../dissector/keys/dh.js';
 
 const REQUEST = 1, REPLY = 3;
 
@@ -316,7 +316,7 @@ export const kxRules: Rule[] = [
           const gN = parent.children!.find(c => c.field?.abbrev === 'mip.kx.ke.g');
           if (!cvN) continue;
           const cvBytes = cvN.value as Uint8Array;
-          const p = st === 1 ? MODP1_PRIME : st === 2 ? MODP2_PRIME : pN ? bytesToBigInt(pN.value as Uint8Array) : 0n;
+          const p = st === 1 || st === 2 ? OAKLEY_GROUPS[st].p : pN ? bytesToBigInt(pN.value as Uint8Array) : 0n;
           const plen = st === 1 ? 96 : st === 2 ? 128 : pN ? (pN.value as Uint8Array).length : 0;
           const cv = bytesToBigInt(cvBytes);
           if (cvBytes.length !== plen) ctx.report(m.frame, `CV is ${cvBytes.length} bytes, the prime ${plen} (WIRE.md E.7)`, m.mobileNode);

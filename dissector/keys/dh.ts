@@ -11,8 +11,13 @@ function oakley(name: 'modp1' | 'modp2'): DhGroup {
   return { p: bytesToBigInt(prime), g: 2n, size: prime.length };
 }
 
-/** KE sub-type → Oakley group (sub-types 1 and 2; 4 carries its own group). */
-export const OAKLEY_GROUPS: Readonly<Record<1 | 2, DhGroup>> = { 1: oakley('modp1'), 2: oakley('modp2') };
+const groups: Partial<Record<1 | 2, DhGroup>> = {};
+/** KE sub-type → Oakley group (sub-types 1 and 2; 4 carries its own group), set up on first use:
+ * OpenSSL's group set-up costs about 0.1 s, which a capture without Diffie-Hellman need not pay. */
+export const OAKLEY_GROUPS: Readonly<Record<1 | 2, DhGroup>> = {
+  get 1() { return (groups[1] ??= oakley('modp1')); },
+  get 2() { return (groups[2] ??= oakley('modp2')); },
+};
 
 export function bytesToBigInt(b: Uint8Array): bigint {
   let v = 0n;
