@@ -74,7 +74,8 @@ export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | 
     pkt.addExpert(f, E.unknownLink, 0, 0, `Link-layer type ${frame.linktype} is not supported`);
     addData(pkt, data, 0, data.length, 0);
   }
-  protocols.value = pkt.layers.join(':');
+  // As tshark: the protocols below the frame layer ("eth:ethertype:ip:udp:mip").
+  protocols.value = pkt.layers.slice(1).join(':');
   if (!pkt.protocol) pkt.protocol = 'Frame';
   session.finishFrame(frame.no);
   return pkt;

@@ -95,6 +95,7 @@ const ethernet: Dissector = (pkt, buf, start, end, src) => {
     pkt.add(vlan, VLAN.id, tci & 0x0fff, at, 2, src);
     type = c.u16();
     pkt.add(vlan, VLAN.etype, type, at + 2, 2, src);
+    pkt.layers.push('ethertype');
   }
   // Ethernet padding after the IP datagram is trimmed by the IP layer (it uses ip.len).
   dispatchEthertype(pkt, eth, type, buf, c.pos, end, src);
@@ -175,7 +176,8 @@ linkTypes.set(LINKTYPE.ETHERNET, ethernet);
 linkTypes.set(LINKTYPE.LINUX_SLL, sll);
 linkTypes.set(LINKTYPE.LINUX_SLL2, sll2);
 linkTypes.set(LINKTYPE.RAW, raw);
-linkTypes.set(LINKTYPE.IPV4, raw);
+// LINKTYPE_IPV4 carries IPv4 alone: straight to IP, with no "raw" layer (as tshark).
+linkTypes.set(LINKTYPE.IPV4, (pkt, buf, start, end, src) => etherTypes.get(0x0800)!(pkt, buf, start, end, src));
 linkTypes.set(12, raw); // DLT_RAW on most systems
 linkTypes.set(14, raw); // DLT_RAW on OpenBSD
 linkTypes.set(LINKTYPE.NULL, loopback(false));
