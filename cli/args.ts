@@ -27,6 +27,10 @@ export interface Options {
   write?: string;
   writeFormat: 'pcapng' | 'pcap';
   quiet: boolean;
+  /** -P: print packets even while writing them with -w. */
+  printWhileWriting: boolean;
+  /** --no-duplicate-keys: -T json merges repeated keys into arrays. */
+  noDuplicateKeys: boolean;
   timeFormat: string;
   keys?: string;
   help: boolean;
@@ -44,7 +48,7 @@ export function parseArgs(argv: readonly string[]): Options {
   const o: Options = {
     command: 'analyze', interfaces: [], listInterfaces: false, autostop: {}, noPromiscuous: false, lineBuffered: false,
     verbose: false, hex: false, outputFormat: 'text', fields: [], fieldOptions: [], twoPass: false, prefs: [],
-    writeFormat: 'pcapng', quiet: false, timeFormat: 'r', help: false, version: false, rest: [],
+    writeFormat: 'pcapng', quiet: false, printWhileWriting: false, noDuplicateKeys: false, timeFormat: 'r', help: false, version: false, rest: [],
   };
   const args = [...argv];
   if (args[0] === 'check' || args[0] === 'tui') o.command = args.shift() as 'check' | 'tui';
@@ -62,6 +66,7 @@ export function parseArgs(argv: readonly string[]): Options {
       };
       switch (name) {
         case 'keys': o.keys = value(); break;
+        case 'no-duplicate-keys': o.noDuplicateKeys = true; break;
         case 'help': o.help = true; break;
         case 'version': o.version = true; break;
         default:
@@ -146,6 +151,7 @@ function apply(o: Options, ch: string, v: string | undefined): void {
     case 'p': o.noPromiscuous = true; break;
     case 'l': o.lineBuffered = true; break;
     case 'q': o.quiet = true; break;
+    case 'P': o.printWhileWriting = true; break;
     case 'n': break; // no name resolution is ever done
     case 't': {
       const fmts = ['r', 'a', 'ad', 'd', 'dd', 'e', 'u', 'ud'];
@@ -183,7 +189,8 @@ Output:
   -E header=y|n  separator=C  occurrence=f|l|a  aggregator=C  quote=d|s|n
   -t r|a|ad|d|e|u|ud   time format of the summary line
   -w FILE  -F pcapng|pcap   write packets to a file
-  -l                   flush output after each packet;  -q  quiet
+  -l                   flush output after each packet;  -q  quiet;  -P  print while writing (-w)
+  --no-duplicate-keys  -T json: repeated keys merged into arrays
   -G fields|protocols|prefs|experts   dump the registry
   -h  -v               help, version
 `;

@@ -50,7 +50,7 @@ function renderer(o: Options, ctx: RenderContext): Renderer {
       return { packet: pkt => textPacket(pkt, { summary, details: o.verbose, hex: o.hex, timeFormat: fmt, timeDigits: ctx.timeDigits(pkt.frame.ifIndex) }) };
     }
     case 'json': case 'jsonraw': {
-      const j = new JsonRenderer({ raw: o.hex || o.outputFormat === 'jsonraw', text: o.outputFormat === 'json', fields: o.fields.length ? extractor() : undefined });
+      const j = new JsonRenderer({ raw: o.hex || o.outputFormat === 'jsonraw', text: o.outputFormat === 'json', mergeDuplicateKeys: o.noDuplicateKeys, fields: o.fields.length ? extractor() : undefined });
       return { begin: () => j.begin(), packet: pkt => j.packet(pkt), end: () => j.end() };
     }
     case 'ek': {
@@ -120,6 +120,7 @@ async function analyze(o: Options): Promise<number> {
       onFrame: f => { const pkt = dissectFrame(f, session, want); if (!filter || filter.match(pkt)) out.write(r.packet(pkt)); },
       onEnd: () => { if (r.end) out.write(r.end()); out.flush(); },
       ...(o.bufferMiB !== undefined ? { bufferMiB: o.bufferMiB } : {}),
+      print: o.printWhileWriting,
     });
   }
   if (o.read === undefined) throw new UsageError("no input: use -r FILE (or '-r -' for standard input), or -i IFACE");
@@ -128,7 +129,11 @@ async function analyze(o: Options): Promise<number> {
   let seen = 0;
   // -w with -r writes the packets that pass -Y and -c to a file instead of printing them (tshark).
   const writer = o.write !== undefined ? createFrameWriter(o.write, o.writeFormat) : null;
-  const emit = (f: Frame, pkt: Packet) => { if (filter && !filter.match(pkt)) return; if (writer) writer.write(f); else out.write(r.packet(pkt)); };
+  const emit = (f: Frame, pkt: Packet) => {
+    if (filter && !filter.match(pkt)) return;
+    if (writer) writer.write(f);
+    if (!writer || o.printWhileWriting) out.write(r.packet(pkt));
+  };
   const limit = o.count ?? Infinity;
   try {
     if (o.twoPass) {
@@ -148,7 +153,7 @@ async function analyze(o: Options): Promise<number> {
     if (e instanceof CaptureFileError) failure = e; else throw e;
   }
   if (writer) writer.close();
-  else if (r.end) out.write(r.end());
+  if ((!writer || o.printWhileWriting) && r.end) out.write(r.end());
   out.flush();
   if (failure) throw new FatalError(failure.message);
   return 0;

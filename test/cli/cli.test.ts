@@ -131,3 +131,18 @@ describe('writing captures from a file', () => {
     expect(runCli(['-r', pcap, '-T', 'fields', '-e', 'frame.number']).stdout).toBe('1\n2\n3\n4\n5\n');
   });
 });
+
+describe('printing while writing, and merged JSON keys', () => {
+  it('-P prints the packets it writes with -w', () => {
+    const out = tmpFile('p.pcapng', '');
+    const r = runCli(['-r', file, '-c', '4', '-w', out, '-P', '-T', 'fields', '-e', 'frame.number']);
+    expect(r.stdout).toBe('1\n2\n3\n4\n');
+    expect(runCli(['-r', out, '-T', 'fields', '-e', 'frame.number']).stdout).toBe('1\n2\n3\n4\n');
+  });
+
+  it('--no-duplicate-keys merges repeated JSON keys into arrays, as tshark', () => {
+    const r = runCli(['-r', file, '-c', '1', '-T', 'json', '--no-duplicate-keys']);
+    const eth = JSON.parse(r.stdout)[0]._source.layers.eth;
+    expect(eth['eth.addr']).toEqual(['02:00:00:00:02:01', '02:00:00:00:01:01']);
+  });
+});
