@@ -2,7 +2,7 @@
 import type { Frame } from '../capture/frame.js';
 import { registerExperts, registerFields } from './fields.js';
 import { linkTypes } from './dispatch.js';
-import { Packet } from './packet.js';
+import { DETACHED, Packet } from './packet.js';
 import type { Session } from './session.js';
 
 export const F = registerFields({
@@ -65,7 +65,8 @@ export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | 
   pkt.add(f, F.len, frame.len, 0, 0);
   pkt.add(f, F.capLen, frame.caplen, 0, 0);
   const protocols = pkt.add(f, F.protocols, '', 0, 0);
-  f.text = `Frame ${frame.no}: ${frame.len} bytes on wire (${frame.len * 8} bits), ${frame.caplen} bytes captured (${frame.caplen * 8} bits) on interface ${frame.ifIndex}`;
+  // Labels only for a kept tree: the fast path makes none (DESIGN.md principle 7).
+  if (f !== DETACHED) f.text = `Frame ${frame.no}: ${frame.len} bytes on wire (${frame.len * 8} bits), ${frame.caplen} bytes captured (${frame.caplen * 8} bits) on interface ${frame.ifIndex}`;
   if (frame.caplen < frame.len) pkt.addExpert(f, E.truncated, 0, 0, `Packet size limited during capture: ${frame.len - frame.caplen} bytes not captured`);
 
   const link = linkTypes.get(frame.linktype);

@@ -4,6 +4,7 @@ import { etherTypes, ipProtocols } from './dispatch.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor, readU32 } from './cursor.js';
 import { addData } from './frame.js';
+import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
 
@@ -118,7 +119,7 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   pkt.add(ip, IP.dst, d, start + 16, 4, src);
   pkt.addHidden(ip, IP.addr, d, start + 16, 4, src);
   pkt.src = ipString(s); pkt.dst = ipString(d);
-  ip.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
+  if (ip !== DETACHED) ip.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
   pkt.meta.ipSrc = s; pkt.meta.ipDst = d;
   if (hdrLen > 20) pkt.add(ip, IP.options, c.bytes(Math.min(hdrLen - 20, c.remaining)), start + 20, hdrLen - 20, src);
 

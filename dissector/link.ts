@@ -3,6 +3,7 @@ import { registerExperts, registerFields } from './fields.js';
 import { etherTypes, linkTypes } from './dispatch.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor, readU32 } from './cursor.js';
+import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
 import { addData } from './frame.js';
@@ -81,7 +82,7 @@ const ethernet: Dissector = (pkt, buf, start, end, src) => {
   pkt.add(eth, ETH.src, srcMac, start + 6, 6, src);
   pkt.addHidden(eth, ETH.addr, srcMac, start + 6, 6, src);
   pkt.src = macString(srcMac); pkt.dst = macString(dst);
-  eth.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
+  if (eth !== DETACHED) eth.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
   let type = c.u16();
   pkt.add(eth, ETH.type, type, start + 12, 2, src);
   pkt.layers.push('ethertype');

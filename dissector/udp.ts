@@ -5,6 +5,7 @@ import type { Prefs } from './prefs.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor } from './cursor.js';
 import { addData } from './frame.js';
+import { DETACHED } from './packet.js';
 import { CHECKSUM_STATUS, onesComplementSum } from './ipv4.js';
 
 export const UDP = registerFields({
@@ -41,7 +42,7 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   pkt.addHidden(n, UDP.port, sp, start, 2, src);
   pkt.addHidden(n, UDP.port, dp, start + 2, 2, src);
   pkt.meta.srcPort = sp; pkt.meta.dstPort = dp;
-  n.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
+  if (n !== DETACHED) n.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
   const length = c.u16();
   const ln = pkt.add(n, UDP.length, length, start + 4, 2, src);
   const checksum = c.u16();

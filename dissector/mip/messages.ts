@@ -5,6 +5,7 @@ import type { Dissector } from '../dispatch.js';
 import { addData } from '../frame.js';
 import { etherTypes } from '../dispatch.js';
 import { ipString } from '../ipv4.js';
+import { DETACHED } from '../packet.js';
 import type { Packet } from '../packet.js';
 import type { AbsTime, Node } from '../tree.js';
 import { MESSAGE_TYPES, MIP } from './fields.js';
@@ -136,7 +137,7 @@ export const dissectMip: Dissector = (pkt, buf, start, end, src) => {
   pkt.info = '';
   const type = buf[start]!;
   pkt.add(node, MIP.type, type, start, 1, src);
-  node.append = ` (${MESSAGE_TYPES[type] ?? `Unknown type ${type}`})`;
+  if (node !== DETACHED) node.append = ` (${MESSAGE_TYPES[type] ?? `Unknown type ${type}`})`;
   const msg: MipMessage = { type, buf, start, end, src, node, extStart: end, exts: [] };
   // Kept for analyses over the message (conformance): offsets and extensions without re-parsing.
   ((pkt.meta.mip ??= []) as MipMessage[]).push(msg);
