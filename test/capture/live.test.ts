@@ -3,60 +3,14 @@
 // must come out, copied, timestamped, dissected; stops, snaplen, several interfaces,
 // promiscuous mode, the kernel's drop count, backpressure and the errors people meet.
 import { spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../capture/frame.js';
 import { CAP_SNAPLEN, listInterfaces, LiveCaptureError, NEEDS_CAP, openLiveCapture, type LiveCapture } from '../../capture/live.js';
 import { WallClock } from '../../capture/live-clock.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
-import { encodeRegistrationReply, encodeRegistrationRequest, ext, ntpIdentification } from '../../dissector/mip/encode.js';
 import { defaultPrefs } from '../../dissector/prefs.js';
 import { ROOT, values } from '../helpers.js';
-
-const KEY = new Uint8Array(16).fill(0x5a);
-
-/** A /24 of 127/8 nobody else uses in this run, so that other loopback traffic stays out. */
-function subnet(): string {
-  return `127.${10 + Math.floor(Math.random() * 200)}.${1 + Math.floor(Math.random() * 250)}`;
-}
-
-function bind(sock: dgram.Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(port, address, () => { sock.off('error', reject); resolve(); });
-  });
-}
-
-const request = (net: string, i: number) => encodeRegistrationRequest({
-  flags: { s: i % 2 === 0 }, lifetime: 600, homeAddr: '10.20.0.5', haAddr: `${net}.3`, coa: `${net}.2`,
-  ident: ntpIdentification(1_790_000_000_000 + i), exts: [ext.nai(`mn${i}@example.org`), ext.mnHa(0x1000 + i, KEY)],
-});
-const reply = (net: string, i: number, ident: bigint) => encodeRegistrationReply({
-  code: 0, lifetime: 600, homeAddr: '10.20.0.5', haAddr: `${net}.3`, ident, exts: [ext.mnHa(0x2000 + i, KEY)],
-});
-
-/**
- * A mobile node at net.2 registers `count` times with a home agent at net.3:434, which
- * answers each request: 2 × count packets on lo, each with its own SPI.
- */
-async function registrations(net: string, count: number): Promise<void> {
-  const ha = dgram.createSocket('udp4');
-  const mn = dgram.createSocket('udp4');
-  await bind(ha, 434, `${net}.3`);
-  await bind(mn, 0, `${net}.2`);
-  let n = 0;
-  ha.on('message', (msg, from) => { ha.send(reply(net, n++, msg.readBigUInt64BE(16)), from.port, from.address); });
-  try {
-    for (let i = 0; i < count; i++) {
-      const answered = new Promise(resolve => mn.once('message', resolve));
-      mn.send(request(net, i), 434, `${net}.3`);
-      await answered;
-    }
-  } finally {
-    ha.close();
-    mn.close();
-  }
-}
+import { bind, registrations, request, subnet } from '../fixtures/loopback.js';
 
 async function collect(capture: LiveCapture): Promise<Frame[]> {
   const frames: Frame[] = [];

@@ -2,57 +2,19 @@
 // -c, -a, -s, -p, -l, -w, -F, the output formats, SIGINT/SIGTERM, the summary on stderr, and
 // one clear line with exit code 2 for each error, through the `mipscope` command itself.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NEEDS_CAP } from '../../capture/live.js';
-import { encodeRegistrationReply, encodeRegistrationRequest, ext, ntpIdentification } from '../../dissector/mip/encode.js';
 import { CLI, ROOT } from '../helpers.js';
+import { registrations, subnet } from '../fixtures/loopback.js';
 
 const LIVE_CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const KEY = new Uint8Array(16).fill(0x5a);
 
-function subnet(): string {
-  return `127.${10 + Math.floor(Math.random() * 200)}.${1 + Math.floor(Math.random() * 250)}`;
-}
 const filterFor = (net: string) => `udp port 434 and net ${net}.0/24`;
 
-function bind(sock: dgram.Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(port, address, () => { sock.off('error', reject); resolve(); });
-  });
-}
-
 const spi = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
-
-/** A mobile node at net.2 registers `count` times with a home agent at net.3:434 (2 packets each). */
-async function registrations(net: string, count: number): Promise<void> {
-  const ha = dgram.createSocket('udp4');
-  const mn = dgram.createSocket('udp4');
-  await bind(ha, 434, `${net}.3`);
-  await bind(mn, 0, `${net}.2`);
-  let n = 0;
-  ha.on('message', (msg, from) => {
-    const r = encodeRegistrationReply({ code: 0, lifetime: 600, homeAddr: '10.20.0.5', haAddr: `${net}.3`, ident: msg.readBigUInt64BE(16), exts: [ext.mnHa(0x2000 + n++, KEY)] });
-    ha.send(r, from.port, from.address);
-  });
-  try {
-    for (let i = 0; i < count; i++) {
-      const answered = new Promise(resolve => mn.once('message', resolve));
-      mn.send(encodeRegistrationRequest({
-        flags: { s: true }, lifetime: 600, homeAddr: '10.20.0.5', haAddr: `${net}.3`, coa: `${net}.2`,
-        ident: ntpIdentification(1_790_000_000_000 + i), exts: [ext.nai(`mn${i}@example.org`), ext.mnHa(0x1000 + i, KEY)],
-      }), 434, `${net}.3`);
-      await answered;
-    }
-  } finally {
-    ha.close();
-    mn.close();
-  }
-}
 
 /** The -T fields lines `count` registrations give with -e mip.type -e mip.auth.spi -e mip.nai. */
 function expectedFields(count: number): string[] {
