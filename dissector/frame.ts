@@ -1,8 +1,11 @@
 // The frame layer and the entry point of dissection.
 import type { Frame } from '../capture/frame.js';
-import { registerExperts, registerFields } from './fields.js';
+import { EXPERT_FIELDS, registerExperts, registerFields } from './fields.js';
 import { linkTypes } from './dispatch.js';
+import type { Dissector } from './dispatch.js';
+import { MAX_NESTING_DEPTH } from './limits.js';
 import { DETACHED, Packet } from './packet.js';
+import type { Node } from './tree.js';
 import type { Session } from './session.js';
 
 export const F = registerFields({
@@ -21,6 +24,7 @@ export const F = registerFields({
 
 const E = registerExperts({
   unknownLink: { abbrev: 'frame.encap.unknown', summary: 'Link-layer type not supported', group: 'undecoded', severity: 'warn' },
+  tooDeep: { abbrev: '_ws.malformed.nesting_too_deep', summary: 'Too many nested layers: the rest is shown as data', group: 'malformed', severity: 'error' },
   truncated: { abbrev: 'frame.truncated', summary: 'Packet is shorter on disk than on the wire (snapshot length)', group: 'malformed', severity: 'note' },
 });
 
@@ -45,6 +49,28 @@ export function addData(pkt: Packet, buf: Uint8Array, start: number, end: number
   pkt.add(d, DATA.bytes, buf.subarray(start, end), start, end - start, src);
   pkt.addGenerated(d, DATA.len, end - start, start, end - start, src);
   if (!pkt.protocol) pkt.protocol = 'DATA';
+}
+
+/**
+ * Dissects buf[start, end) with an inner dissector one nesting level deeper (a tunnelled or
+ * encapsulated datagram). Every recursive dissection goes through here, so that no input can
+ * nest deeper than MAX_NESTING_DEPTH: past it the bytes are shown as data under an expert item
+ * naming the limit, and nothing is dropped. Exceptions stay inside the inner layer
+ * (Packet.call). Returns false when the inner layer was not dissected completely.
+ */
+export function dissectNested(pkt: Packet, protoName: string, parent: Node | null, next: Dissector, buf: Uint8Array, start: number, end: number, src: number): boolean {
+  if (pkt.depth >= MAX_NESTING_DEPTH) {
+    const n = pkt.addExpert(parent, E.tooDeep, start, end - start, `Too many nested layers (limit ${MAX_NESTING_DEPTH}, MAX_NESTING_DEPTH): ${protoName} shown as data`, src);
+    pkt.addHidden(n, EXPERT_FIELDS.malformed, null, start, 0, src);
+    addData(pkt, buf, start, end, src);
+    return false;
+  }
+  pkt.depth++;
+  try {
+    return pkt.call(protoName, parent, () => next(pkt, buf, start, end, src));
+  } finally {
+    pkt.depth--;
+  }
 }
 
 /** Dissects one frame into a packet tree. Never throws. */

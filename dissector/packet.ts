@@ -31,6 +31,8 @@ export class Packet {
   dst = '';
   /** Scratch state shared between layers of this packet (addresses, ports). */
   readonly meta: Record<string, unknown> = {};
+  /** How many dissections are open inside one another (limits.ts MAX_NESTING_DEPTH). */
+  depth = 0;
 
   /**
    * The fast path: when set, only fields whose id is marked 1 are kept, in `all` and not in a

@@ -2,7 +2,7 @@
 import { Cursor } from '../cursor.js';
 import { udpPortPrefs } from '../dispatch.js';
 import type { Dissector } from '../dispatch.js';
-import { addData } from '../frame.js';
+import { addData, dissectNested } from '../frame.js';
 import { etherTypes } from '../dispatch.js';
 import { ipString } from '../ipv4.js';
 import { DETACHED } from '../packet.js';
@@ -91,7 +91,7 @@ messageTable.set(4, (pkt, msg, c) => {
   msg.extStart = msg.end; // the rest is the tunnelled datagram
   if (c.remaining > 0) {
     const ip = etherTypes.get(0x0800);
-    if (next === 4 && ip) pkt.call('ip', null, () => ip(pkt, msg.buf, c.pos, msg.end, msg.src));
+    if (next === 4 && ip) dissectNested(pkt, 'ip', null, ip, msg.buf, c.pos, msg.end, msg.src);
     else addData(pkt, msg.buf, c.pos, msg.end, msg.src);
   }
 });

@@ -1,0 +1,49 @@
+// Generators of hostile captures, one per cost or depth finding of the robustness review: each
+// builds frames with the project's encoders. Used by the regression tests (small sizes) and,
+// as a script, to write the full-size captures that the figures in docs/limits.md come from.
+// Usage: node dist/bench/hostile.js <name> <out.pcap> [size]   (names: see HOSTILE below)
+import { fileURLToPath } from 'node:url';
+import { writeCaptureFile } from '../capture/write.js';
+import type { FrameLike } from '../capture/write.js';
+import { encodeIpv4, encodeUdp, udpFrame } from '../dissector/build.js';
+import { encodeRegistrationRequest, encodeTunnelData, ext, ntpIdentification } from '../dissector/mip/encode.js';
+
+const T0 = 1_790_000_000;
+const MN = '10.1.0.10', HA = '10.1.0.1', FA = '192.0.2.1';
+
+function frame(f: { linktype: number; data: Uint8Array }, n: number): FrameLike {
+  return { linktype: f.linktype, data: f.data, tsSec: T0 + Math.floor(n / 1000), tsNsec: (n % 1000) * 1_000_000 };
+}
+
+/** A plain registration request: the "next good packet" after hostile ones. */
+export function goodRequest(n = 0): Uint8Array {
+  return encodeRegistrationRequest({ flags: 0x02, lifetime: 1800, homeAddr: MN, haAddr: HA, coa: FA, ident: ntpIdentification(T0 * 1000, n), exts: [ext.nai('mn@home.example')] });
+}
+
+/** Tunnel Data (type 4) carrying IPv4/UDP/434/Tunnel Data … `levels` deep, a request innermost. */
+export function nestedTunnelData(levels: number): Uint8Array {
+  let mip = goodRequest();
+  for (let i = 0; i < levels; i++) {
+    const udp = encodeUdp({ src: FA, dst: HA, sport: 434, dport: 434, payload: mip });
+    mip = encodeTunnelData(4, encodeIpv4({ src: FA, dst: HA, proto: 17, payload: udp }));
+  }
+  return mip;
+}
+
+export const HOSTILE: Record<string, { about: string; size: number; frames: (size: number) => FrameLike[] }> = {
+  'nested-tunnel': {
+    about: 'one Tunnel Data message nested `size` levels deep, then a good request',
+    size: 600,
+    frames: size => [frame(udpFrame({ src: FA, dst: HA, payload: nestedTunnelData(size) }), 0), frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(1) }), 1)],
+  },
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [name, out, size] = process.argv.slice(2);
+  const g = name ? HOSTILE[name] : undefined;
+  if (!g || !out) {
+    process.stderr.write(`usage: node dist/bench/hostile.js <name> <out.pcap> [size]\n${Object.entries(HOSTILE).map(([k, v]) => `  ${k}: ${v.about} (default size ${v.size})`).join('\n')}\n`);
+    process.exit(2);
+  }
+  writeCaptureFile(out, g.frames(size ? parseInt(size, 10) : g.size), out.endsWith('.pcapng') ? 'pcapng' : 'pcap');
+}
