@@ -7,3 +7,10 @@
  * quoted datagrams): as Wireshark's gui_max_tree_depth (32). Deeper layers are shown as data.
  */
 export const MAX_NESTING_DEPTH = 32;
+
+/**
+ * Nesting of a display filter: parentheses, braces, function calls, `not`, unary minus,
+ * chained slices and chained arithmetic each count one level. Flat chains of and/or/xor do not
+ * (they are evaluated in a loop). Deeper filters are refused: "filter nested too deeply".
+ */
+export const MAX_FILTER_DEPTH = 256;

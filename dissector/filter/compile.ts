@@ -235,9 +235,22 @@ export class Compiler {
 
   compile(t: TestNode): Test {
     switch (t.k) {
-      case 'or': { const a = this.compile(t.a), b = this.compile(t.b); return ctx => a(ctx) || b(ctx); }
-      case 'and': { const a = this.compile(t.a), b = this.compile(t.b); return ctx => a(ctx) && b(ctx); }
-      case 'xor': { const a = this.compile(t.a), b = this.compile(t.b); return ctx => a(ctx) !== b(ctx); }
+      case 'or': case 'and': case 'xor': {
+        // A chain of one operator (a left-deep tree of any length) is compiled into one loop,
+        // so that thousands of terms cost no stack.
+        const terms: TestNode[] = [];
+        let n: TestNode = t;
+        for (; n.k === t.k; n = (n as typeof t).a) terms.push((n as typeof t).b);
+        terms.push(n);
+        const fs = terms.reverse().map(x => this.compile(x));
+        if (fs.length === 2) {
+          const [a, b] = fs as [Test, Test];
+          return t.k === 'or' ? ctx => a(ctx) || b(ctx) : t.k === 'and' ? ctx => a(ctx) && b(ctx) : ctx => a(ctx) !== b(ctx);
+        }
+        if (t.k === 'or') return ctx => { for (const f of fs) if (f(ctx)) return true; return false; };
+        if (t.k === 'and') return ctx => { for (const f of fs) if (!f(ctx)) return false; return true; };
+        return ctx => { let v = false; for (const f of fs) v = v !== f(ctx); return v; };
+      }
       case 'not': { const a = this.compile(t.a); return ctx => !a(ctx); }
       case 'test': return this.test(t.v);
       case 'cmp': return this.comparison(t);

@@ -12,7 +12,7 @@ export class FilterError extends Error {
    * @param offset 0-based index in the filter text of the offending token (text.length at the end)
    * @param length length of the offending token (0 for "at the end")
    */
-  constructor(message: string, readonly offset: number, readonly length: number) {
+  constructor(message: string, readonly offset: number, readonly length: number, readonly showText = true) {
     super(message);
     this.name = 'FilterError';
     this.column = offset + 1;
@@ -23,8 +23,12 @@ export class FilterError extends Error {
     return ' '.repeat(this.offset) + '^' + '~'.repeat(Math.max(0, this.length - 1));
   }
 
-  /** The message, then the filter and the caret line, indented as tshark prints them. */
+  /**
+   * The message, then the filter and the caret line, indented as tshark prints them (only the
+   * message when the filter text would not help, e.g. a filter nested too deeply).
+   */
   describe(text: string): string {
+    if (!this.showText) return this.message;
     return `${this.message}\n    ${text}\n    ${this.caret()}`;
   }
 }

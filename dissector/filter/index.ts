@@ -21,7 +21,7 @@ import '../index.js';
 import type { Packet } from '../packet.js';
 import { Compiler, Ctx } from './compile.js';
 import { FilterError } from './errors.js';
-import { parseFilter } from './parser.js';
+import { parseFilter, tooDeep } from './parser.js';
 
 export { FilterError } from './errors.js';
 export { compilePcre, RegexError } from './regex.js';
@@ -41,6 +41,17 @@ export interface CompiledFilter {
 
 /** Compiles a filter once; match() then reads each packet's nodes in a single pass. */
 export function compileFilter(text: string): CompiledFilter {
+  try {
+    return compileChecked(text);
+  } catch (e) {
+    // The depth limit keeps recursion far from the stack's end; should some construct still
+    // reach it, the user gets the same one-line error, not a stack trace.
+    if (e instanceof RangeError && /call stack/.test(e.message)) throw tooDeep(0);
+    throw e;
+  }
+}
+
+function compileChecked(text: string): CompiledFilter {
   const ast = parseFilter(text);
   if (!ast) return { text, empty: true, fields: [], match: () => true };
   const compiler = new Compiler(text);

@@ -1,5 +1,6 @@
 // Syntax of display filters (Wireshark 4 grammar): a recursive-descent parser producing an AST.
 // Names are not resolved here; the compiler checks them against the registry.
+import { MAX_FILTER_DEPTH } from '../limits.js';
 import { FilterError } from './errors.js';
 import { Lexer } from './lexer.js';
 import type { Token } from './lexer.js';
@@ -42,6 +43,11 @@ const RELOPS: Record<string, [BaseOp, Quantifier]> = {
 
 const KEYWORDS = new Set(['and', 'or', 'xor', 'not', 'in', 'any', 'all', 'bitwise_and', ...Object.keys(RELOPS).filter(k => /^[a-z_]+$/.test(k))]);
 
+/** The error for a filter past MAX_FILTER_DEPTH: one line, without the (long) filter text. */
+export function tooDeep(pos: number): FilterError {
+  return new FilterError(`filter nested too deeply (more than ${MAX_FILTER_DEPTH} levels of parentheses, braces, functions, slices or operators)`, pos, 1, false);
+}
+
 function unexpected(t: Token): FilterError {
   if (t.kind === 'eof') return new FilterError('Unexpected end of filter expression.', t.pos, 0);
   return new FilterError(`"${t.text}" was unexpected in this context.`, t.pos, t.end - t.pos);
@@ -58,7 +64,11 @@ export function parseFilter(text: string): TestNode | null {
 
 class Parser {
   readonly lex: Lexer;
+  /** Open nesting levels (MAX_FILTER_DEPTH): the parser and the compiler recurse over them. */
+  private depth = 0;
   constructor(readonly text: string) { this.lex = new Lexer(text); }
+
+  private enter(pos: number): void { if (++this.depth > MAX_FILTER_DEPTH) throw tooDeep(pos); }
 
   private isOp(t: Token, ...ops: string[]): boolean { return t.kind === 'op' && ops.includes(t.text); }
   private isWord(t: Token, ...words: string[]): boolean { return t.kind === 'word' && words.includes(t.text); }
@@ -101,11 +111,19 @@ class Parser {
 
   private not(): TestNode {
     const t = this.lex.peek();
-    if (this.isWord(t, 'not') || this.isOp(t, '!')) { this.lex.next(); return { k: 'not', a: this.not() }; }
+    if (this.isWord(t, 'not') || this.isOp(t, '!')) {
+      this.lex.next();
+      this.enter(t.pos);
+      const a = this.not();
+      this.depth--;
+      return { k: 'not', a };
+    }
     if (this.isOp(t, '(')) {
       this.lex.next();
+      this.enter(t.pos);
       const e = this.expr();
       this.expect(')');
+      this.depth--;
       return e;
     }
     return this.relation();
@@ -163,10 +181,12 @@ class Parser {
   /** Bitwise and binds loosest among value operators, then + -, then * / %. */
   value(): ValueNode {
     let a = this.additive();
+    const depth = this.depth;
     for (;;) {
       const t = this.lex.peek();
-      if (!this.isOp(t, '&') && !this.isWord(t, 'bitwise_and')) return a;
+      if (!this.isOp(t, '&') && !this.isWord(t, 'bitwise_and')) { this.depth = depth; return a; }
       this.lex.next();
+      this.enter(t.pos);
       const b = this.additive();
       a = { k: 'arith', op: '&', a, b, opPos: t.pos, pos: a.pos, end: b.end };
     }
@@ -174,10 +194,12 @@ class Parser {
 
   private additive(): ValueNode {
     let a = this.multiplicative();
+    const depth = this.depth;
     for (;;) {
       const t = this.lex.peek();
-      if (!this.isOp(t, '+', '-')) return a;
+      if (!this.isOp(t, '+', '-')) { this.depth = depth; return a; }
       this.lex.next();
+      this.enter(t.pos);
       const b = this.multiplicative();
       a = { k: 'arith', op: t.text as '+' | '-', a, b, opPos: t.pos, pos: a.pos, end: b.end };
     }
@@ -185,10 +207,12 @@ class Parser {
 
   private multiplicative(): ValueNode {
     let a = this.unary();
+    const depth = this.depth;
     for (;;) {
       const t = this.lex.peek();
-      if (!this.isOp(t, '*', '/', '%')) return a;
+      if (!this.isOp(t, '*', '/', '%')) { this.depth = depth; return a; }
       this.lex.next();
+      this.enter(t.pos);
       const b = this.unary();
       a = { k: 'arith', op: t.text as '*' | '/' | '%', a, b, opPos: t.pos, pos: a.pos, end: b.end };
     }
@@ -196,17 +220,19 @@ class Parser {
 
   private unary(): ValueNode {
     const t = this.lex.peek();
-    if (this.isOp(t, '-')) {
+    if (this.isOp(t, '-') || this.isOp(t, '+')) {
       this.lex.next();
+      this.enter(t.pos);
       const a = this.unary();
-      return { k: 'neg', a, pos: t.pos, end: a.end };
+      this.depth--;
+      return t.text === '-' ? { k: 'neg', a, pos: t.pos, end: a.end } : a;
     }
-    if (this.isOp(t, '+')) { this.lex.next(); return this.unary(); }
     return this.postfix();
   }
 
   private postfix(): ValueNode {
     let v = this.primary();
+    const depth = this.depth;
     // field#2 or field#[1-2]: occurrences in the given protocol layers.
     if (this.text[this.lex.pos] === '#') {
       this.lex.pos++;
@@ -222,7 +248,8 @@ class Parser {
     }
     for (;;) {
       this.lex.skipSpace();
-      if (this.text[this.lex.pos] !== '[') return v;
+      if (this.text[this.lex.pos] !== '[') { this.depth = depth; return v; }
+      this.enter(this.lex.pos);
       const ranges = this.rangeList(this.lex.pos, false);
       v = { k: 'slice', base: v, ranges, pos: v.pos, end: this.lex.pos };
     }
@@ -263,6 +290,7 @@ class Parser {
         if (KEYWORDS.has(t.text)) throw unexpected(t);
         if (this.isOp(this.lex.peek(), '(')) {
           this.lex.next();
+          this.enter(t.pos);
           const args: ValueNode[] = [];
           if (!this.isOp(this.lex.peek(), ')')) {
             for (;;) {
@@ -272,6 +300,7 @@ class Parser {
               if (!this.isOp(s, ',')) throw unexpected(s);
             }
           } else this.lex.next();
+          this.depth--;
           return { k: 'call', name: t.text, args, namePos: t.pos, pos: t.pos, end: this.lex.pos };
         }
         return { k: 'word', text: t.text, pos: t.pos, end: t.end };
@@ -281,8 +310,10 @@ class Parser {
       case 'op':
         if (t.text === '{') {
           // Braces group arithmetic ({a + b} * 2); parentheses group logical tests.
+          this.enter(t.pos);
           const v = this.value();
           const c = this.expect('}');
+          this.depth--;
           return { ...v, pos: t.pos, end: c.end };
         }
         if (t.text === '$') throw new FilterError('Field references (${…}) need a selected packet and are not available here.', t.pos, 1);
