@@ -65,7 +65,7 @@ export interface Rule {
   id: string;
   title: string;
   severity: Severity;
-  /** RFC section or seed figure/claim. */
+  /** docs/protocol.md section, RFC section, or WO 01/26322 figure/claim. */
   reference: string;
   /** What the rule checks, for the catalog. */
   description: string;

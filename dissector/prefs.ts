@@ -1,7 +1,7 @@
 // Preferences (`-o name:value`), as Wireshark's protocol preferences.
 
 export interface Prefs {
-  /** UDP port of Mobile IP (WIRE.md A: a preference, default 434). */
+  /** UDP port of Mobile IP (docs/protocol.md §A: a preference, default 434). */
   'mip.udp.port': number;
   'ip.check_checksum': boolean;
   'udp.check_checksum': boolean;

@@ -1,5 +1,5 @@
 // Regenerates the sample corpus, byte for byte: every capture of sim/catalog.ts with its keys
-// file (WIRE.md C), samples/manifest.json and samples/README.md. `npm run samples` runs it;
+// file (docs/protocol.md §C), samples/manifest.json and samples/README.md. `npm run samples` runs it;
 // `node dist/samples/generate.js DIR` writes the corpus into DIR instead.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -77,7 +77,7 @@ export function readme(m: Manifest): string {
     'Open one with its keys file, e.g. `mipscope -r samples/captures/kx-stateful.pcapng --keys samples/captures/kx-stateful.keys.json -V`,',
     'or `mipscope check -r … --keys …`. A keys file holds only what a user would know beforehand (KEY0s, pre-shared FA-HA, AAA',
     'and HA-KDC SAs, and for the stateless captures one side\'s Diffie-Hellman exponent); every other key is learned from the',
-    'traffic as WIRE.md C describes.',
+    'traffic as docs/protocol.md §C describes.',
     '',
     '## Clean captures',
     '',
@@ -104,7 +104,7 @@ export function readme(m: Manifest): string {
     'Live (`runLiveFlow` of `samples/live.ts`, or `node dist/samples/run-live.js --flow stateful --duration 5`), each agent has a UDP socket on its',
     'own 127.0.0.x, port 434, so a capture on `lo` sees real traffic. What differs, because these are sockets on loopback:',
     'there is no ICMP, so no agent advertisements (a mobile node is told its foreign agent); a mobile node sends from its own',
-    '127.0.0.x, not 0.0.0.0, and the foreign agent answers it there rather than at 255.255.255.255 (WIRE.md E.11); the clock',
+    '127.0.0.x, not 0.0.0.0, and the foreign agent answers it there rather than at 255.255.255.255 (docs/protocol.md §E.11); the clock',
     'runs 100 times faster by default so that lifetimes of minutes pass in seconds (identifications follow that clock, so they run',
     'ahead of the capture\'s timestamps: `--speed 1` keeps real time); and the IPv4/UDP headers are the kernel\'s (on `lo` their',
     'UDP checksums are left to offload, so a capture shows them unfilled). `--keys FILE` writes the keys file that opens such a',
@@ -117,7 +117,7 @@ export function readme(m: Manifest): string {
 export function buildCorpus(only?: (name: string) => boolean): { files: GeneratedFile[]; manifest: Manifest } {
   const files: GeneratedFile[] = [];
   const manifest: Manifest = {
-    about: 'Captures of the key-exchange system of the seed (WO 01/26322) running on Mobile IPv4, made by the agents in samples/agents/: one per flow, one busy hour, and one per deliberate fault.',
+    about: 'Captures of the key-exchange system of WO 01/26322 running on Mobile IPv4, made by the agents in samples/agents/: one per flow, one busy hour, and one per deliberate fault.',
     regenerate: 'npm run samples',
     captures: [],
   };

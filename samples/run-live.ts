@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a flow's agents over real UDP sockets on 127.0.0.x, port 434, for live capture:
 //   node dist/samples/run-live.js --flow stateful --duration 5 [--port 434] [--speed 100] [--keys FILE] [--quiet]
-// Prints one line per datagram sent; --keys writes the keys file (WIRE.md C) that opens a capture of it.
+// Prints one line per datagram sent; --keys writes the keys file (docs/protocol.md §C) that opens a capture of it.
 import { writeFileSync } from 'node:fs';
 import { parseMessage, ipString } from './agents/wire.js';
 import { LIVE_FLOWS, runLiveFlow } from './live.js';

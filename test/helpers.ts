@@ -11,6 +11,9 @@ import type { Packet, Prefs } from '../dissector/index.js';
 import { defaultPrefs } from '../dissector/prefs.js';
 
 export const ROOT = join(import.meta.dirname, '..');
+/** The published worked examples of the KX wire format and Wireshark's field lists, kept in the repository. */
+export const VECTORS = join(ROOT, 'test', 'data', 'vectors');
+export const REFERENCE = join(ROOT, 'test', 'data', 'reference');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 export function toFrames(list: readonly FrameLike[]): Frame[] {
@@ -57,7 +60,7 @@ export function runTshark(args: string[]): string {
 /** Abbrevs of Wireshark's standard Mobile IP and ICMP mobility fields (the reference lists). */
 export function referenceFields(): string[] {
   return ['tshark-mip-fields.txt', 'tshark-icmp-mip-fields.txt']
-    .flatMap(f => readFileSync(join(ROOT, '..', 'shared', 'reference', f), 'utf8').split('\n'))
+    .flatMap(f => readFileSync(join(REFERENCE, f), 'utf8').split('\n'))
     .filter(l => l.startsWith('F\t'))
     .map(l => l.split('\t')[2]!)
     .filter(n => n !== 'mip.data_not_dissected');

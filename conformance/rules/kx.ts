@@ -1,4 +1,4 @@
-// Rules of the key-exchange system (seed: Figs. 2, 4a–d, 5–11, 16–29; WIRE.md B, E).
+// Rules of the key-exchange system (WO 01/26322 Figs. 2, 4a–d, 5–11, 16–29; docs/protocol.md §B, E).
 import type { Node } from '../../dissector/tree.js';
 import type { Extension } from '../../dissector/mip/extensions.js';
 import { kxType } from '../../dissector/kx/fields.js';
@@ -69,7 +69,7 @@ function proposals(m: MessageView): Array<{ no: number; spi: number; transforms:
 
 export const kxRules: Rule[] = [
   {
-    id: 'KX-IDENTITY-PRIVACY', title: 'The mobile node\'s identity never travels in clear', severity: 'error', reference: 'seed Figs. 4a, 5, 8–10, claims 1–3; WIRE.md B.5, E.11',
+    id: 'KX-IDENTITY-PRIVACY', title: 'The mobile node\'s identity never travels in clear', severity: 'error', reference: 'docs/protocol.md §B.5, §E.11; WO 01/26322 Figs. 4a, 5, 8–10, claims 1–3',
     description: 'When GP extensions hide the mobile node\'s identity, no hop carries its NAI, home address or L2 address in clear (no NAI extension 131, no E = 0 identity GP extension, header Home Address 0.0.0.0), and with keys no clear value equals a hidden one.',
     create: ctx => {
       const hidden = new Map<string, { frame: number; values: Set<string> }>();
@@ -112,7 +112,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-REPLY-KEYS', title: 'The home agent\'s reply carries KEY1, KEY2 and KEY3', severity: 'error', reference: 'seed Figs. 2, 4c, 6, 11; WIRE.md B.5',
+    id: 'KX-REPLY-KEYS', title: 'The home agent\'s reply carries KEY1, KEY2 and KEY3', severity: 'error', reference: 'docs/protocol.md §B.5; WO 01/26322 Figs. 2, 4c, 6, 11',
     description: 'An accepting reply from the home agent that distributes keys (carries GP-SA extensions) in a registration whose identity is hidden carries KEY3 and KEY1 encrypted under the SPI of the mobile node\'s MN-HA authentication (KEY0) before that extension, and KEY2 and KEY3 with E = 0 after it. Re-registrations, which carry no GP-SA, are not concerned.',
     create: ctx => {
       const kx = new Map<string, number>(); // low32 → MN-HA SPI of a request with hidden identity
@@ -144,7 +144,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-FA-STRIPS', title: 'The foreign agent strips the plaintext keys', severity: 'error', reference: 'seed Fig. 4d; WIRE.md B.5, E.10',
+    id: 'KX-FA-STRIPS', title: 'The foreign agent strips the plaintext keys', severity: 'error', reference: 'docs/protocol.md §B.5, §E.10; WO 01/26322 Fig. 4d',
     description: 'The reply the foreign agent relays to the mobile node carries nothing after the MN-HA authentication but its MN-FA authentication, and no GP-SA with E = 0.',
     create: ctx => {
       const coa = new Map<string, number>();
@@ -163,7 +163,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-KEY3-MATCH', title: 'The foreign agent\'s KEY3 is the mobile node\'s KEY3', severity: 'error', reference: 'seed Figs. 4c–d, 6; WIRE.md B.5', needsKeys: true,
+    id: 'KX-KEY3-MATCH', title: 'The foreign agent\'s KEY3 is the mobile node\'s KEY3', severity: 'error', reference: 'docs/protocol.md §B.5; WO 01/26322 Figs. 4c–d, 6', needsKeys: true,
     description: 'In the home agent\'s reply, the plaintext KEY3 for the foreign agent equals the KEY3 encrypted for the mobile node (same key, same NewSPI).',
     create: ctx => ({
       message(m) {
@@ -180,7 +180,7 @@ export const kxRules: Rule[] = [
     }),
   },
   {
-    id: 'KX-KEY-UNIQUE', title: 'Keys are unique across mobile nodes and sessions', severity: 'error', reference: 'seed Figs. 2, 29 (per-session keys)',
+    id: 'KX-KEY-UNIQUE', title: 'Keys are unique across mobile nodes and sessions', severity: 'error', reference: 'docs/protocol.md §B.4; WO 01/26322 Figs. 2, 29 (per-session keys)',
     description: 'A key is bound to one mobile node and handed out once: it never shows up for a second mobile node, and no later key distribution (a KDC Key Reply, a home agent\'s reply, a key-exchange payload) for another registration hands it out again. Relayed copies within one registration are the same distribution.',
     create: ctx => {
       const seen = new Map<string, { who: string | null; whoFrame: number; dist: Map<string, { reg: string; frame: number }> }>();
@@ -209,7 +209,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-KEY0-HIDDEN', title: 'KEY0 itself never travels', severity: 'error', reference: 'seed Figs. 2, 5 (KEY0 pre-shared)', needsKeys: true,
+    id: 'KX-KEY0-HIDDEN', title: 'KEY0 itself never travels', severity: 'error', reference: 'docs/protocol.md §B.5; WO 01/26322 Figs. 2, 5 (KEY0 pre-shared)', needsKeys: true,
     description: 'No message carries a keys-file key (KEY0 or another pre-shared key) in clear or as a distributed key.',
     create: ctx => {
       let preshared: Uint8Array[] | null = null;
@@ -230,7 +230,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-NEG-PROPOSALS', title: 'Proposals and transforms are numbered and counted truly', severity: 'error', reference: 'seed Figs. 17–20, 26–28; WIRE.md B.3, E.2; RFC 2408 §4.2',
+    id: 'KX-NEG-PROPOSALS', title: 'Proposals and transforms are numbered and counted truly', severity: 'error', reference: 'docs/protocol.md §B.3, §E.2; RFC 2408 §4.2; WO 01/26322 Figs. 17–20, 26–28',
     description: 'Proposal numbers increase, proposals sharing a number are adjacent, NumTransforms and every Length match the bytes, transform numbers increase within a proposal, key-exchange payloads follow the transforms.',
     create: ctx => ({
       message(m) {
@@ -246,7 +246,7 @@ export const kxRules: Rule[] = [
     }),
   },
   {
-    id: 'KX-NEG-RESPONSE', title: 'The responder chooses among the offered transforms', severity: 'error', reference: 'seed Figs. 26–28; WIRE.md B.3, E.3',
+    id: 'KX-NEG-RESPONSE', title: 'The responder chooses among the offered transforms', severity: 'error', reference: 'docs/protocol.md §B.3, §E.3; WO 01/26322 Figs. 26–28',
     description: 'An accepting reply answers with one proposal number and one transform per proposal payload, each with the ProposalNo, TransformNo, TransformId and SPI offered in the request.',
     create: ctx => {
       const offers = new Map<string, ReturnType<typeof proposals>>();
@@ -271,7 +271,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-NEG-CONVERGE', title: 'A negotiation ends in agreement', severity: 'warning', reference: 'seed Figs. 26–28; WIRE.md E.3',
+    id: 'KX-NEG-CONVERGE', title: 'A negotiation ends in agreement', severity: 'warning', reference: 'docs/protocol.md §E.3; WO 01/26322 Figs. 26–28',
     description: 'A request that offers proposals is answered, within the capture, by an accepting reply, or by a code-129 counter-proposal after which the same mobile node offers again (until one is accepted).',
     create: ctx => {
       // Open negotiations by request (home address + low 32 bits of the Identification);
@@ -301,7 +301,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-DH-GROUP', title: 'Diffie-Hellman values are sane', severity: 'error', reference: 'seed Figs. 22, 29; WIRE.md B.3, E.7; RFC 2409 §6',
+    id: 'KX-DH-GROUP', title: 'Diffie-Hellman values are sane', severity: 'error', reference: 'docs/protocol.md §B.3, §E.7; RFC 2409 §6; WO 01/26322 Figs. 22, 29',
     description: 'Sub-types 1 and 2 use the Oakley primes; 1 < CV < P − 1; CV is as long as P; a user-defined P is prime and 1 < G < P.',
     create: ctx => ({
       message(m) {
@@ -319,7 +319,7 @@ export const kxRules: Rule[] = [
           const p = st === 1 || st === 2 ? OAKLEY_GROUPS[st].p : pN ? bytesToBigInt(pN.value as Uint8Array) : 0n;
           const plen = st === 1 ? 96 : st === 2 ? 128 : pN ? (pN.value as Uint8Array).length : 0;
           const cv = bytesToBigInt(cvBytes);
-          if (cvBytes.length !== plen) ctx.report(m.frame, `CV is ${cvBytes.length} bytes, the prime ${plen} (WIRE.md E.7)`, m.mobileNode);
+          if (cvBytes.length !== plen) ctx.report(m.frame, `CV is ${cvBytes.length} bytes, the prime ${plen} (docs/protocol.md §E.7)`, m.mobileNode);
           if (!(cv > 1n && cv < p - 1n)) ctx.report(m.frame, `CV is out of range: it must lie strictly between 1 and P − 1`, m.mobileNode);
           if (st === 4) {
             const g = gN ? bytesToBigInt(gN.value as Uint8Array) : 0n;
@@ -331,7 +331,7 @@ export const kxRules: Rule[] = [
     }),
   },
   {
-    id: 'KX-DH-WEAK', title: 'No 768-bit Diffie-Hellman group', severity: 'warning', reference: 'RFC 2409 §6.1; seed Fig. 29',
+    id: 'KX-DH-WEAK', title: 'No 768-bit Diffie-Hellman group', severity: 'warning', reference: 'RFC 2409 §6.1; docs/protocol.md §B.3; WO 01/26322 Fig. 29',
     description: 'Oakley group 1 (768-bit MODP) is too weak for today\'s use.',
     create: ctx => ({
       message(m) {
@@ -344,7 +344,7 @@ export const kxRules: Rule[] = [
     }),
   },
   {
-    id: 'KX-SA-EXPIRED', title: 'No security association is used after its lifetime', severity: 'error', reference: 'seed Figs. 11, 19 (Lifetime); WIRE.md B.1, B.3',
+    id: 'KX-SA-EXPIRED', title: 'No security association is used after its lifetime', severity: 'error', reference: 'docs/protocol.md §B.1, §B.3; WO 01/26322 Figs. 11, 19 (Lifetime)',
     description: 'An authentication extension or encrypted extension under an SPI whose SA-INFO or proposal lifetime has run out.',
     create: ctx => {
       const expiry = new Map<number, { until: number; frame: number }>();
@@ -371,7 +371,7 @@ export const kxRules: Rule[] = [
     },
   },
   {
-    id: 'KX-LEARNED-KEY-FAILS', title: 'Keys learned from the traffic verify afterwards', severity: 'error', reference: 'WIRE.md C, E.9', needsKeys: true,
+    id: 'KX-LEARNED-KEY-FAILS', title: 'Keys learned from the traffic verify afterwards', severity: 'error', reference: 'docs/protocol.md §C, §E.9', needsKeys: true,
     description: 'An authenticator under an SPI whose key was learned from the capture (distributed, negotiated, derived) fails to verify.',
     create: ctx => {
       const learned = new Map<number, number>();

@@ -127,7 +127,7 @@ export const standardRules: Rule[] = [
     }),
   },
   {
-    id: 'MIP-AUTH-VALID', title: 'Authenticators verify with the known key', severity: 'error', reference: 'RFC 5944 §3.5.1; WIRE.md A', needsKeys: true,
+    id: 'MIP-AUTH-VALID', title: 'Authenticators verify with the known key', severity: 'error', reference: 'RFC 5944 §3.5.1; docs/protocol.md §A', needsKeys: true,
     description: 'Every authentication extension whose SPI is known (from the keys file or learned from the traffic) verifies.',
     create: ctx => ({
       message(m) {
@@ -294,7 +294,7 @@ export const standardRules: Rule[] = [
     },
   },
   {
-    id: 'MIP-RELAY-INTEGRITY', title: 'Relays keep the protected bytes', severity: 'error', reference: 'RFC 5944 §3.7.1; seed Fig. 4b',
+    id: 'MIP-RELAY-INTEGRITY', title: 'Relays keep the protected bytes', severity: 'error', reference: 'RFC 5944 §3.7.1; docs/protocol.md §B.5; WO 01/26322 Fig. 4b',
     description: 'A relayed request or reply keeps every byte up to and including the MN-HA authentication extension unchanged.',
     create: ctx => {
       const byIdent = new Map<string, { frame: number; covered: string; mn: string }>();

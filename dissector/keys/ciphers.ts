@@ -1,11 +1,11 @@
-// The ciphers of encrypted INFO and KE payloads (WIRE.md B.2) over @noble/ciphers:
+// The ciphers of encrypted INFO and KE payloads (docs/protocol.md §B.2) over @noble/ciphers:
 // CBC as IV(16) ‖ ciphertext with PKCS#7 padding; the AEADs as nonce(12) ‖ ciphertext ‖ tag(16).
 import { cbc, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 
 export type CipherName = 'aes-128-cbc' | 'aes-256-cbc' | 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
-/** CipherAlg numbers of SA-INFO and encryption transforms (WIRE.md B.2); 0 = none. */
+/** CipherAlg numbers of SA-INFO and encryption transforms (docs/protocol.md §B.2); 0 = none. */
 export const CIPHER_IDS: Readonly<Record<number, CipherName>> = { 1: 'aes-128-cbc', 2: 'aes-256-cbc', 3: 'aes-128-gcm', 4: 'aes-256-gcm', 5: 'chacha20-poly1305' };
 export const CIPHER_NAMES: readonly CipherName[] = ['aes-128-cbc', 'aes-256-cbc', 'aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'];
 export const CIPHER_KEY_SIZES: Readonly<Record<CipherName, number>> = { 'aes-128-cbc': 16, 'aes-256-cbc': 32, 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };

@@ -1,4 +1,4 @@
-// Key sizes of negotiated SAs (WIRE.md E.4) and the semi-stateful derivation from a KDC seed
+// Key sizes of negotiated SAs (docs/protocol.md §E.4) and the semi-stateful derivation from a KDC seed
 // (B.4, E.5): K = PRF(K_SEED, NAI_i ‖ NAI_r ‖ IP_r ‖ IP_i), truncated to KeyLen.
 import { hmac } from '@noble/hashes/hmac.js';
 import { md5, sha1 } from '@noble/hashes/legacy.js';
@@ -8,7 +8,7 @@ import type { AuthAlg } from './mac.js';
 import { CIPHER_IDS, CIPHER_KEY_SIZES } from './ciphers.js';
 import type { CipherName } from './ciphers.js';
 
-/** Transform attribute types (WIRE.md B.3). */
+/** Transform attribute types (docs/protocol.md §B.3). */
 export const ATTR = { keyLength: 1, lifetime: 2, mode: 3, prf: 4, replay: 5 } as const;
 
 /** PRF ids of transform attribute 4; the default is HMAC-SHA256 (B.4). */

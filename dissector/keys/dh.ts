@@ -1,4 +1,4 @@
-// Diffie-Hellman for the stateless mode (WIRE.md B.3 sub-types 1, 2, 4; B.4; E.4, E.7):
+// Diffie-Hellman for the stateless mode (docs/protocol.md §B.3 sub-types 1, 2, 4; B.4; E.4, E.7):
 // Oakley groups 1 and 2 (RFC 2409 §6.1, §6.2), user-defined groups, and the SA key
 // SHA-256(K ‖ SPI)[:KeyLen].
 import { getDiffieHellman } from 'node:crypto';
@@ -64,7 +64,7 @@ export function isProbablePrime(n: bigint): boolean {
   return true;
 }
 
-/** What is wrong with a group or a public value, or null (WIRE.md B.3: P prime, 1 < G < P, 1 < CV < P − 1). */
+/** What is wrong with a group or a public value, or null (docs/protocol.md §B.3: P prime, 1 < G < P, 1 < CV < P − 1). */
 export function groupProblem(g: DhGroup): string | null {
   if (!isProbablePrime(g.p)) return 'P is not prime';
   if (!(g.g > 1n && g.g < g.p)) return 'G is not between 1 and P';
@@ -78,12 +78,12 @@ export function dhPublic(g: DhGroup, priv: bigint): Uint8Array {
   return bigIntToBytes(modPow(g.g, priv, g.p), g.size);
 }
 
-/** K = peerCV^priv mod P, left-padded to |P| (WIRE.md B.4). */
+/** K = peerCV^priv mod P, left-padded to |P| (docs/protocol.md §B.4). */
 export function dhSharedSecret(g: DhGroup, priv: bigint, peerCv: bigint): Uint8Array {
   return bigIntToBytes(modPow(peerCv, priv, g.p), g.size);
 }
 
-/** The negotiated SA's key: first KeyLen bytes of SHA-256(K ‖ SPI(4)) (WIRE.md B.4). */
+/** The negotiated SA's key: first KeyLen bytes of SHA-256(K ‖ SPI(4)) (docs/protocol.md §B.4). */
 export function dhSaKey(k: Uint8Array, spi: number, keyLen: number): Uint8Array {
   const buf = new Uint8Array(k.length + 4);
   buf.set(k, 0);

@@ -1,5 +1,5 @@
 // Keys: the keys file, the SA table, ciphers and MACs, Diffie-Hellman and derivations
-// (WIRE.md B.2, B.4, C), and the per-session key state.
+// (docs/protocol.md §B.2, B.4, C), and the per-session key state.
 export { KeysFileError, loadKeysFile, parseKeysFile, parseSpi } from './keys-file.js';
 export type { KeysFile, DhEntry } from './keys-file.js';
 export { SaTable, describeSa, LEARN_METHODS } from './table.js';

@@ -1,4 +1,4 @@
-// The keys file the user hands in to decrypt and verify (WIRE.md C). A malformed file is one
+// The keys file the user hands in to decrypt and verify (docs/protocol.md §C). A malformed file is one
 // clear line naming the entry and the problem; key material is never echoed.
 import { readFileSync } from 'node:fs';
 import { AUTH_ALGS } from './mac.js';
@@ -44,7 +44,7 @@ function lineColumn(text: string, pos: number): string {
   return `line ${line}, column ${col}`;
 }
 
-/** Parses an SPI: a JSON number, or a string of decimal digits or 0x hex (WIRE.md C). */
+/** Parses an SPI: a JSON number, or a string of decimal digits or 0x hex (docs/protocol.md §C). */
 export function parseSpi(v: Json | undefined): number | string {
   let n: number;
   if (typeof v === 'number') n = v;
@@ -122,7 +122,7 @@ export function parseKeysFile(text: string, name: string): KeysFile {
     if (e.cipher !== undefined && e.cipher !== null) {
       if (typeof e.cipher !== 'string' || !CIPHER_NAMES.includes(e.cipher as CipherName)) fail(where, `'cipher' must be one of ${CIPHER_NAMES.join(', ')}, or absent`);
       cipher = e.cipher as CipherName;
-      // One key serves both algorithms; its length is the cipher's key size (WIRE.md E.8).
+      // One key serves both algorithms; its length is the cipher's key size (docs/protocol.md §E.8).
       if (key.length !== CIPHER_KEY_SIZES[cipher]) fail(where, `'key' is ${key.length} bytes, but ${cipher} needs ${CIPHER_KEY_SIZES[cipher]}`);
     }
     for (const m of ['peer', 'label'] as const) if (e[m] !== undefined && typeof e[m] !== 'string') fail(where, `'${m}' must be a string`);

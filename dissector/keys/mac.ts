@@ -1,15 +1,15 @@
 // Authenticators of the Mobile IP authentication extensions (RFC 5944 §3.5.1, RFC 2002 §3.5.1,
-// WIRE.md B.2) using @noble/hashes.
+// docs/protocol.md §B.2) using @noble/hashes.
 import { hmac } from '@noble/hashes/hmac.js';
 import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export type AuthAlg = 'hmac-md5' | 'md5-prefix-suffix' | 'hmac-sha1' | 'hmac-sha256';
 
-/** AuthAlg numbers of SA-INFO and authentication transforms (WIRE.md B.2). */
+/** AuthAlg numbers of SA-INFO and authentication transforms (docs/protocol.md §B.2). */
 export const AUTH_ALG_IDS: Record<number, AuthAlg> = { 1: 'hmac-md5', 2: 'md5-prefix-suffix', 3: 'hmac-sha1', 4: 'hmac-sha256' };
 export const AUTH_ALGS: readonly AuthAlg[] = ['hmac-md5', 'md5-prefix-suffix', 'hmac-sha1', 'hmac-sha256'];
-/** Default key sizes (WIRE.md B.2, E.4). */
+/** Default key sizes (docs/protocol.md §B.2, E.4). */
 export const AUTH_KEY_SIZES: Record<AuthAlg, number> = { 'hmac-md5': 16, 'md5-prefix-suffix': 16, 'hmac-sha1': 20, 'hmac-sha256': 32 };
 
 export function computeAuthenticator(alg: AuthAlg, key: Uint8Array, data: Uint8Array): Uint8Array {

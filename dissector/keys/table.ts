@@ -1,12 +1,12 @@
 // The security-association table: SPI → key, algorithms and where the key came from. Keys from
 // the user's keys file apply everywhere; keys learned from the traffic apply from the frame after
-// the one that taught them (WIRE.md E.9), so each SPI keeps its versions ordered by first frame.
+// the one that taught them (docs/protocol.md §E.9), so each SPI keeps its versions ordered by first frame.
 import type { AuthAlg } from './mac.js';
 import type { CipherName } from './ciphers.js';
 
 /** How a key was learned from the traffic. */
 export type LearnMethod =
-  | 'sa-info'      // SA-INFO of a GP-SA extension (WIRE.md B.1)
+  | 'sa-info'      // SA-INFO of a GP-SA extension (docs/protocol.md §B.1)
   | 'ke-secret'    // KE sub-type 3: a key sent over an already-secured path
   | 'ke-kdc'       // KE sub-type 5: a KDC-generated key
   | 'seed'         // semi-stateful derivation from a KE sub-type 6 seed (B.4, E.5)

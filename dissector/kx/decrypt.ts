@@ -1,5 +1,5 @@
 // Decryption of encrypted INFO (GP extensions) and of KE sub-types 5 and 6 under the SA of an
-// SPI (WIRE.md B.2, E.6). The plaintext becomes a new data source, so the generated fields
+// SPI (docs/protocol.md §B.2, E.6). The plaintext becomes a new data source, so the generated fields
 // decoded from it point into real bytes; a failure is an expert item, never shown as plaintext.
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';

@@ -19,7 +19,7 @@ export interface EncryptingSa { spi: number; key: Uint8Array; cipher: CipherName
 
 /** Options of a GP extension; everything is computed unless given. */
 export interface GpOptions {
-  /** Encrypt INFO under this SA: E = 1 and SPI = its SPI (WIRE.md B.1, B.2). */
+  /** Encrypt INFO under this SA: E = 1 and SPI = its SPI (docs/protocol.md §B.1, B.2). */
   encrypt?: EncryptingSa;
   /** IV (CBC) or nonce (AEAD); random when absent. */
   iv?: Uint8Array;

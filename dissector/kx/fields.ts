@@ -1,11 +1,11 @@
-// Fields, expert items and preferences of the KX extensions (WIRE.md B, D, E). The names of
+// Fields, expert items and preferences of the KX extensions (docs/protocol.md §B, D, E). The names of
 // part D are kept exactly; the others (mip.kx.enc.*, mip.kx.pl.*, lengths, mip.kx.learned.*) are
 // additions that show the rest of the bytes and what the analyzer computed.
 import { registerExperts, registerFields } from '../fields.js';
 import { registerPref } from '../prefs.js';
 import type { Prefs } from '../prefs.js';
 
-/** The KX type numbers: preferences, because the seed assigns none (WIRE.md B). */
+/** The KX type numbers: preferences, because the system assigns none (docs/protocol.md §B). */
 export const KX_TYPE_PREFS = {
   gp_nai: 200, gp_ip: 201, gp_l2: 202, gp_sa: 203,
   sa: 112, proposal: 113, transform: 114, ke: 115,
@@ -84,7 +84,7 @@ export const KX = registerFields({
   xfReserved: { abbrev: 'mip.kx.xf.reserved', name: 'Reserved', type: 'uint8', base: 'hex' },
   xfAttrType: { abbrev: 'mip.kx.xf.attr.type', name: 'Attribute type', type: 'uint16', values: ATTR_NAMES },
   xfAttrLen: { abbrev: 'mip.kx.xf.attr.len', name: 'Attribute length', type: 'uint16' },
-  // Decimal for attribute types 1-5, hex bytes for others (WIRE.md E.12): one name, two forms.
+  // Decimal for attribute types 1-5, hex bytes for others (docs/protocol.md §E.12): one name, two forms.
   xfAttrValue: { abbrev: 'mip.kx.xf.attr.value', name: 'Attribute value', type: 'string', description: 'Decimal integer for attributes 1-5, hex bytes for others' },
   keSubtype: { abbrev: 'mip.kx.ke.subtype', name: 'Key-exchange sub-type', type: 'uint8', values: KE_SUBTYPES },
   keXfNo: { abbrev: 'mip.kx.ke.xfno', name: 'Transform number', type: 'uint8' },
@@ -106,7 +106,7 @@ export const KX = registerFields({
   learnedAuth: { abbrev: 'mip.kx.learned.auth', name: 'Authentication algorithm', type: 'string' },
   learnedCipher: { abbrev: 'mip.kx.learned.cipher', name: 'Cipher', type: 'string' },
   learnedMethod: { abbrev: 'mip.kx.learned.method', name: 'Learned from', type: 'string' },
-  learnedValidFrom: { abbrev: 'mip.kx.learned.valid_from', name: 'Applies from frame', type: 'framenum', description: 'A key learned in frame N applies from frame N + 1 (WIRE.md E.9)' },
+  learnedValidFrom: { abbrev: 'mip.kx.learned.valid_from', name: 'Applies from frame', type: 'framenum', description: 'A key learned in frame N applies from frame N + 1 (docs/protocol.md §E.9)' },
   dhSecret: { abbrev: 'mip.kx.dh.secret', name: 'Diffie-Hellman shared secret', type: 'bytes', description: 'K = G^(Xi·Xr) mod P, left-padded to |P|' },
 });
 
@@ -127,7 +127,7 @@ export const KX_EXPERT = registerExperts({
   sapSubtype: { abbrev: 'mip.kx.sap.subtype.unknown', summary: 'Unknown SA payload sub-type', group: 'protocol', severity: 'warn' },
   sapEmpty: { abbrev: 'mip.kx.sap.empty', summary: 'SA payload holds no proposal', group: 'malformed', severity: 'error' },
   ntrans: { abbrev: 'mip.kx.prop.ntrans.bad', summary: 'NumTransforms disagrees with the transforms present', group: 'malformed', severity: 'error' },
-  keFirst: { abbrev: 'mip.kx.prop.ke_before_transform', summary: 'Key-exchange payload before a transform (KE payloads follow the transforms, WIRE.md E.2)', group: 'malformed', severity: 'error' },
+  keFirst: { abbrev: 'mip.kx.prop.ke_before_transform', summary: 'Key-exchange payload before a transform (KE payloads follow the transforms, docs/protocol.md §E.2)', group: 'malformed', severity: 'error' },
   propOrder: { abbrev: 'mip.kx.prop.order', summary: 'Proposal numbering breaks the AND/OR rules', group: 'protocol', severity: 'warn' },
   protoId: { abbrev: 'mip.kx.prop.protoid.unknown', summary: 'Unknown ProtocolId', group: 'protocol', severity: 'warn' },
   xfOrder: { abbrev: 'mip.kx.xf.order', summary: 'Transform numbers are not increasing', group: 'protocol', severity: 'warn' },
@@ -135,7 +135,7 @@ export const KX_EXPERT = registerExperts({
   attrLength: { abbrev: 'mip.kx.xf.attr.len.bad', summary: 'Attribute length is wrong', group: 'malformed', severity: 'error' },
   attrValue: { abbrev: 'mip.kx.xf.attr.value.bad', summary: 'Attribute value out of range', group: 'protocol', severity: 'warn' },
   keSubtype: { abbrev: 'mip.kx.ke.subtype.unknown', summary: 'Unknown key-exchange sub-type', group: 'protocol', severity: 'warn' },
-  cvLength: { abbrev: 'mip.kx.ke.cv.len', summary: 'CV length is not the prime\'s length (WIRE.md E.7)', group: 'malformed', severity: 'error' },
+  cvLength: { abbrev: 'mip.kx.ke.cv.len', summary: 'CV length is not the prime\'s length (docs/protocol.md §E.7)', group: 'malformed', severity: 'error' },
   cvRange: { abbrev: 'mip.kx.ke.cv.range', summary: 'Degenerate Diffie-Hellman public value', group: 'security', severity: 'warn' },
   badGroup: { abbrev: 'mip.kx.ke.group.bad', summary: 'User-defined Diffie-Hellman group is invalid', group: 'security', severity: 'warn' },
   keXfNo: { abbrev: 'mip.kx.ke.xfno.unknown', summary: 'Key-exchange payload names a transform that is not in its proposal', group: 'protocol', severity: 'warn' },

@@ -1,4 +1,4 @@
-// The general-purpose extensions GP-NAI, GP-IP, GP-L2 and GP-SA (WIRE.md B.1, seed Figs. 8-11):
+// The general-purpose extensions GP-NAI, GP-IP, GP-L2 and GP-SA (docs/protocol.md §B.1, WO 01/26322 Figs. 8-11):
 // Type Length ContentType Flags SPI INFO, INFO encrypted under the SA of SPI when E = 1.
 import { AUTH_ALG_IDS, AUTH_KEY_SIZES } from '../keys/mac.js';
 import { CIPHER_IDS, CIPHER_KEY_SIZES } from '../keys/ciphers.js';
@@ -83,7 +83,7 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
   }
 }
 
-/** SA-INFO: NewSPI(4) AuthAlg(1) CipherAlg(1) Lifetime(4) KeyLen(1) Key(KeyLen) (WIRE.md B.1). */
+/** SA-INFO: NewSPI(4) AuthAlg(1) CipherAlg(1) Lifetime(4) KeyLen(1) Key(KeyLen) (docs/protocol.md §B.1). */
 function decodeSaInfo(v: InfoView, rec: GpRecord): string {
   const { pkt, buf, start, end } = v;
   if (end - start < 11) {
@@ -113,7 +113,7 @@ function decodeSaInfo(v: InfoView, rec: GpRecord): string {
   // E.8: one key serves both algorithms; its length is the cipher's key size, else the MAC's.
   const cipher = CIPHER_IDS[cipherAlg], auth = AUTH_ALG_IDS[authAlg];
   const want = cipher ? CIPHER_KEY_SIZES[cipher] : auth ? AUTH_KEY_SIZES[auth] : undefined;
-  if (want !== undefined && want !== keyLen) pkt.addExpert(kn, KX_EXPERT.saInfo, start + 10, 1, `KeyLen ${keyLen} is not the ${cipher ?? auth} key size ${want} (WIRE.md E.8)`);
+  if (want !== undefined && want !== keyLen) pkt.addExpert(kn, KX_EXPERT.saInfo, start + 10, 1, `KeyLen ${keyLen} is not the ${cipher ?? auth} key size ${want} (docs/protocol.md §E.8)`);
   if (authAlg === 0 && cipherAlg === 0) pkt.addExpert(an, KX_EXPERT.saInfo, start + 4, 2, 'SA-INFO names neither an authentication algorithm nor a cipher');
   const info: SaInfo = { newSpi, authAlg, cipherAlg, lifetime, key: key.slice() };
   rec.saInfo = info;
@@ -139,7 +139,7 @@ function gpDissector(kind: GpKind) {
     const e = (flags & 0x80) !== 0;
     pkt.add(fnode, KX.gpE, e, start + 1, 1, src);
     pkt.add(fnode, KX.gpReserved, flags & 0x7f, start + 1, 1, src);
-    if (flags & 0x7f) pkt.addExpert(fnode, KX_EXPERT.gpReserved, start + 1, 1, `Reserved flag bits set (0x${(flags & 0x7f).toString(16).padStart(2, '0')}), sent as zero (WIRE.md B.1)`);
+    if (flags & 0x7f) pkt.addExpert(fnode, KX_EXPERT.gpReserved, start + 1, 1, `Reserved flag bits set (0x${(flags & 0x7f).toString(16).padStart(2, '0')}), sent as zero (docs/protocol.md §B.1)`);
     const spi = readU32(buf, start + 2);
     const snode = pkt.add(node, KX.gpSpi, spi, start + 2, 4, src);
     if (!e && spi !== 0) pkt.addExpert(snode, KX_EXPERT.gpSpi, start + 2, 4, `SPI is ${spiHex(spi)} on an unencrypted extension (E = 0 sends SPI 0)`);
@@ -153,7 +153,7 @@ function gpDissector(kind: GpKind) {
     } else {
       const d = decryptPart(pkt, node, {
         spi, buf, offset: infoStart, length: infoEnd - infoStart, src,
-        // AEAD associated data: Type, Length, ContentType, Flags, SPI (WIRE.md B.2).
+        // AEAD associated data: Type, Length, ContentType, Flags, SPI (docs/protocol.md §B.2).
         aad: buf.slice(ext.offset, ext.offset + 8), what: GP_NAMES[kind], headerOffset: ext.offset,
       });
       pkt.addGenerated(node, KX.gpDecrypted, d !== null, start + 1, 1, src);

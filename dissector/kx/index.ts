@@ -1,4 +1,4 @@
-// The KX extensions and messages (WIRE.md B): importing this module registers the GP
+// The KX extensions and messages (docs/protocol.md §B): importing this module registers the GP
 // extensions, the negotiation payloads, the type 8/9 messages, and the message hook that
 // verifies authenticators and learns keys. Request↔reply matching is registered first, since
 // derivations completed by a reply need the request it answers.

@@ -1,4 +1,4 @@
-// Keys learned from the traffic (WIRE.md C, E.9): SA-INFO of GP-SA extensions, KE sub-types 3
+// Keys learned from the traffic (docs/protocol.md §C, E.9): SA-INFO of GP-SA extensions, KE sub-types 3
 // and 5, semi-stateful derivation from a KE sub-type 6 seed (B.4, E.5) and Diffie-Hellman
 // (B.4, E.4) with an exponent from the keys file. A key learned from frame N joins the SA table
 // valid from frame N + 1. The table is changed in the forward pass only; what a frame taught is
@@ -81,7 +81,7 @@ class Learner {
 
   algorithmOf(p: ProposalRecord, t: TransformRecord, node: Node): ReturnType<typeof transformAlgorithm> {
     const alg = transformAlgorithm(p.protoId, t.id);
-    if (!alg) this.bad(node, `No key learned: transform id ${t.id} with ProtocolId ${p.protoId} names no algorithm of WIRE.md B.2`);
+    if (!alg) this.bad(node, `No key learned: transform id ${t.id} with ProtocolId ${p.protoId} names no algorithm of docs/protocol.md §B.2`);
     return alg;
   }
 
@@ -107,7 +107,7 @@ class Learner {
 
   negotiation(mk: MessageKx, request: RequestInputs | undefined): void {
     const { msg } = this;
-    // A denial's SA payload is a counter-proposal, not an agreed SA (WIRE.md E.3).
+    // A denial's SA payload is a counter-proposal, not an agreed SA (docs/protocol.md §E.3).
     if (msg.type === 3 && msg.code !== undefined && msg.code > 1) return;
     for (const sap of mk.sa) for (const p of sap.proposals) for (const ke of p.ke) {
       const lifetimeOf = (t: TransformRecord) => t.attrs.get(ATTR.lifetime) ?? p.lifetime;
@@ -117,7 +117,7 @@ class Learner {
           const t = this.transformFor(p, ke); if (!t) break;
           const alg = this.algorithmOf(p, t, ke.node); if (!alg) break;
           const want = negotiatedKeyLength(p.protoId, t.id, t.attrs.get(ATTR.keyLength));
-          if (want !== null && want !== ke.key.length) this.bad(ke.node, `The key is ${ke.key.length} bytes; transform #${t.no} calls for ${want} (WIRE.md E.4)`);
+          if (want !== null && want !== ke.key.length) this.bad(ke.node, `The key is ${ke.key.length} bytes; transform #${t.no} calls for ${want} (docs/protocol.md §E.4)`);
           this.add(ke.node, p.spi, ke.key, alg, ke.subtype === 3 ? 'ke-secret' : 'ke-kdc', this.label(sap.subtype), lifetimeOf(t));
           break;
         }
@@ -136,13 +136,13 @@ class Learner {
           }
           if (naiR === undefined) missing.push("this reply's GP-NAI content 2");
           if (msg.haAddr === undefined) missing.push('the Home Agent field');
-          if (missing.length) { this.note(ke.node, `No key derived from the seed: missing ${missing.join(', ')} (WIRE.md E.5)`); break; }
+          if (missing.length) { this.note(ke.node, `No key derived from the seed: missing ${missing.join(', ')} (docs/protocol.md §E.5)`); break; }
           const prfId = t.attrs.get(ATTR.prf) ?? DEFAULT_PRF;
           try {
             const key = deriveFromSeed(ke.key, { naiInitiator: request!.naiInitiator!, naiResponder: naiR!, ipResponder: msg.haAddr!, ipInitiator: request!.homeAddress! }, keyLen, prfId);
             this.add(ke.node, p.spi, key, alg, 'seed', this.label(sap.subtype), lifetimeOf(t));
           } catch (e) {
-            this.bad(ke.node, `No key derived from the seed: ${(e as Error).message} (a malformed transform, WIRE.md E.5)`);
+            this.bad(ke.node, `No key derived from the seed: ${(e as Error).message} (a malformed transform, docs/protocol.md §E.5)`);
           }
           break;
         }

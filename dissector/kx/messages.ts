@@ -1,4 +1,4 @@
-// The general-purpose messages between home agent and KDC (WIRE.md B.5, seed Fig. 7):
+// The general-purpose messages between home agent and KDC (docs/protocol.md §B.5, WO 01/26322 Fig. 7):
 // type 8 Key Request, type 9 Key Reply: Type Code Reserved(2) HomeAddress(4) Identification(8).
 import { ipv4String } from '../format.js';
 import { MIP } from '../mip/fields.js';
@@ -20,7 +20,7 @@ function keyMessage(reply: boolean): MessageDissector {
     if (reply ? msg.code !== 0 && msg.code !== 128 : msg.code !== 0) pkt.addExpert(cn, KX_EXPERT.msgCode, s + 1, 1, reply ? `Key Reply code ${msg.code} is neither 0 (keys issued) nor 128 (refused)` : `Key Request code ${msg.code} is not 0`);
     const reserved = c.u16();
     const rn = pkt.add(msg.node, KX.msgReserved, reserved, s + 2, 2, msg.src);
-    if (reserved) pkt.addExpert(rn, MIP_EXPERT.reservedSet, s + 2, 2, 'Reserved field is not zero (WIRE.md B.5)');
+    if (reserved) pkt.addExpert(rn, MIP_EXPERT.reservedSet, s + 2, 2, 'Reserved field is not zero (docs/protocol.md §B.5)');
     const p = c.pos;
     msg.homeAddr = c.u32();
     pkt.add(msg.node, MIP.homeaddr, msg.homeAddr, p, 4, msg.src);

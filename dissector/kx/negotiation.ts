@@ -1,4 +1,4 @@
-// The negotiation payloads (WIRE.md B.3, seed Figs. 17-23): an SA payload (112) holding
+// The negotiation payloads (docs/protocol.md §B.3, WO 01/26322 Figs. 17-23): an SA payload (112) holding
 // Proposal payloads (113), each holding Transform payloads (114) then Key-exchange payloads
 // (115). All use the long format Type SubType Length(2), Length counting the bytes after it
 // (E.2). Every count and length is checked against the bytes really there.
@@ -74,7 +74,7 @@ function addLength(s: Scope, h: PayloadHeader): void {
 
 function subtypeZero(s: Scope, h: PayloadHeader, name: string): void {
   const n = s.pkt.add(h.node, KX.plSubtype, h.subtype, h.offset + 1, 1, s.src);
-  if (h.subtype !== 0) s.pkt.addExpert(n, KX_EXPERT.plSubtype, h.offset + 1, 1, `${name} sub-type is ${h.subtype}; it is 0 (WIRE.md B.3)`);
+  if (h.subtype !== 0) s.pkt.addExpert(n, KX_EXPERT.plSubtype, h.offset + 1, 1, `${name} sub-type is ${h.subtype}; it is 0 (docs/protocol.md §B.3)`);
 }
 
 function unexpected(s: Scope, h: PayloadHeader, where: string, expected: string): void {
@@ -113,7 +113,7 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
     const idNode = pkt.add(h.node, KX.xfId, id, p + 1, 1, src);
     const name = prop ? transformName(prop.protoId, id) : undefined;
     if (name) idNode.append = ` (${name})`;
-    else if (prop && (prop.protoId === 1 || prop.protoId === 2)) pkt.addExpert(idNode, KX_EXPERT.xfId, p + 1, 1, `Transform id ${id} is not an ${prop.protoId === 1 ? 'authentication' : 'encryption'} algorithm of WIRE.md B.2`);
+    else if (prop && (prop.protoId === 1 || prop.protoId === 2)) pkt.addExpert(idNode, KX_EXPERT.xfId, p + 1, 1, `Transform id ${id} is not an ${prop.protoId === 1 ? 'authentication' : 'encryption'} algorithm of docs/protocol.md §B.2`);
     pkt.add(h.node, KX.xfNkeys, nkeys, p + 2, 1, src);
     const rn = pkt.add(h.node, KX.xfReserved, reserved, p + 3, 1, src);
     if (reserved) pkt.addExpert(rn, KX_EXPERT.keReserved, p + 3, 1, 'Transform payload: Reserved byte is not zero');
@@ -147,7 +147,7 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
         const t = attrValueText(type, v);
         if (t) vn.append = ` (${t})`;
         an.text += ` = ${v}${t ? ` (${t})` : ''}`;
-        if (len !== known) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (WIRE.md B.3)`);
+        if (len !== known) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (docs/protocol.md §B.3)`);
         else {
           rec.attrs.set(type, v);
           const bad = type === 1 ? (v === 0 || v % 8 !== 0 ? `a key length of ${v} bits is not a whole number of bytes` : '')
@@ -156,7 +156,7 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
         }
       } else {
         pkt.add(an, KX.xfAttrValue, hex(value), at + 4, len, src);
-        if (known !== undefined) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (WIRE.md B.3)`);
+        if (known !== undefined) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (docs/protocol.md §B.3)`);
       }
     }
   });
@@ -177,7 +177,7 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
   guarded(s, h, 'Key-exchange payload', () => {
     const c = new Cursor(buf, h.offset + 4, h.end);
     const checkCv = (group: DhGroup, cv: Uint8Array, cvNode: Node, at: number) => {
-      if (cv.length !== group.size) { pkt.addExpert(cvNode, KX_EXPERT.cvLength, at, cv.length, `CV is ${cv.length} bytes; the prime is ${group.size} bytes and every CV is left-padded to it (WIRE.md E.7)`); return; }
+      if (cv.length !== group.size) { pkt.addExpert(cvNode, KX_EXPERT.cvLength, at, cv.length, `CV is ${cv.length} bytes; the prime is ${group.size} bytes and every CV is left-padded to it (docs/protocol.md §E.7)`); return; }
       const problem = publicValueProblem(group, bytesToBigInt(cv));
       if (problem) { pkt.addExpert(cvNode, KX_EXPERT.cvRange, at, cv.length, problem); return; }
       rec.cv = cv.slice(); rec.group = group;
@@ -217,7 +217,7 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
           primeCheckCache.set(key, problem);
         }
         if (problem) { pkt.addExpert(h.node, KX_EXPERT.badGroup, h.offset + 4, h.end - h.offset - 4, `User-defined group: ${problem}`); break; }
-        if (cvlen !== plen) { pkt.addExpert(cln, KX_EXPERT.cvLength, p, 2, `CV length ${cvlen} differs from P length ${plen} (WIRE.md E.7)`); break; }
+        if (cvlen !== plen) { pkt.addExpert(cln, KX_EXPERT.cvLength, p, 2, `CV length ${cvlen} differs from P length ${plen} (docs/protocol.md §E.7)`); break; }
         checkCv(group, cv, cvn, p + 2);
         break;
       }
@@ -271,7 +271,7 @@ function dissectProposal(s: Scope, h: PayloadHeader): ProposalRecord | null {
   forEachPayload(s, h.node, p + 12, h.end, 'proposal', ph => {
     if (ph.type === kxType(prefs, 'transform')) {
       // E.2: KE payloads follow the transforms.
-      if (keSeen) pkt.addExpert(ph.node, KX_EXPERT.keFirst, ph.offset, 1, 'Transform payload after a key-exchange payload: KE payloads follow the transforms (WIRE.md E.2)');
+      if (keSeen) pkt.addExpert(ph.node, KX_EXPERT.keFirst, ph.offset, 1, 'Transform payload after a key-exchange payload: KE payloads follow the transforms (docs/protocol.md §E.2)');
       const t = dissectTransform(s, ph, rec);
       if (t) {
         const last = rec.transforms.at(-1);
@@ -330,7 +330,7 @@ function strayPayload(kind: 'proposal' | 'transform' | 'ke') {
   return (x: ExtensionContext): void => {
     const { pkt, node, buf, src, ext } = x;
     const s: Scope = { pkt, buf, src, prefs: pkt.session.prefs };
-    pkt.addExpert(node, KX_EXPERT.plUnexpected, ext.offset, 1, `${PAYLOAD_NAMES[kind]} outside an SA payload (it belongs inside one, WIRE.md B.3)`);
+    pkt.addExpert(node, KX_EXPERT.plUnexpected, ext.offset, 1, `${PAYLOAD_NAMES[kind]} outside an SA payload (it belongs inside one, docs/protocol.md §B.3)`);
     const h: PayloadHeader = { type: ext.type, subtype: ext.subtype, length: ext.length, offset: ext.offset, end: ext.end, overrun: false, node };
     if (kind === 'proposal') dissectProposal(s, h);
     else if (kind === 'transform') dissectTransform(s, h, null);

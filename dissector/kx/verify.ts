@@ -1,6 +1,6 @@
 // Verification of the authentication extensions 32 (MN-HA), 33 (MN-FA), 34 (FA-HA) and 36
 // (generalized, RFC 3012) under the SA of their SPI. The authenticated data is everything from
-// the message type through the extension's SPI (WIRE.md A, RFC 5944 §3.5.1); the algorithm is
+// the message type through the extension's SPI (docs/protocol.md §A, RFC 5944 §3.5.1); the algorithm is
 // the SA's `auth`. Without a key the verdict is "unverified".
 import { equalBytes, computeAuthenticator } from '../keys/mac.js';
 import { kxState, recordOnce } from '../keys/state.js';

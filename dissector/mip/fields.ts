@@ -1,5 +1,5 @@
 // Mobile IPv4 fields: Wireshark's abbrevs exactly (reference/tshark-mip-fields.txt), plus the
-// generated verification fields of WIRE.md part D.
+// generated verification fields of docs/protocol.md §D.
 import { registerFields } from '../fields.js';
 
 export const MESSAGE_TYPES: Record<number, string> = {

@@ -1,8 +1,8 @@
-// The foreign and home AAA servers of the AAA variant (seed Figs. 12-15; WIRE.md E.10). Each is
+// The foreign and home AAA servers of the AAA variant (WO 01/26322 Figs. 12-15; docs/protocol.md §E.10). Each is
 // a relay: it checks the previous hop's FA-HA authentication, removes it, appends its own under
 // the SA it shares with the next hop, and remembers where to send the reply. Replies come back
 // the same way; the FA-only GP-SA extensions stay (only the foreign agent strips them). Neither
-// server can read the mobile node's identity: it is encrypted under KEY0 (seed, Fig. 14c).
+// server can read the mobile node's identity: it is encrypted under KEY0 (WO 01/26322 Fig. 14c).
 import { encodeWithExtensions, ext } from '../../dissector/mip/encode.js';
 import { Agent, MIP_PORT } from './agent.js';
 import type { AgentContext, Datagram, Endpoint, FaultPlan, Site } from './agent.js';

@@ -1,5 +1,5 @@
 // Small builders the agents share: IVs and nonces from the seeded stream, identifications
-// (RFC 5944 §5.7.1), and the identity extensions of a hidden registration (seed Fig. 5, B.5).
+// (RFC 5944 §5.7.1), and the identity extensions of a hidden registration (WO 01/26322 Fig. 5, B.5).
 import { gp } from '../../dissector/kx/encode.js';
 import type { RawExt } from '../../dissector/mip/encode.js';
 import { ntpIdentification } from '../../dissector/mip/encode.js';

@@ -1,4 +1,4 @@
-// Key generation of the three modes (seed Fig. 29 and after; WIRE.md B.4, E.4, E.5): Diffie-
+// Key generation of the three modes (WO 01/26322 Fig. 29 and after; docs/protocol.md §B.4, E.4, E.5): Diffie-
 // Hellman over Oakley groups 1 and 2 (RFC 2409 §6.1, §6.2) or a user-defined group (a safe prime
 // found deterministically from a seeded stream), the SA key SHA-256(K ‖ SPI)[:KeyLen], and the
 // semi-stateful derivation PRF(K_SEED, NAI_i ‖ NAI_r ‖ IP_r ‖ IP_i). Written here, apart from the
@@ -58,7 +58,7 @@ export function isPrime(n: bigint): boolean {
 
 /**
  * A safe prime P = 2Q + 1 of `bits` bits from the stream, and the smallest G that is a primitive
- * root of P (seed: "G should be less than, and a primitive root of, P"). For a safe prime, G is a
+ * root of P (WO 01/26322: "G should be less than, and a primitive root of, P"). For a safe prime, G is a
  * primitive root when G² ≠ 1 and G^Q ≠ 1 (mod P).
  */
 export function safePrimeGroup(rng: Rng, bits: number): DhGroup {
@@ -96,7 +96,7 @@ export function dhKeyPair(group: DhGroup, rng: Rng): { x: bigint; cv: Uint8Array
   return { x, cv: toBytes(modPow(group.g, x, group.p), group.size) };
 }
 
-/** 1 < CV < P − 1 and as long as P (WIRE.md B.3, E.7). */
+/** 1 < CV < P − 1 and as long as P (docs/protocol.md §B.3, E.7). */
 export function validPublicValue(group: DhGroup, cv: Uint8Array): boolean {
   if (cv.length !== group.size) return false;
   const v = toBig(cv);
@@ -122,7 +122,7 @@ export function prf(id: number, key: Uint8Array, data: Uint8Array): Uint8Array {
   throw new RangeError(`unknown PRF ${id}`);
 }
 
-/** K = PRF(K_SEED, NAI_i ‖ NAI_r ‖ IP_r ‖ IP_i)[:KeyLen] (seed formula (5); E.5 fixes order and encoding). */
+/** K = PRF(K_SEED, NAI_i ‖ NAI_r ‖ IP_r ‖ IP_i)[:KeyLen] (WO 01/26322 formula (5); E.5 fixes order and encoding). */
 export function seedKey(seed: Uint8Array, naiI: string, naiR: string, ipR: number, ipI: number, keyLen: number, prfId = 3): Uint8Array {
   const a = utf8.encode(naiI), b = utf8.encode(naiR);
   const m = new Uint8Array(a.length + b.length + 8);

@@ -1,6 +1,6 @@
 // The faults agents can be told to commit, for the deliberately faulty samples. Each is a
 // misbehaviour of one agent; the others react as they would to the real thing. A fault that
-// sits in the bytes relays keep (up to the MN-HA authentication, seed Fig. 4b) travels with the
+// sits in the bytes relays keep (up to the MN-HA authentication, WO 01/26322 Fig. 4b) travels with the
 // message through relays, so every frame that carries it is marked.
 
 export const FAULT = {

@@ -1,4 +1,4 @@
-// The foreign agent (seed Figs. 2, 4b, 4d; RFC 5944 §3.7). It advertises itself (and answers
+// The foreign agent (WO 01/26322 Figs. 2, 4b, 4d; RFC 5944 §3.7). It advertises itself (and answers
 // solicitations), relays a mobile node's request unchanged up to and including the MN-HA
 // authentication, dropping what followed and appending FA-HA authentication when it shares a key
 // with the next hop (B.5), checks MN-FA when the mobile node sends one, denies what it must
@@ -37,7 +37,7 @@ export interface ForeignAgentConfig {
   reverseTunnel?: boolean;
   /** SAs it shares with home agents (FA-HA), by the home agent's address. */
   homeAgents: Array<{ ip: string; sa: Sa }>;
-  /** AAA variant (seed Figs. 12-15): requests go to the foreign AAA server, under this SA. */
+  /** AAA variant (WO 01/26322 Figs. 12-15): requests go to the foreign AAA server, under this SA. */
   aaa?: { ip: string; sa: Sa };
   /** Adds the revocation support extension (RFC 3543 §3.2) to relayed requests. */
   revocation?: boolean;

@@ -1,9 +1,9 @@
-// The home agent (seed Figs. 2, 4b-4c, 6, 7, 16-29; RFC 5944 §3.8). It checks the previous
+// The home agent (WO 01/26322 Figs. 2, 4b-4c, 6, 7, 16-29; RFC 5944 §3.8). It checks the previous
 // hop's FA-HA authentication (132 when it fails), finds the mobile node by the SPI of its MN-HA
 // authentication (KEY0, KEY1 or a negotiated SA), verifies it (131 when it fails), decrypts the
 // hidden identity and checks it belongs to that SA, checks the identification against its own
 // clock (133 with its time, RFC 5944 §5.7.1), grants at most its maximum lifetime, and then:
-// asks the KDC for KEY1/KEY2/KEY3 (types 8/9) and answers with the reply of WIRE.md B.5; or
+// asks the KDC for KEY1/KEY2/KEY3 (types 8/9) and answers with the reply of docs/protocol.md §B.5; or
 // answers a negotiation (E.3) — keys by Diffie-Hellman (stateless), from the KDC (stateful,
 // KE 5) or derived from a KDC seed (semi-stateful, KE 6) — or denies it with 129 and a
 // counter-proposal; or renews, or deregisters (lifetime 0).
@@ -190,7 +190,7 @@ export class HomeAgent extends Agent {
   private readonly encOwners = new Map<number, MobileNodeRecord>();
   private encOwnedBy(spi: number, mn: MobileNodeRecord): boolean { return this.encOwners.get(spi) === mn || this.owners.get(spi) === mn; }
 
-  // ---- Stateful key distribution (seed Fig. 2 steps 220-224; B.5) ----
+  // ---- Stateful key distribution (WO 01/26322 Fig. 2 steps 220-224; B.5) ----
 
   /** Type 8 to the KDC: the MN's identity under the HA-KDC SA, and what it should key. */
   private askKdc(ctx: Ctx, picks?: { subtype: number; picks: Pick[] }): void {

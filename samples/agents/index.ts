@@ -1,4 +1,4 @@
-// The agents of the key-exchange system (seed Figs. 2, 12) and what they run on.
+// The agents of the key-exchange system (WO 01/26322 Figs. 2, 12) and what they run on.
 export { Agent, MIP_PORT } from './agent.js';
 export type { AgentContext, Datagram, Endpoint, FaultPlan, Network, Outgoing, Site } from './agent.js';
 export { MobileNode } from './mobile-node.js';

@@ -1,4 +1,4 @@
-// The key distribution center (seed Figs. 2, 7; steps 220-222; stateful and semi-stateful
+// The key distribution center (WO 01/26322 Figs. 2, 7; steps 220-222; stateful and semi-stateful
 // modes). It answers a home agent's Key Request (type 8) once the HA-KDC authentication
 // verifies: with KEY1 (MN-HA), KEY2 (FA-HA) and KEY3 (MN-FA) in GP-SA extensions under the
 // HA-KDC SA, each with a fresh NewSPI; or, for a negotiation the HA forwards, with a key (KE 5)

@@ -1,5 +1,5 @@
-// Security associations as the agents hold them (RFC 5944 §3.5, WIRE.md B.1/B.2), and their
-// export to the keys file of WIRE.md C.
+// Security associations as the agents hold them (RFC 5944 §3.5, docs/protocol.md §B.1/B.2), and their
+// export to the keys file of docs/protocol.md §C.
 import { AUTH_ALG_IDS, authAlgId } from '../../dissector/keys/mac.js';
 import type { AuthAlg } from '../../dissector/keys/mac.js';
 import { CIPHER_IDS, cipherId } from '../../dissector/keys/ciphers.js';
@@ -69,7 +69,7 @@ export interface KeysFileJson { sas: KeysFileSa[]; dh?: KeysFileDh[] }
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** A keys-file entry (WIRE.md C); an SA without a MAC is listed with the cipher only where allowed. */
+/** A keys-file entry (docs/protocol.md §C); an SA without a MAC is listed with the cipher only where allowed. */
 export function keysFileEntry(sa: Sa): KeysFileSa {
   if (!sa.auth) throw new Error(`SA 0x${sa.spi.toString(16)} has no authentication algorithm: the keys file needs one`);
   const e: KeysFileSa = { spi: `0x${sa.spi.toString(16).padStart(4, '0')}`, key: hex(sa.key), auth: sa.auth };

@@ -1,4 +1,4 @@
-// The mobile node (seed Figs. 2, 4a, 4d, 5; RFC 5944 §3.6). It finds a foreign agent by its
+// The mobile node (WO 01/26322 Figs. 2, 4a, 4d, 5; RFC 5944 §3.6). It finds a foreign agent by its
 // advertisements (soliciting one if told to), registers with its identity (home address, NAI,
 // L2 address) encrypted under KEY0 and the header's Home Address 0.0.0.0, verifies the reply
 // (MN-HA under the SA it used, MN-FA under the KEY3 it just decrypted), takes KEY1 and KEY3,
@@ -176,7 +176,7 @@ export class MobileNode extends Agent {
     if (!s) return false;
     if (this.cfg.attach === 'fa' && s.faIp !== undefined && s.faIp !== this.fa?.ip) return false;
     // Renewing under a key that runs out before the next renewal would leave the MN stranded:
-    // register afresh under KEY0 to get new keys (seed: SAs "renewed or reset").
+    // register afresh under KEY0 to get new keys (WO 01/26322: SAs "renewed or reset").
     if (kind === 'renew' && !this.plans(FAULT.useExpiredSa)) {
       const margin = this.lifetime * 1000 + 5000;
       if (s.auth.expiresAt !== undefined && s.auth.expiresAt - this.clock.now() < margin) return false;
@@ -246,7 +246,7 @@ export class MobileNode extends Agent {
     this.transmit(payload);
   }
 
-  /** KE payloads of a stateless offer: a fresh exponent per proposal (seed Fig. 29, eq. 1). */
+  /** KE payloads of a stateless offer: a fresh exponent per proposal (WO 01/26322 Fig. 29, eq. 1). */
   private dhPayloads(o: Offer, dh: Map<number, { group: DhGroup; x: bigint }>): KeSpec[] {
     if (!o.dh) return [];
     const g = o.dh;
@@ -330,7 +330,7 @@ export class MobileNode extends Agent {
     if (mnFa) {
       const k3 = key3 ?? this.session?.key3;
       if (!k3 || authSpi(mnFa) !== k3.spi || !verifyAuth(m, mnFa, k3)) {
-        // Seed Fig. 4d: the FA proves it holds the KEY3 the MN got; a mismatch means no trust.
+        // WO 01/26322 Fig. 4d: the FA proves it holds the KEY3 the MN got; a mismatch means no trust.
         this.log('drops a reply whose MN-FA authentication does not verify under its KEY3');
         return;
       }

@@ -1,4 +1,4 @@
-// Security-association negotiation (seed Figs. 16-28, WIRE.md B.3, E.3): the initiator offers
+// Security-association negotiation (WO 01/26322 Figs. 16-28, docs/protocol.md §B.3, E.3): the initiator offers
 // proposals (same ProposalNo = AND, increasing numbers = OR, transforms = OR in preference
 // order); the responder picks one proposal and one transform per proposal payload, or denies
 // with 129 and a counter-proposal; the initiator accepts a counter-proposal with a new request.
@@ -96,7 +96,7 @@ export function choose(ps: readonly Proposal[], policy: ResponderPolicy, primeOk
     }
     if (picks.length) return { ok: true, no: group[0]!.no, picks };
   }
-  return badDh ? { ok: false, reason: 'a Diffie-Hellman value is out of range (WIRE.md B.3)', counterable: false }
+  return badDh ? { ok: false, reason: 'a Diffie-Hellman value is out of range (docs/protocol.md §B.3)', counterable: false }
     : { ok: false, reason: 'no offered transform is acceptable', counterable: true };
 }
 

@@ -1,5 +1,5 @@
-// What the agents read off the wire: Mobile IP messages (RFC 5944 §3.3, §3.4; WIRE.md B.5 for
-// types 8/9), their extensions in the three layouts of WIRE.md A, the GP extensions (B.1) and
+// What the agents read off the wire: Mobile IP messages (RFC 5944 §3.3, §3.4; docs/protocol.md §B.5 for
+// types 8/9), their extensions in the three layouts of docs/protocol.md §A, the GP extensions (B.1) and
 // the negotiation payloads (B.3). A parse error is thrown as WireError: an agent treats the
 // message as poorly formed (RFC 5944 §3.7.2.1, §3.8.2) instead of guessing.
 import { computeAuthenticator, equalBytes } from '../../dissector/keys/mac.js';
@@ -48,7 +48,7 @@ export const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 export const u32 = (b: Uint8Array, o: number) => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 const u64 = (b: Uint8Array, o: number) => (BigInt(u32(b, o)) << 32n) | BigInt(u32(b, o + 4));
 
-/** Extension header layout by type (WIRE.md A): long 36/47/112-115, CVSE 38, else short TLV. */
+/** Extension header layout by type (docs/protocol.md §A): long 36/47/112-115, CVSE 38, else short TLV. */
 export function layoutOf(type: number): 'short' | 'long' | 'cvse' {
   if (type === 36 || type === 47 || (type >= 112 && type <= 115)) return 'long';
   if (type === 38) return 'cvse';
@@ -109,7 +109,7 @@ export function verifyAuth(m: Message, e: Extension, sa: Sa): boolean {
   return equalBytes(computeAuthenticator(sa.auth, sa.key, covered), e.data.subarray(4));
 }
 
-/** Everything up to and including an extension: what relays keep (seed Fig. 4b, B.5). */
+/** Everything up to and including an extension: what relays keep (WO 01/26322 Fig. 4b, B.5). */
 export function upTo(m: Message, e: Extension): Uint8Array {
   return m.bytes.slice(0, e.end);
 }

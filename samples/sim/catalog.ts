@@ -92,15 +92,15 @@ const [stateful, aaa, negotiation, counterProposal, dh, seed, denials, multi, bu
 const F = FAULTY_FLOWS;
 
 export const CATALOG: readonly CatalogEntry[] = [
-  { flow: stateful, kind: 'clean', title: 'Stateful key exchange through a foreign agent (seed Fig. 2)',
-    shows: 'agent advertisements and solicitations; three mobile nodes (L2 Ethernet, IMSI, MIN; KEY0 under AES-128-CBC, AES-256-GCM, ChaCha20-Poly1305) registering from 0.0.0.0 with home address, NAI and L2 address encrypted under KEY0; the FA relaying with FA-HA authentication; HA↔KDC Key Request/Reply (types 8/9) under the HA-KDC SA, which the KDC replaces now and then (GP-SA content 3); the reply of WIRE.md B.5; the FA taking KEY2/KEY3, stripping and adding MN-FA under KEY3 toward 255.255.255.255; renewals under KEY1/KEY2/KEY3; fresh registrations under KEY0 when KEY1 nears its lifetime; a deregistration' },
-  { flow: aaa, kind: 'clean', title: 'The AAA variant (seed Figs. 12-15)',
+  { flow: stateful, kind: 'clean', title: 'Stateful key exchange through a foreign agent (WO 01/26322 Fig. 2)',
+    shows: 'agent advertisements and solicitations; three mobile nodes (L2 Ethernet, IMSI, MIN; KEY0 under AES-128-CBC, AES-256-GCM, ChaCha20-Poly1305) registering from 0.0.0.0 with home address, NAI and L2 address encrypted under KEY0; the FA relaying with FA-HA authentication; HA↔KDC Key Request/Reply (types 8/9) under the HA-KDC SA, which the KDC replaces now and then (GP-SA content 3); the reply of docs/protocol.md §B.5; the FA taking KEY2/KEY3, stripping and adding MN-FA under KEY3 toward 255.255.255.255; renewals under KEY1/KEY2/KEY3; fresh registrations under KEY0 when KEY1 nears its lifetime; a deregistration' },
+  { flow: aaa, kind: 'clean', title: 'The AAA variant (WO 01/26322 Figs. 12-15)',
     shows: 'FA → foreign AAA → home AAA → HA, each relay replacing the previous hop\'s FA-HA authentication with its own (E.10), and the reply back the same way with the FA-only keys kept until the FA; renewals then go FA → HA directly under KEY2; a deregistration' },
-  { flow: negotiation, kind: 'clean', title: 'SA negotiation (seed Figs. 16-28)',
+  { flow: negotiation, kind: 'clean', title: 'SA negotiation (WO 01/26322 Figs. 16-28)',
     shows: 'SA payloads with AND (same number) and OR (increasing numbers) proposals, several transforms with attributes (key length, lifetime, mode, replay); the HA choosing one transform per proposal payload and the KDC supplying the keys (KE 5, carried under the HA-KDC SA and then under KEY0); renewals authenticated and encrypted under the negotiated SAs; a plain RFC 5944 node behind the FA while FA and HA negotiate a new FA-HA SA (SA sub-type 3, key in KE 3); revocation support and a revocation with its acknowledgement (RFC 3543) under the new SA' },
-  { flow: counterProposal, kind: 'clean', title: 'Counter-proposals (WIRE.md E.3)',
+  { flow: counterProposal, kind: 'clean', title: 'Counter-proposals (docs/protocol.md §E.3)',
     shows: 'denials 129 carrying the HA\'s counter-proposal (one protocol, then an AND of authentication and encryption), the new requests accepting it, the accepting replies with KDC keys, and renewals under the agreed SAs' },
-  { flow: dh, kind: 'clean', title: 'Stateless mode: Diffie-Hellman (seed Fig. 29)',
+  { flow: dh, kind: 'clean', title: 'Stateless mode: Diffie-Hellman (WO 01/26322 Fig. 29)',
     shows: 'KE sub-type 1 (Oakley group 1), sub-type 2 (Oakley group 2, offered OR group 1) and sub-type 4 (a user-defined 1024-bit safe prime generated from a seeded stream); the keys file holds the MN\'s exponent for one exchange, the HA\'s for another, and the MN\'s named by a CV prefix for the third; renewals authenticated with SHA-256(K ‖ SPI)[:KeyLen]',
     expect: [weakGroup] },
   { flow: seed, kind: 'clean', title: 'Semi-stateful mode: a KDC seed (B.4, E.5)',

@@ -1,4 +1,4 @@
-// The flows of the system (seed Figs. 2, 4a-d, 5-7, 12-15, 16-29; WIRE.md B.5): who takes part,
+// The flows of the system (WO 01/26322 Figs. 2, 4a-d, 5-7, 12-15, 16-29; docs/protocol.md §B.5): who takes part,
 // with which keys and policies, and when each mobile node starts and leaves. Agents do the rest.
 // Every flow runs in either mode (world.ts); the faulty variants tell one agent to misbehave.
 import type { TransformSpec } from '../../dissector/kx/encode.js';
@@ -154,7 +154,7 @@ function statefulSystem(w: World, mns: MobileNodeConfig[], o: { keyLifetime?: nu
 
 const STATELESS_POLICY: ResponderPolicy = { auth: [AUTH.md5, AUTH.sha1, AUTH.sha256], cipher: [CIPHER.aes128cbc, CIPHER.aes128gcm, CIPHER.aes256gcm], modes: [MODE.stateless, MODE.stateful, MODE.semiStateful], dh: [1, 2, 4] };
 
-/** Records which side's DH exponent the keys file will hold (WIRE.md C "dh"). */
+/** Records which side's DH exponent the keys file will hold (docs/protocol.md §C "dh"). */
 function dhInKeysFile(w: World, mnName: string, side: 'mn' | 'ha', prefixDigits?: number): void {
   w.dhChoices.push(world => {
     const mn = world.mobileNodes.find(m => m.name === mnName)!;
@@ -166,7 +166,7 @@ function dhInKeysFile(w: World, mnName: string, side: 'mn' | 'ha', prefixDigits?
 
 // ---- Clean flows ----
 
-/** Seed Fig. 2 / 4a-d: hidden identity, FA relay, KDC, B.5 reply, stripping, renewals, re-keying, deregistration. */
+/** WO 01/26322 Fig. 2 / 4a-d: hidden identity, FA relay, KDC, B.5 reply, stripping, renewals, re-keying, deregistration. */
 export const stateful: Flow = {
   name: 'kx-stateful', durationS: 420,
   build(w) {
@@ -179,7 +179,7 @@ export const stateful: Flow = {
   },
 };
 
-/** Seed Figs. 12-15: FA → foreign AAA → home AAA → HA, each hop re-authenticated (E.10). */
+/** WO 01/26322 Figs. 12-15: FA → foreign AAA → home AAA → HA, each hop re-authenticated (E.10). */
 export const aaa: Flow = {
   name: 'kx-aaa', durationS: 260,
   build(w) {
@@ -199,7 +199,7 @@ export const aaa: Flow = {
 
 const NEGOTIATION_POLICY: ResponderPolicy = { auth: [AUTH.sha1, AUTH.sha256, AUTH.md5], cipher: [CIPHER.aes256gcm, CIPHER.aes128cbc, CIPHER.aes128gcm], modes: [MODE.stateful, MODE.semiStateful, MODE.stateless], dh: [1, 2, 4] };
 
-/** Seed Figs. 24-28: AND/OR proposals, several transforms with attributes, the responder's choice; FA-HA negotiation; revocation. */
+/** WO 01/26322 Figs. 24-28: AND/OR proposals, several transforms with attributes, the responder's choice; FA-HA negotiation; revocation. */
 export const negotiation: Flow = {
   name: 'kx-negotiation', durationS: 260,
   build(w) {
@@ -257,7 +257,7 @@ function dhOffer(no: number, spi: number, group: DhGroup, t: TransformSpec, life
   return { no, protoId: PROTO.auth, lifetime, spi, transforms: [t], dh: group };
 }
 
-/** Seed Fig. 29, stateless mode: Oakley groups 1 and 2 and a user-defined group; follow-ups under the derived keys. */
+/** WO 01/26322 Fig. 29, stateless mode: Oakley groups 1 and 2 and a user-defined group; follow-ups under the derived keys. */
 export const dh: Flow = {
   name: 'kx-dh', durationS: 200,
   build(w) {

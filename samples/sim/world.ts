@@ -1,7 +1,7 @@
 // A world of agents for one flow, in either mode: in-process (virtual clock, seeded latencies,
 // every frame captured) or live (UDP sockets on 127.0.0.x). Flows describe who is there and what
 // they do through this builder; the address plan, the MACs, the pre-shared SAs and the keys file
-// (WIRE.md C) follow from it, so both modes run the same agents with the same keys.
+// (docs/protocol.md §C) follow from it, so both modes run the same agents with the same keys.
 import type { FrameLike } from '../../capture/write.js';
 import { AaaServer } from '../agents/aaa.js';
 import type { AaaConfig } from '../agents/aaa.js';

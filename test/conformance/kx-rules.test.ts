@@ -33,7 +33,7 @@ interface FlowOptions {
   key1?: Uint8Array; key3Lifetime?: number; reregisterAfter?: number; reregisterKey1?: Uint8Array; start?: number;
 }
 
-/** The seed's stateful registration (Fig. 2, WIRE.md B.5) for one mobile node, then a re-registration. */
+/** The stateful registration (WO 01/26322 Fig. 2, docs/protocol.md §B.5) for one mobile node, then a re-registration. */
 function statefulFlow(mn: Mn, o: FlowOptions = {}): FrameLike[] {
   const t = o.start ?? 0;
   const frames: FrameLike[] = [];
@@ -70,7 +70,7 @@ const modp2 = getDiffieHellman('modp2');
 const cv = (v: Uint8Array | number, len = 128) => { if (typeof v !== 'number') return v; const b = new Uint8Array(len); b[len - 1] = v; return b; };
 const xf = (no: number, id: number) => ({ no, id, attrs: [{ type: 3, value: 1 }] });
 
-/** An MN-HA negotiation: request with proposals, then the reply (WIRE.md B.3, E.3). */
+/** An MN-HA negotiation: request with proposals, then the reply (docs/protocol.md §B.3, E.3). */
 function negotiation(offer: ProposalSpec[], answer: ProposalSpec[] | null, code = 0): FrameLike[] {
   const ident = ntpIdentification(T0 * 1000, 7);
   const frames = [

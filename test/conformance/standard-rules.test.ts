@@ -151,7 +151,7 @@ describe('rule catalog', () => {
       ids.add(r.id);
       expect(r.title.length).toBeGreaterThan(5);
       expect(['error', 'warning', 'note']).toContain(r.severity);
-      expect(r.reference).toMatch(/RFC|seed|WIRE/);
+      expect(r.reference).toMatch(/RFC|docs\/protocol\.md|WO 01\/26322/);
       expect(r.description.length).toBeGreaterThan(20);
     }
   });

@@ -34,7 +34,7 @@ describe('malformed Mobile IP messages', () => {
     expect(p.info).toContain('[Malformed Packet]');
   });
 
-  it('an extension whose length overruns the message shows type, length and the raw rest (WIRE.md E.13)', () => {
+  it('an extension whose length overruns the message shows type, length and the raw rest (docs/protocol.md §E.13)', () => {
     const bad = encodeRegistrationRequest({ lifetime: 60, homeAddr: '10.0.0.5', haAddr: '10.0.0.1', coa: '192.0.2.1', ident: 1n, exts: [ext.raw(131, new TextEncoder().encode('abc'), { length: 40 })] });
     const p = withNext(wrap(bad));
     expect(values(p, 'mip.ext.type')).toEqual(['131']);

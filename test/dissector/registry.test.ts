@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../../dissector/index.js';
 import { allFields, FT_NAMES, fieldByAbbrev } from '../../dissector/index.js';
-import { ROOT } from '../helpers.js';
+import { REFERENCE } from '../helpers.js';
 
 const reference = ['tshark-mip-fields.txt', 'tshark-icmp-mip-fields.txt']
-  .flatMap(f => readFileSync(join(ROOT, '..', 'shared', 'reference', f), 'utf8').split('\n'))
+  .flatMap(f => readFileSync(join(REFERENCE, f), 'utf8').split('\n'))
   .filter(l => l.startsWith('F\t'))
   .map(l => { const [, name, abbrev, type, , , mask] = l.split('\t'); return { name: name!, abbrev: abbrev!, type: type!, mask: mask! }; });
 

@@ -54,7 +54,7 @@ describe('encoders and dissector agree', () => {
     expect(rebuild(pkt!)).toEqual(payload);
   });
 
-  it('authenticator matches the published vector (WIRE.md A)', () => {
+  it('authenticator matches the published vector (docs/protocol.md §A)', () => {
     // The vector's covered bytes are a request whose MN-HA extension follows an NAI extension.
     const payload = encodeRegistrationRequest({ flags: 0x02, lifetime: 0x0708, homeAddr: '10.0.0.5', haAddr: '10.0.0.1', coa: '192.0.2.7', ident: 0xe4a85fcb00000001n, exts: [ext.nai('mn1@example.com'), ext.mnHa(0x100, KEY)] });
     const covered = payload.subarray(0, payload.length - 16);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { standardFrames } from '../../samples/standard.js';
 import { randomFrames } from '../fixtures/random-mip.js';
-import { ROOT, runCli, runTshark, writePcapng } from '../helpers.js';
+import { VECTORS, runCli, runTshark, writePcapng } from '../helpers.js';
 import { referenceFields } from '../helpers.js';
 
 /** The standard fields both tools decode: Wireshark's Mobile IP and ICMP mobility fields. */
@@ -27,7 +27,7 @@ function compare(file: string): { compared: number; frames: number; skipped: num
   for (let i = 0; i < ts.length - 1; i++) {
     const a = ts[i]!.split('\t'), b = ml[i]!.split('\t');
     // KX negotiation payloads (112-115) use the long format that tshark, not knowing them, reads
-    // as short TLVs (WIRE.md B): the extension fields after one cannot agree, so skip the frame.
+    // as short TLVs (docs/protocol.md §B): the extension fields after one cannot agree, so skip the frame.
     const extTypes = b[FIELDS.length]!.split(',').map(Number);
     // Types 8 and 9 (KX general-purpose messages) are unknown to tshark, which then shows no mip fields.
     if (extTypes.some(t => t >= 112 && t <= 115) || b[FIELDS.indexOf("mip.type")] === "8" || b[FIELDS.indexOf("mip.type")] === "9") { skipped++; continue; }
@@ -44,8 +44,8 @@ describe('agreement with tshark on standard fields', () => {
     ['standard corpus (every extension, link type, fragments, advertisements)', () => writePcapng(standardFrames())],
     ['randomized messages (seeded)', () => writePcapng(randomFrames(1, 400))],
     ['randomized messages, second seed', () => writePcapng(randomFrames(2, 400))],
-    ...readdirSync(join(ROOT, '..', 'shared', 'spec', 'vectors')).filter(f => f.endsWith('.pcap'))
-      .map(f => [`published vector ${f}`, () => join(ROOT, '..', 'shared', 'spec', 'vectors', f)] as [string, () => string]),
+    ...readdirSync(VECTORS).filter(f => f.endsWith('.pcap'))
+      .map(f => [`published vector ${f}`, () => join(VECTORS, f)] as [string, () => string]),
   ];
   const totals = { compared: 0, diffs: 0 };
   for (const [name, make] of cases) {

@@ -208,9 +208,9 @@ describe('generated KX fields, named through the registry', () => {
     const { attachKeys, parseKeysFile } = await import('../../dissector/keys/index.js');
     const { dissectFrame, Session, fieldByAbbrev } = await import('../../dissector/index.js');
     const { defaultPrefs } = await import('../../dissector/prefs.js');
-    const { ROOT } = await import('../helpers.js');
+    const { VECTORS } = await import('../helpers.js');
     expect(fieldByAbbrev('mip.kx.gp.decrypted')?.type).toBe('bool');
-    const dir = join(ROOT, '..', 'shared', 'spec', 'vectors');
+    const dir = VECTORS;
     let decrypted = 0;
     for (const f of readdirSync(dir).filter(n => n.endsWith('.pcap'))) {
       const session = new Session(defaultPrefs);

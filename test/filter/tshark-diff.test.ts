@@ -10,7 +10,7 @@ import { readCaptureSync } from '../../capture/read.js';
 import { compileFilter } from '../../dissector/filter/index.js';
 import { standardFrames } from '../../samples/standard.js';
 import { randomFrames } from '../fixtures/random-mip.js';
-import { ROOT, dissectAll, runCli, writePcapng } from '../helpers.js';
+import { VECTORS, dissectAll, runCli, writePcapng } from '../helpers.js';
 
 const FILTERS = [
   'mip.type == "Registration Reply"', 'mip.type in {7, 15}', "mip.type == '\\x03'",
@@ -37,7 +37,6 @@ const FILTERS = [
   'mip.ext.msgstr.text matches "h.llo"',
 ];
 
-const VECTORS = join(ROOT, '..', 'shared', 'spec', 'vectors');
 
 /** The frames tshark selects, or its error message. */
 function tshark(file: string, filter: string): Promise<number[] | string> {
@@ -78,7 +77,7 @@ describe('display filters agree with tshark', () => {
   const file = writePcapng(frames);
   const packets = dissectAll(frames);
   // KX frames: tshark reads the long-format negotiation payloads (112-115) as short TLVs and does
-  // not know message types 8 and 9 (WIRE.md B), so its tree differs; they are left out.
+  // not know message types 8 and 9 (docs/protocol.md §B), so its tree differs; they are left out.
   const kxTypes = compileFilter('mip.ext.type in {112..115} or mip.type in {8, 9}');
   const skipped = new Set(packets.filter(p => kxTypes.match(p)).map(p => p.no));
 

@@ -1,4 +1,4 @@
-// Ciphers, MACs, Diffie-Hellman, derivations and the SA table (WIRE.md A, B.2, B.4, E.4, E.5, E.9).
+// Ciphers, MACs, Diffie-Hellman, derivations and the SA table (docs/protocol.md §A, B.2, B.4, E.4, E.5, E.9).
 import { createDiffieHellman, createHash, createHmac, getDiffieHellman } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CIPHER_NAMES, CIPHER_KEY_SIZES, decrypt, DecryptError, encrypt, encryptedLength, splitEncrypted } from '../../dissector/keys/ciphers.js';
@@ -11,7 +11,7 @@ import type { SecurityAssociation } from '../../dissector/keys/table.js';
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-describe('authenticators (WIRE.md A vector)', () => {
+describe('authenticators (docs/protocol.md §A vector)', () => {
   const covered = hex('010207080a0000050a000001c0000207e4a85fcb00000001830f6d6e31406578616d706c652e636f6d201400000100');
   const key = new Uint8Array(16).fill(0x11);
   it('HMAC-MD5 and keyed-MD5 prefix+suffix', () => {
@@ -24,7 +24,7 @@ describe('authenticators (WIRE.md A vector)', () => {
   });
 });
 
-describe('ciphers (WIRE.md B.2)', () => {
+describe('ciphers (docs/protocol.md §B.2)', () => {
   const aad = hex('c92600800000100a');
   const plain = new TextEncoder().encode('mn1@home.example');
   for (const c of CIPHER_NAMES) {
@@ -63,7 +63,7 @@ describe('ciphers (WIRE.md B.2)', () => {
   });
 });
 
-describe('Diffie-Hellman (WIRE.md B.3, B.4)', () => {
+describe('Diffie-Hellman (docs/protocol.md §B.3, B.4)', () => {
   it('Oakley groups 1 and 2 are RFC 2409\'s primes with g = 2', () => {
     expect(OAKLEY_GROUPS[1].size).toBe(96);
     expect(OAKLEY_GROUPS[2].size).toBe(128);
@@ -96,7 +96,7 @@ describe('Diffie-Hellman (WIRE.md B.3, B.4)', () => {
   });
 });
 
-describe('negotiated key sizes and the seed derivation (WIRE.md E.4, E.5)', () => {
+describe('negotiated key sizes and the seed derivation (docs/protocol.md §E.4, E.5)', () => {
   it('KeyLen: attribute 1 ÷ 8, else the algorithm\'s size', () => {
     expect(negotiatedKeyLength(1, 3)).toBe(20);
     expect(negotiatedKeyLength(1, 4, 128)).toBe(16);
@@ -117,7 +117,7 @@ describe('negotiated key sizes and the seed derivation (WIRE.md E.4, E.5)', () =
   });
 });
 
-describe('SA table (WIRE.md E.9)', () => {
+describe('SA table (docs/protocol.md §E.9)', () => {
   const sa = (spi: number, key: number, validFrom: number, frame = validFrom - 1): SecurityAssociation => ({
     spi, key: new Uint8Array(16).fill(key), auth: 'hmac-md5', cipher: null, validFrom,
     source: validFrom === 0 ? { kind: 'file' } : { kind: 'learned', frame, method: 'sa-info' },

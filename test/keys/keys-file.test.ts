@@ -1,10 +1,11 @@
-// The keys file (WIRE.md C): what loads, and one clear line for each way a file can be wrong —
+// The keys file (docs/protocol.md §C): what loads, and one clear line for each way a file can be wrong —
 // naming the entry and the problem, never a key byte.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeysFileError, loadKeysFile, parseKeysFile } from '../../dissector/keys/index.js';
+import { VECTORS } from '../helpers.js';
 
 const KEY16 = '00112233445566778899aabbccddeeff';
 const KEY32 = 'a1'.repeat(32);
@@ -60,7 +61,7 @@ describe('keys file: valid files', () => {
   });
 
   it('loads the published keys files', () => {
-    const dir = join(import.meta.dirname, '..', '..', '..', 'shared', 'spec', 'vectors');
+    const dir = VECTORS;
     const k = loadKeysFile(join(dir, 'kx-stateful.keys.json'));
     expect(k.sas.length).toBe(5);
     expect(k.sas.find(s => s.spi === 4099)!.peer).toBe('mn3-jörg@home.example');

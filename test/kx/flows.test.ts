@@ -10,7 +10,7 @@ import { aaaFlow, dhExpectedKey, dhFlow, FA, FA_NAI, KEY0, KEY1, KEY2, KEY3, MAC
 import type { DhCase } from './flows.js';
 import { dissectWithKeys, expertTexts, hex, spi, values, verdicts } from './helpers.js';
 
-describe('stateful registration through an FA (seed Fig. 2, WIRE.md B.5)', () => {
+describe('stateful registration through an FA (WO 01/26322 Fig. 2, docs/protocol.md §B.5)', () => {
   const flow = statefulFlow();
   const { packets, session } = dissectWithKeys(flow.frames, flow.keys);
   const p = (role: string) => packets[flow.at[role]! - 1]!;
@@ -114,7 +114,7 @@ describe('stateful registration through an FA (seed Fig. 2, WIRE.md B.5)', () =>
   });
 });
 
-describe('AAA-relayed registration (WIRE.md E.10)', () => {
+describe('AAA-relayed registration (docs/protocol.md §E.10)', () => {
   const flow = aaaFlow();
   const { packets } = dissectWithKeys(flow.frames, flow.keys);
   const p = (role: string) => packets[flow.at[role]! - 1]!;
@@ -137,7 +137,7 @@ describe('AAA-relayed registration (WIRE.md E.10)', () => {
   });
 });
 
-describe('negotiation (WIRE.md B.3, E.3) with KDC keys (KE sub-type 5) and a secret key (KE sub-type 3)', () => {
+describe('negotiation (docs/protocol.md §B.3, E.3) with KDC keys (KE sub-type 5) and a secret key (KE sub-type 3)', () => {
   const flow = negotiationFlow();
   const { packets, session } = dissectWithKeys(flow.frames, flow.keys);
   const p = (role: string) => packets[flow.at[role]! - 1]!;
@@ -195,7 +195,7 @@ describe('negotiation (WIRE.md B.3, E.3) with KDC keys (KE sub-type 5) and a sec
   });
 });
 
-describe('stateless mode: Diffie-Hellman (WIRE.md B.4, E.4, E.7)', () => {
+describe('stateless mode: Diffie-Hellman (docs/protocol.md §B.4, E.4, E.7)', () => {
   const userGroup = { p: generatePrimeSync(256, { bigint: true }), g: 2n, size: 32 };
   const cases: DhCase[] = [
     { group: 1, xi: 0x3b2f9c1d5e7a0b44c1d2n, xr: 0x77aa019fe3c5d2b1n, spi: 0x7101, transformId: 1, keyBits: 128, known: 'initiator' },
@@ -230,7 +230,7 @@ describe('stateless mode: Diffie-Hellman (WIRE.md B.4, E.4, E.7)', () => {
   });
 });
 
-describe('semi-stateful mode: a KDC seed (WIRE.md B.4, E.5)', () => {
+describe('semi-stateful mode: a KDC seed (docs/protocol.md §B.4, E.5)', () => {
   const variants: Array<[string, number, Array<{ type: number; value: number }>, number, number | undefined, 'hmac-sha256' | 'hmac-sha1' | 'hmac-md5']> = [
     ['HMAC-SHA256 PRF, 256-bit key', 4, [{ type: 1, value: 256 }, { type: 3, value: 3 }, { type: 4, value: 3 }], 32, 3, 'hmac-sha256'],
     ['HMAC-SHA1 PRF, 160-bit key', 3, [{ type: 1, value: 160 }, { type: 3, value: 3 }, { type: 4, value: 2 }], 20, 2, 'hmac-sha1'],
@@ -251,13 +251,13 @@ describe('semi-stateful mode: a KDC seed (WIRE.md B.4, E.5)', () => {
   it('a KeyLen larger than the PRF output is a malformed transform: no key', () => {
     const flow = seedFlow(4, [{ type: 1, value: 256 }, { type: 4, value: 1 }], 16, 1, 'hmac-sha256');
     const { packets } = dissectWithKeys(flow.frames, flow.keys);
-    expect(expertTexts(packets[flow.at.rep! - 1]!, 'mip.kx.xf.bad')).toEqual(['No key derived from the seed: KeyLen 32 is larger than the hmac-md5 output (16 bytes) (a malformed transform, WIRE.md E.5)']);
+    expect(expertTexts(packets[flow.at.rep! - 1]!, 'mip.kx.xf.bad')).toEqual(['No key derived from the seed: KeyLen 32 is larger than the hmac-md5 output (16 bytes) (a malformed transform, docs/protocol.md §E.5)']);
     expect(verdicts(packets[flow.at.use! - 1]!)).toEqual(['unverified']);
   });
   it('without the request the derivation has no inputs', () => {
     const flow = seedFlow(1, [{ type: 3, value: 3 }], 16, undefined, 'hmac-md5');
     const { packets } = dissectWithKeys(flow.frames.slice(1), flow.keys);
-    expect(expertTexts(packets[0]!, 'mip.kx.key.not_derived')).toEqual(['No key derived from the seed: missing the request (not seen) (WIRE.md E.5)']);
+    expect(expertTexts(packets[0]!, 'mip.kx.key.not_derived')).toEqual(['No key derived from the seed: missing the request (not seen) (docs/protocol.md §E.5)']);
   });
 });
 

@@ -1,4 +1,4 @@
-// Whole KX flows built with the encoders, as the agents of the seed would send them: the stateful
+// Whole KX flows built with the encoders, as the agents of WO 01/26322 would send them: the stateful
 // registration through an FA (Fig. 2), its AAA-relayed variant (E.10), SA negotiation, and each
 // key-generation mode. Each flow comes with the keys file a user would hand in.
 import type { FrameLike } from '../../capture/write.js';
@@ -46,7 +46,7 @@ export class Capture {
   }
 }
 
-// ---- The stateful registration (seed Fig. 2; WIRE.md B.5) ----
+// ---- The stateful registration (WO 01/26322 Fig. 2; docs/protocol.md §B.5) ----
 
 export const KEY0: TestSa = { spi: 0x1001, key: keyBytes(16, 1), auth: 'hmac-md5', cipher: 'aes-128-cbc', label: 'KEY0 mn1' };
 export const FA_HA: TestSa = { spi: 0x3001, key: keyBytes(16, 2), auth: 'hmac-md5', label: 'FA-HA' };
@@ -111,7 +111,7 @@ export function statefulFlow(): Flow {
   return { frames: cap.frames, keys: keysJson([KEY0, FA_HA, HA_KDC]), at };
 }
 
-// ---- The AAA-relayed variant (Figs. 14b-d; WIRE.md E.10) ----
+// ---- The AAA-relayed variant (Figs. 14b-d; docs/protocol.md §E.10) ----
 
 export const FA_AAAF: TestSa = { spi: 0x3101, key: keyBytes(16, 7), auth: 'hmac-md5', label: 'FA-AAAF' };
 export const AAAF_AAAH: TestSa = { spi: 0x3102, key: keyBytes(20, 8), auth: 'hmac-sha1', label: 'AAAF-AAAH' };
@@ -141,7 +141,7 @@ export function aaaFlow(): Flow {
   return { frames: cap.frames, keys: keysJson([KEY0, FA_AAAF, AAAF_AAAH, AAAH_HA]), at };
 }
 
-// ---- Negotiation (Figs. 17-28; WIRE.md B.3, E.3) with KDC-generated keys ----
+// ---- Negotiation (Figs. 17-28; docs/protocol.md §B.3, E.3) with KDC-generated keys ----
 
 export const NEG_KEY0: TestSa = { spi: 0x1006, key: keyBytes(32, 10), auth: 'hmac-sha1', cipher: 'aes-256-cbc', label: 'KEY0 nego' };
 export const NEG_AUTH: TestSa = { spi: 0x6001, key: keyBytes(20, 11), auth: 'hmac-sha1' };

@@ -10,13 +10,12 @@ import { dissectFrame, Session } from '../../dissector/index.js';
 import { attachKeys, loadKeysFile, parseKeysFile } from '../../dissector/keys/index.js';
 import type { KeysFile } from '../../dissector/keys/index.js';
 import { prng } from '../fixtures/random-mip.js';
-import { ROOT, toFrames } from '../helpers.js';
+import { VECTORS, toFrames } from '../helpers.js';
 import { aaaFlow, dhFlow, negotiationFlow, seedFlow, statefulFlow } from './flows.js';
 
 interface Base { name: string; frames: Frame[]; keys: KeysFile }
 interface Carrier { src: number; dst: number; sport: number; dport: number; payload: Uint8Array }
 
-const VECTORS = join(ROOT, '..', 'shared', 'spec', 'vectors');
 
 function bases(): Base[] {
   const out: Base[] = [];

@@ -116,10 +116,10 @@ describe('decryption failures', () => {
   });
 });
 
-describe('GP extension checks (WIRE.md B.1)', () => {
+describe('GP extension checks (docs/protocol.md §B.1)', () => {
   const cases: Array<[string, ExtSpec, string, string]> = [
     ['shorter than its header', ext.raw(200, Uint8Array.of(0, 0, 1)), 'mip.kx.gp.short', 'GP-NAI: Length 3 is shorter than ContentType, Flags and SPI (6 bytes)'],
-    ['reserved flag bits', gp.nai(0, 'a@b', { flags: 0x41 }), 'mip.kx.gp.reserved.nonzero', 'Reserved flag bits set (0x41), sent as zero (WIRE.md B.1)'],
+    ['reserved flag bits', gp.nai(0, 'a@b', { flags: 0x41 }), 'mip.kx.gp.reserved.nonzero', 'Reserved flag bits set (0x41), sent as zero (docs/protocol.md §B.1)'],
     ['SPI on an unencrypted extension', gp.nai(0, 'a@b', { spi: 0x1234 }), 'mip.kx.gp.spi.bad', 'SPI is 0x00001234 on an unencrypted extension (E = 0 sends SPI 0)'],
     ['unknown content type', gp.nai(7, 'a@b'), 'mip.kx.gp.content.unknown', 'GP-NAI: unknown content type 7'],
     ['an IP of 5 bytes', gp.raw('gp_ip', 0, Uint8Array.of(1, 2, 3, 4, 5)), 'mip.kx.gp.info.bad', 'GP-IP: INFO is 5 bytes; an address is 4 (IPv4) or 16 (IPv6)'],
@@ -128,7 +128,7 @@ describe('GP extension checks (WIRE.md B.1)', () => {
     ['a MIN of 9 digits', gp.min('212555012'), 'mip.kx.gp.info.bad', 'GP-L2: a MIN is 10 ASCII digits (got 9 bytes)'],
     ['SA-INFO too short', gp.raw('gp_sa', 0, new Uint8Array(10)), 'mip.kx.sa.bad', 'SA-INFO needs at least 11 bytes, INFO has 10'],
     ['SA-INFO KeyLen past the end', gp.sa(0, { newSpi: 0x5301, authAlg: 1, key: new Uint8Array(16), keyLen: 20 }), 'mip.kx.sa.bad', 'KeyLen 20 runs past SA-INFO (16 bytes remain)'],
-    ['SA-INFO key size against its cipher (E.8)', gp.sa(0, { newSpi: 0x5301, authAlg: 1, cipherAlg: 'aes-256-cbc', key: new Uint8Array(16) }), 'mip.kx.sa.bad', 'KeyLen 16 is not the aes-256-cbc key size 32 (WIRE.md E.8)'],
+    ['SA-INFO key size against its cipher (E.8)', gp.sa(0, { newSpi: 0x5301, authAlg: 1, cipherAlg: 'aes-256-cbc', key: new Uint8Array(16) }), 'mip.kx.sa.bad', 'KeyLen 16 is not the aes-256-cbc key size 32 (docs/protocol.md §E.8)'],
     ['SA-INFO unknown algorithm', gp.sa(0, { newSpi: 0x5301, authAlg: 9, key: new Uint8Array(16) }), 'mip.kx.sa.alg.unknown', 'Unknown authentication algorithm 9'],
   ];
   for (const [name, e, abbrev, text] of cases) {
@@ -144,33 +144,33 @@ describe('GP extension checks (WIRE.md B.1)', () => {
   });
 });
 
-describe('negotiation payload checks (WIRE.md B.3, E.2, E.7)', () => {
+describe('negotiation payload checks (docs/protocol.md §B.3, E.2, E.7)', () => {
   const xf = (no: number, id = 1) => ({ no, id, attrs: [{ type: 1, value: 128 }] });
   const prop = (o: Partial<ProposalSpec> = {}): ProposalSpec => ({ no: 1, protoId: 1, lifetime: 60, spi: 0x6001, transforms: [xf(1), xf(2, 3)], ...o });
   const sa = (...proposals: ProposalSpec[]) => saPayload({ subtype: 1, proposals });
   const cases: Array<[string, ExtSpec[], string, string[]]> = [
     ['NumTransforms disagrees', [sa(prop({ numTransforms: 3 }))], 'mip.kx.prop.ntrans.bad', ['NumTransforms is 3, but 2 transform payload(s) follow']],
     ['KE payload before the transforms', [sa(prop({ ke: [{ subtype: 3, xfno: 1, key: new Uint8Array(16) }], keFirst: true }))], 'mip.kx.prop.ke_before_transform',
-      ['Transform payload after a key-exchange payload: KE payloads follow the transforms (WIRE.md E.2)', 'Transform payload after a key-exchange payload: KE payloads follow the transforms (WIRE.md E.2)']],
+      ['Transform payload after a key-exchange payload: KE payloads follow the transforms (docs/protocol.md §E.2)', 'Transform payload after a key-exchange payload: KE payloads follow the transforms (docs/protocol.md §E.2)']],
     ['proposal Length past the SA payload', [sa(prop({ length: 200 }))], 'mip.kx.pl.len.bad', ['Proposal payload: Length 200 runs past the SA payload (40 bytes remain)']],
     ['proposal Length shorter than its fixed part', [sa(prop({ length: 8, transforms: [] }))], 'mip.kx.pl.len.bad', ['Proposal payload: Length 8 is shorter than its 12 fixed bytes', 'Payload type 0: Length 24577 runs past the SA payload (0 bytes remain)']],
-    ['attribute of the wrong length', [sa(prop({ transforms: [{ no: 1, id: 1, attrs: [{ type: 1, value: Uint8Array.of(0, 0, 128) }] }] }))], 'mip.kx.xf.attr.len.bad', ['Key length (bits): length 3, expected 2 (WIRE.md B.3)']],
+    ['attribute of the wrong length', [sa(prop({ transforms: [{ no: 1, id: 1, attrs: [{ type: 1, value: Uint8Array.of(0, 0, 128) }] }] }))], 'mip.kx.xf.attr.len.bad', ['Key length (bits): length 3, expected 2 (docs/protocol.md §B.3)']],
     ['attribute past the transform', [sa(prop({ transforms: [{ no: 1, id: 1, attrs: [{ type: 2, value: 60, length: 40 }] }] }))], 'mip.kx.xf.attr.len.bad', ['Attribute length 40 runs past the transform (4 bytes remain)']],
     ['attribute out of range', [sa(prop({ transforms: [{ no: 1, id: 1, attrs: [{ type: 3, value: 4 }, { type: 1, value: 100 }] }] }))], 'mip.kx.xf.attr.value.bad', ['Key-generation mode: value 4 is not defined (1-3)', 'Key length (bits): a key length of 100 bits is not a whole number of bytes']],
     ['transform numbers not increasing', [sa(prop({ transforms: [xf(2), xf(1)] }))], 'mip.kx.xf.order', ['TransformNo 1 does not increase (previous 2; RFC 2408 §4.2)']],
     ['unknown ProtocolId and transform id', [sa(prop({ protoId: 5 }), prop({ no: 2, transforms: [xf(1, 9)] }))], 'mip.kx.prop.protoid.unknown', ['ProtocolId 5 is neither 1 (authentication) nor 2 (encryption)']],
-    ['transform id unknown for authentication', [sa(prop({ transforms: [xf(1, 9)] }))], 'mip.kx.xf.id.unknown', ['Transform id 9 is not an authentication algorithm of WIRE.md B.2']],
+    ['transform id unknown for authentication', [sa(prop({ transforms: [xf(1, 9)] }))], 'mip.kx.xf.id.unknown', ['Transform id 9 is not an authentication algorithm of docs/protocol.md §B.2']],
     ['proposals out of order and split', [sa(prop({ no: 2 }), prop({ no: 1 }), prop({ no: 2 }))], 'mip.kx.prop.order', ['ProposalNo 1 after 2: alternatives come in increasing order', 'ProposalNo 2 appears again after other proposals: the parts of a combined proposal are adjacent']],
     ['a transform directly in the SA payload', [saPayload({ subtype: 1, proposals: [] }), { ...strayPayload(encodeTransform(xf(1))), type: 112, subtype: 1, data: encodeTransform(xf(1)), length: undefined }], 'mip.kx.pl.unexpected', ['Transform payload (type 114) inside an SA payload: expected Proposal payloads']],
-    ['a proposal outside an SA payload', [strayPayload(encodeProposal(prop()))], 'mip.kx.pl.unexpected', ['Proposal payload outside an SA payload (it belongs inside one, WIRE.md B.3)']],
+    ['a proposal outside an SA payload', [strayPayload(encodeProposal(prop()))], 'mip.kx.pl.unexpected', ['Proposal payload outside an SA payload (it belongs inside one, docs/protocol.md §B.3)']],
     ['an empty SA payload', [sa()], 'mip.kx.sap.empty', ['SA payload holds no proposal']],
     ['unknown SA sub-type', [saPayload({ subtype: 9, proposals: [prop()] })], 'mip.kx.sap.subtype.unknown', ['Unknown SA payload sub-type 9']],
     ['unknown KE sub-type', [sa(prop({ ke: [{ subtype: 9, body: Uint8Array.of(1, 2) }] }))], 'mip.kx.ke.subtype.unknown', ['Unknown key-exchange sub-type 9']],
-    ['CV shorter than the prime', [sa(prop({ ke: [{ subtype: 1, xfno: 1, cv: new Uint8Array(95).fill(3) }] }))], 'mip.kx.ke.cv.len', ['CV is 95 bytes; the prime is 96 bytes and every CV is left-padded to it (WIRE.md E.7)']],
+    ['CV shorter than the prime', [sa(prop({ ke: [{ subtype: 1, xfno: 1, cv: new Uint8Array(95).fill(3) }] }))], 'mip.kx.ke.cv.len', ['CV is 95 bytes; the prime is 96 bytes and every CV is left-padded to it (docs/protocol.md §E.7)']],
     ['degenerate CV', [sa(prop({ ke: [{ subtype: 1, xfno: 1, cv: Uint8Array.from({ length: 96 }, (_, i) => (i === 95 ? 1 : 0)) }] }))], 'mip.kx.ke.cv.range', ['CV is not between 1 and P − 1 (a degenerate public value)']],
     ['user-defined group with a composite P', [sa(prop({ ke: [{ subtype: 4, p: Uint8Array.of(0, 221), g: Uint8Array.of(2), cv: Uint8Array.of(0, 5) }] }))], 'mip.kx.ke.group.bad', ['User-defined group: P is not prime']],
     ['user-defined group too large to check', [sa(prop({ ke: [{ subtype: 4, p: new Uint8Array(600).fill(0xff), g: Uint8Array.of(2), cv: new Uint8Array(600).fill(3) }] }))], 'mip.kx.ke.group.bad', ['User-defined group: P has 4800 bits; groups over 4096 bits are neither checked nor used']],
-    ['user-defined group with a CV of another length', [sa(prop({ ke: [{ subtype: 4, p: Uint8Array.of(0, 227), g: Uint8Array.of(2), cv: Uint8Array.of(5) }] }))], 'mip.kx.ke.cv.len', ['CV length 1 differs from P length 2 (WIRE.md E.7)']],
+    ['user-defined group with a CV of another length', [sa(prop({ ke: [{ subtype: 4, p: Uint8Array.of(0, 227), g: Uint8Array.of(2), cv: Uint8Array.of(5) }] }))], 'mip.kx.ke.cv.len', ['CV length 1 differs from P length 2 (docs/protocol.md §E.7)']],
     ['KE names a transform not in its proposal', [sa(prop({ ke: [{ subtype: 3, xfno: 7, key: new Uint8Array(16) }] }))], 'mip.kx.ke.xfno.unknown', ['TransformNo 7 is not among the proposal\'s transforms']],
   ];
   for (const [name, exts, abbrev, texts] of cases) {
@@ -188,11 +188,11 @@ describe('negotiation payload checks (WIRE.md B.3, E.2, E.7)', () => {
   });
 });
 
-describe('key messages (WIRE.md B.5)', () => {
+describe('key messages (docs/protocol.md §B.5)', () => {
   it('an unknown Key Reply code and a non-zero Reserved field', () => {
     const pkt = one(encodeKeyReply({ code: 5, reserved: 1, homeAddr: '0.0.0.0', ident: 3n }));
     expect(expertTexts(pkt, 'mip.kx.msg.code.unknown')).toEqual(['Key Reply code 5 is neither 0 (keys issued) nor 128 (refused)']);
-    expect(expertTexts(pkt, 'mip.reserved.nonzero')).toEqual(['Reserved field is not zero (WIRE.md B.5)']);
+    expect(expertTexts(pkt, 'mip.reserved.nonzero')).toEqual(['Reserved field is not zero (docs/protocol.md §B.5)']);
     expect(pkt.info).toBe('Key Reply: HoA=0.0.0.0, Code=5');
   });
   it('a truncated Key Request is malformed, not an exception', () => {

@@ -1,4 +1,4 @@
-// The KX type numbers are preferences (WIRE.md B: `-o mip.kx.type.gp_nai:200` …), applied per
+// The KX type numbers are preferences (docs/protocol.md §B: `-o mip.kx.type.gp_nai:200` …), applied per
 // session through the extension resolver.
 import { describe, expect, it } from 'vitest';
 import { udpFrame } from '../../dissector/build.js';
@@ -13,7 +13,7 @@ function dissect(payload: Uint8Array, prefs = parsePrefs([])) {
 }
 
 describe('KX type numbers as preferences', () => {
-  it('registers one preference per type with the defaults of WIRE.md B', () => {
+  it('registers one preference per type with the defaults of docs/protocol.md §B', () => {
     expect(Object.fromEntries(Object.entries(prefDefaults).filter(([k]) => k.startsWith('mip.kx.type.')))).toEqual({
       'mip.kx.type.gp_nai': 200, 'mip.kx.type.gp_ip': 201, 'mip.kx.type.gp_l2': 202, 'mip.kx.type.gp_sa': 203,
       'mip.kx.type.sa': 112, 'mip.kx.type.proposal': 113, 'mip.kx.type.transform': 114, 'mip.kx.type.ke': 115,

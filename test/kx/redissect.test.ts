@@ -10,12 +10,11 @@ import type { Frame } from '../../capture/frame.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import { attachKeys, frameKeyResults, loadKeysFile, parseKeysFile } from '../../dissector/keys/index.js';
 import { prng } from '../fixtures/random-mip.js';
-import { ROOT, toFrames } from '../helpers.js';
+import { VECTORS, toFrames } from '../helpers.js';
 import { aaaFlow, dhFlow, negotiationFlow, seedFlow, statefulFlow } from './flows.js';
 import { treeLines } from './helpers.js';
 
 const FORWARD = new Set(['mip.response_in', 'mip.reg.next']);
-const VECTORS = join(ROOT, '..', 'shared', 'spec', 'vectors');
 
 function check(frames: Frame[], attach: (s: Session) => void, seed: number): number {
   const session = new Session();

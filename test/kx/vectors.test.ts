@@ -7,9 +7,9 @@ import { readCaptureSync } from '../../capture/read.js';
 import { dissectFrame, fieldByAbbrev, fieldValueString, Session, walk } from '../../dissector/index.js';
 import type { Packet } from '../../dissector/index.js';
 import { attachKeys, frameKeyResults, learnedKeys, loadKeysFile } from '../../dissector/keys/index.js';
-import { ROOT } from '../helpers.js';
+import { VECTORS } from '../helpers.js';
 
-const DIR = join(ROOT, '..', 'shared', 'spec', 'vectors');
+const DIR = VECTORS;
 const INDEX = JSON.parse(readFileSync(join(DIR, 'INDEX.json'), 'utf8')) as Array<{ case: string; file: string; keys: string; frames: number }>;
 
 interface Truth { frames: Array<{ frame: number; fields: Record<string, string>; auth: Record<string, string> }> }

@@ -1,5 +1,5 @@
 // Authenticator verification on standard Mobile IP traffic: extensions 32, 33, 34 and 36 under
-// the keys file's SAs (WIRE.md A; RFC 5944 §3.5.1, RFC 3012), "unverified" without keys.
+// the keys file's SAs (docs/protocol.md §A; RFC 5944 §3.5.1, RFC 3012), "unverified" without keys.
 import { describe, expect, it } from 'vitest';
 import { standardFrames } from '../../samples/standard.js';
 import { udpFrame } from '../../dissector/build.js';

@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers.js';
+import { REFERENCE, runCli } from '../helpers.js';
 import { corpusFile, mipscope, tshark, tsharkAbbrevs } from './helpers.js';
 
-const REF = join(ROOT, '..', 'shared', 'reference');
+const REF = REFERENCE;
 const referenceLines = ['tshark-mip-fields.txt', 'tshark-icmp-mip-fields.txt']
   .flatMap(f => readFileSync(join(REF, f), 'utf8').split('\n'))
   .filter(l => l.startsWith('F\t'));

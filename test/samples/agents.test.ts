@@ -1,4 +1,4 @@
-// The agents behave as the seed and WIRE.md B.5 say: what each one ends up holding, and what it
+// The agents behave as WO 01/26322 and docs/protocol.md §B.5 say: what each one ends up holding, and what it
 // put on the wire, after in-process runs of the flows.
 import { describe, expect, it } from 'vitest';
 import { OAKLEY_1, OAKLEY_2, isPrime, modPow } from '../../samples/agents/crypto.js';
@@ -12,7 +12,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const messages = (r: SimResult, from?: string, to?: string): Array<{ m: Message; i: number }> =>
   r.sent.flatMap((s, i) => (s.proto === 'udp' && (!from || s.from === from) && (!to || s.to === to) ? [{ m: parseMessage(s.payload), i }] : []));
 
-describe('stateful flow (seed Figs. 2, 4a-d; B.5)', () => {
+describe('stateful flow (WO 01/26322 Figs. 2, 4a-d; B.5)', () => {
   const r = runSimulation(stateful);
   const w = r.world;
 

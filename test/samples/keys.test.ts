@@ -40,7 +40,7 @@ describe('the keys files open the samples', () => {
         const e1 = values(p, 'mip.kx.gp.e').filter(v => v === true).length;
         const dec = values(p, 'mip.kx.gp.decrypted');
         encrypted += e1;
-        // mip.kx.gp.decrypted is present on every E = 1 extension and 1 on each (WIRE.md E.12).
+        // mip.kx.gp.decrypted is present on every E = 1 extension and 1 on each (docs/protocol.md §E.12).
         expect(dec.length, `frame ${p.no}`).toBe(e1);
         expect(dec.filter(v => v !== true), `frame ${p.no}`).toEqual([]);
         const st = values(p, 'mip.auth.status');

@@ -1,7 +1,7 @@
 // tshark opens every sample, and agrees with mipscope on every standard field (the approach of
 // test/dissector/tshark-diff.test.ts). Frames with KX negotiation payloads (112-115, read by
 // tshark as short TLVs) or of types 8/9 (unknown to tshark) are left out, as are frames whose
-// extension lengths run past the message: there mipscope shows what remains (WIRE.md E.13).
+// extension lengths run past the message: there mipscope shows what remains (docs/protocol.md §E.13).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
