@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { writeCaptureFile } from '../capture/write.js';
 import type { FrameLike } from '../capture/write.js';
-import { encodeIpv4, encodeUdp, udpFrame } from '../dissector/build.js';
+import { encodeIpv4, encodeLink, encodeUdp, udpFrame } from '../dissector/build.js';
 import { encodeRegistrationRequest, encodeTunnelData, ext, ntpIdentification } from '../dissector/mip/encode.js';
 
 const T0 = 1_790_000_000;
@@ -30,12 +30,36 @@ export function nestedTunnelData(levels: number): Uint8Array {
   return mip;
 }
 
+/** `count` overlapping 80-byte fragments of one datagram whose last fragment came first, so that it never completes. */
+export function overlappingFragments(count: number): FrameLike[] {
+  const out: FrameLike[] = [];
+  const ipf = (payload: Uint8Array, fragOffset: number, mf: boolean) => encodeLink({ kind: 'eth' }, encodeIpv4({ src: FA, dst: HA, proto: 17, id: 0x4242, payload, fragOffset, mf }));
+  out.push(frame(ipf(new Uint8Array(80).fill(1), 1600, false), 0));
+  for (let i = 0; i < count; i++) out.push(frame(ipf(new Uint8Array(80).fill(i & 255), 8 * (i % 8), true), i + 1));
+  out.push(frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(1) }), count + 1));
+  return out;
+}
+
+/** `count` first fragments (offset 0, more fragments) of distinct datagrams that never complete. */
+export function firstFragments(count: number): FrameLike[] {
+  const out: FrameLike[] = [];
+  const payload = new Uint8Array(64).fill(0x55);
+  for (let i = 0; i < count; i++) {
+    const src = `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+    out.push(frame(encodeLink({ kind: 'eth' }, encodeIpv4({ src, dst: HA, proto: 17, id: i & 0xffff, payload, mf: true })), i));
+  }
+  out.push(frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(1) }), count));
+  return out;
+}
+
 export const HOSTILE: Record<string, { about: string; size: number; frames: (size: number) => FrameLike[] }> = {
   'nested-tunnel': {
     about: 'one Tunnel Data message nested `size` levels deep, then a good request',
     size: 600,
     frames: size => [frame(udpFrame({ src: FA, dst: HA, payload: nestedTunnelData(size) }), 0), frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(1) }), 1)],
   },
+  'overlapping-fragments': { about: 'overlapping fragments of one datagram that never completes', size: 20_000, frames: overlappingFragments },
+  'first-fragments': { about: 'first fragments of distinct datagrams that never complete', size: 500_000, frames: firstFragments },
 };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

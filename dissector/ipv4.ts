@@ -48,6 +48,7 @@ const E = registerExperts({
   badLen: { abbrev: 'ip.bogus_ip_length', summary: 'Bogus IP length', group: 'malformed', severity: 'error' },
   lenPastFrame: { abbrev: 'ip.len.past_end', summary: 'IPv4 total length exceeds packet length', group: 'malformed', severity: 'error' },
   badChecksum: { abbrev: 'ip.checksum_bad.expert', summary: 'Bad checksum', group: 'checksum', severity: 'error' },
+  reassemblyLimit: { abbrev: 'ip.reassembly.limit', summary: 'IPv4 reassembly limit reached', group: 'reassemble', severity: 'warn' },
 });
 
 export function ipString(v: number): string {
@@ -151,8 +152,9 @@ function fragment(pkt: Packet, ip: Node, buf: Uint8Array, start: number, end: nu
   let done = session.reassembled.get(no) ?? null;
   if (!session.visited(no)) {
     const key = `${f.s}:${f.d}:${f.id}:${f.proto}`;
-    done = session.addFragment(key, no, f.fragOffset, f.more, buf.subarray(start, end));
+    done = session.addFragment(key, no, f.fragOffset, f.more, buf.subarray(start, end), pkt.frame.tsSec);
   }
+  for (const l of session.fragmentLimitsOf(no)) pkt.addExpert(ip, E.reassemblyLimit, 0, 0, l.message);
   if (!done) {
     const inFrame = session.reassembledIn.get(no);
     if (inFrame !== undefined) pkt.addGenerated(ip, IP.reassembledIn, inFrame);

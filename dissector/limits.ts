@@ -14,3 +14,15 @@ export const MAX_NESTING_DEPTH = 32;
  * (they are evaluated in a loop). Deeper filters are refused: "filter nested too deeply".
  */
 export const MAX_FILTER_DEPTH = 256;
+
+/**
+ * IPv4 reassembly. A datagram holds at most 65,535 bytes, so 8-byte fragments give 8,192 at
+ * most; more than MAX_FRAGMENTS_PER_DATAGRAM is a flood and the datagram is given up.
+ */
+export const MAX_FRAGMENTS_PER_DATAGRAM = 1024;
+/** Incomplete datagrams kept at once; the oldest is given up first. */
+export const MAX_PENDING_DATAGRAMS = 4096;
+/** Bytes held by incomplete datagrams at once; the oldest are given up first. */
+export const MAX_PENDING_FRAGMENT_BYTES = 16 * 1024 * 1024;
+/** Seconds (capture time) an incomplete datagram waits for its fragments: Linux's ipfrag_time. */
+export const FRAGMENT_TIMEOUT_SECONDS = 30;
