@@ -74,6 +74,8 @@ export interface ReadOptions {
    * 'pcap-parser' for standard input and other streams. Both give identical frames and errors.
    */
   pcapEngine?: 'direct' | 'pcap-parser';
+  /** Called after each chunk read from a file: bytes read so far and the file size (-1 if unknown). */
+  onRead?: (bytesRead: number, totalBytes: number) => void;
 }
 
 /** Largest record we accept; a bigger length field means the file is corrupt. */

@@ -261,6 +261,7 @@ export function* readCaptureSync(path: string, opts: ReadOptions = {}): Generato
         readSoFar += got;
         if (n === want || size >= 0) break;
       }
+      opts.onRead?.(readSoFar, size);
       return n === 0 ? null : chunk.subarray(0, n);
     };
     yield* driveSync(label, pull, opts);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The mipscope command: tshark-style analysis of captures, `check` and `tui`.
 import { readCapture, readCaptureSync, CaptureFileError } from '../capture/read.js';
-import type { Frame, InterfaceInfo } from '../capture/frame.js';
+import type { Frame, InterfaceInfo, ReadOptions } from '../capture/frame.js';
 import { allFields, dissectFrame, fieldByAbbrev, parsePrefs, PrefError, Session } from '../dissector/index.js';
 import type { Packet } from '../dissector/index.js';
 import { FieldExtractor, FieldsError, applyFieldsOption, defaultFieldsOptions } from '../dissector/output/fields.js';
@@ -14,6 +14,7 @@ import { packetPdml, pdmlFinale, pdmlPreamble } from '../dissector/output/pdml.j
 import { parseArgs, USAGE, UsageError } from './args.js';
 import type { Options } from './args.js';
 import { Output } from './output.js';
+import { Progress } from './progress.js';
 import { glossary } from './glossary.js';
 import { runCheck } from './check.js';
 import { attachKeysFile } from './keys.js';
@@ -99,6 +100,24 @@ function fastPathFields(o: Options, filter: CompiledFilter | null): Uint8Array |
   return want;
 }
 
+/**
+ * Runs `visit` over every frame until it returns false. A synchronous source (a file) is read
+ * without a promise per frame; the loop waits only while the output is blocked (back-pressure).
+ */
+async function eachFrame(frames: Iterable<Frame> | AsyncIterable<Frame>, visit: (f: Frame) => boolean, out?: Output): Promise<void> {
+  if (Symbol.iterator in frames) {
+    for (const f of frames) {
+      if (!visit(f)) break;
+      if (out?.blocked) await out.drained();
+    }
+  } else {
+    for await (const f of frames) {
+      if (!visit(f)) break;
+      if (out?.blocked) await out.drained();
+    }
+  }
+}
+
 async function analyze(o: Options): Promise<number> {
   let prefs;
   try { prefs = parsePrefs(o.prefs); } catch (e) { if (e instanceof PrefError) throw new UsageError(e.message); throw e; }
@@ -125,7 +144,9 @@ async function analyze(o: Options): Promise<number> {
   }
   if (o.read === undefined) throw new UsageError("no input: use -r FILE (or '-r -' for standard input), or -i IFACE");
   const readOpts = { onInterface: (i: InterfaceInfo) => { digits.set(i.index, timePrecision(i.tsresol)); } };
-  const frames: Iterable<Frame> | AsyncIterable<Frame> = o.read === '-' ? readCapture('-', readOpts) : readCaptureSync(o.read, readOpts);
+  // Progress on stderr when it is a terminal and the packets are not printed on that terminal.
+  const progress = new Progress(o.twoPass ? 'first pass' : 'reading', process.stderr, process.stderr.isTTY === true && (o.twoPass || !process.stdout.isTTY));
+  const open = (opts: ReadOptions): Iterable<Frame> | AsyncIterable<Frame> => (o.read === '-' ? readCapture('-', opts) : readCaptureSync(o.read!, opts));
   let seen = 0;
   // -w with -r writes the packets that pass -Y and -c to a file instead of printing them (tshark).
   const writer = o.write !== undefined ? createFrameWriter(o.write, o.writeFormat) : null;
@@ -137,21 +158,39 @@ async function analyze(o: Options): Promise<number> {
   const limit = o.count ?? Infinity;
   try {
     if (o.twoPass) {
-      const all: Frame[] = [];
+      // The first pass keeps nothing per frame here (the session keeps what it learns); a file
+      // is simply read again for the second, standard input has to be held.
+      const held: Frame[] | null = o.read === '-' ? [] : null;
       try {
-        for await (const f of frames) { if (all.length >= limit) break; all.push(f); dissectFrame(f, session); }
+        await eachFrame(open(progress.readOptions(readOpts)), f => {
+          if (seen >= limit) return false;
+          seen++;
+          held?.push(f);
+          dissectFrame(f, session);
+          progress.tick();
+          return true;
+        });
       } catch (e) { if (e instanceof CaptureFileError) failure = e; else throw e; }
-      for (const f of all) emit(f, dissectFrame(f, session, want));
+      progress.done();
+      let second = 0;
+      const again = (f: Frame) => { if (second >= seen) return false; second++; emit(f, dissectFrame(f, session, want)); return true; };
+      if (held) await eachFrame(held, again, out);
+      else {
+        try { await eachFrame(open({}), again, out); } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
+      }
     } else {
-      for await (const f of frames) {
-        if (seen >= limit) break;
+      await eachFrame(open(progress.readOptions(readOpts)), f => {
+        if (seen >= limit) return false;
         seen++;
         emit(f, dissectFrame(f, session, want));
-      }
+        progress.tick();
+        return true;
+      }, out);
     }
   } catch (e) {
     if (e instanceof CaptureFileError) failure = e; else throw e;
   }
+  progress.done();
   if (writer) writer.close();
   if ((!writer || o.printWhileWriting) && r.end) out.write(r.end());
   out.flush();

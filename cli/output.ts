@@ -1,35 +1,60 @@
 // Buffered standard output: packets are encoded straight into a large byte buffer that is
 // written when full (or after every packet with -l). Encoding each packet's text into the
 // buffer avoids joining the strings of thousands of packets, which costs more than rendering.
+//
+// Back-pressure: a pipe takes writes asynchronously, and a reader slower than the dissector
+// (`| less`, `| gzip`) would let written-but-unsent chunks pile up in memory. After a write
+// that stdout could not take at once, `blocked` is true until stdout drains; the reading loop
+// awaits `drained()` before dissecting more, so at most a few chunks are ever in flight.
 
 const CHUNK = 1 << 20;
+
+export interface OutputStream {
+  write(chunk: Uint8Array | string): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  on(event: 'error', listener: (e: NodeJS.ErrnoException) => void): unknown;
+}
 
 export class Output {
   private buf = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
   private closed = false;
-  constructor(private readonly lineBuffered = false) {
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  private waiting: Promise<void> | null = null;
+  constructor(private readonly lineBuffered = false, private readonly stream: OutputStream = process.stdout) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
       // A reader that went away (`| head`) ends the output quietly, as tshark does.
       if (e.code === 'EPIPE') { this.closed = true; process.exit(0); }
       throw e;
     });
   }
+
+  /** True while stdout holds more than it could take: await drained() before writing on. */
+  get blocked(): boolean { return this.waiting !== null; }
+
+  /** Resolves once stdout has taken what was handed to it. */
+  drained(): Promise<void> { return this.waiting ?? Promise.resolve(); }
+
   write(s: string): void {
     if (this.closed || s.length === 0) return;
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (this.pos + s.length * 3 > this.buf.length) {
       this.flush();
-      if (s.length * 3 > this.buf.length) { process.stdout.write(s); return; }
+      if (s.length * 3 > this.buf.length) { this.send(s); return; }
     }
     this.pos += this.buf.write(s, this.pos);
     if (this.lineBuffered) this.flush();
   }
+
   flush(): void {
     if (this.pos === 0) return;
     // stdout may write asynchronously (pipes): it keeps this buffer, the next chunk gets a new one.
-    process.stdout.write(this.buf.subarray(0, this.pos));
+    this.send(this.buf.subarray(0, this.pos));
     this.buf = Buffer.allocUnsafe(CHUNK);
     this.pos = 0;
+  }
+
+  private send(chunk: Uint8Array | string): void {
+    if (this.stream.write(chunk) || this.waiting) return;
+    this.waiting = new Promise(resolve => this.stream.once('drain', () => { this.waiting = null; resolve(); }));
   }
 }

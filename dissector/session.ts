@@ -44,6 +44,8 @@ export class Session {
   private prevSec = new Float64Array(1024);
   private prevNsec = new Float64Array(1024);
   private lastTs: { sec: number; nsec: number } | null = null;
+  /** The frame whose previous timestamp is held when frames are not retained. */
+  private prevNo = 0;
 
   // IPv4 reassembly
   private readonly pending = new Map<string, PendingDatagram>();
@@ -75,10 +77,13 @@ export class Session {
     if (!this.visited(no)) {
       const now = { sec, nsec };
       this.firstTs ??= now;
-      if (no >= this.prevSec.length) this.grow(no);
+      // A single streaming pass keeps only the latest frame's (flat memory); else one per frame.
+      const at = this.retain ? no : 0;
+      if (at >= this.prevSec.length) this.grow(at);
       const prev = this.lastTs ?? now;
-      this.prevSec[no] = prev.sec;
-      this.prevNsec[no] = prev.nsec;
+      this.prevSec[at] = prev.sec;
+      this.prevNsec[at] = prev.nsec;
+      this.prevNo = no;
       this.lastTs = now;
     }
     return { first: this.firstTs ?? { sec, nsec }, prev: this.prevTs(no) ?? { sec, nsec } };
@@ -86,8 +91,10 @@ export class Session {
 
   /** The timestamp of the frame before frame `no`, once the forward pass has seen it. */
   prevTs(no: number): { sec: number; nsec: number } | undefined {
-    if (no > this.lastVisited + 1 || no >= this.prevSec.length) return undefined;
-    return { sec: this.prevSec[no]!, nsec: this.prevNsec[no]! };
+    if (no > this.lastVisited + 1) return undefined;
+    const at = this.retain ? no : no === this.prevNo ? 0 : -1;
+    if (at < 0 || at >= this.prevSec.length) return undefined;
+    return { sec: this.prevSec[at]!, nsec: this.prevNsec[at]! };
   }
 
   private grow(no: number): void {
