@@ -45,8 +45,21 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   return r;
 }
 
+// A capture repeats the same few groups: each is tested once (a 1024-bit test costs ~1 ms).
+const PRIME_MEMO_LIMIT = 256;
+const primeMemo = new Map<bigint, boolean>();
+
 /** Miller-Rabin with fixed bases: deterministic answers, good enough to reject a bad group. */
 export function isProbablePrime(n: bigint): boolean {
+  const known = primeMemo.get(n);
+  if (known !== undefined) return known;
+  const r = millerRabin(n);
+  if (primeMemo.size >= PRIME_MEMO_LIMIT) primeMemo.delete(primeMemo.keys().next().value!);
+  primeMemo.set(n, r);
+  return r;
+}
+
+function millerRabin(n: bigint): boolean {
   if (n < 2n) return false;
   const small = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n, 47n];
   for (const p of small) { if (n === p) return true; if (n % p === 0n) return false; }
