@@ -76,6 +76,11 @@ export interface ReadOptions {
   pcapEngine?: 'direct' | 'pcap-parser';
   /** Called after each chunk read from a file: bytes read so far and the file size (-1 if unknown). */
   onRead?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * readCaptureSync only: called before each frame with the file position of its first data
+   * byte (-1 when unknown), so a viewer can read that frame again later without keeping it.
+   */
+  onFrameOffset?: (dataOffset: number) => void;
 }
 
 /** Largest record we accept; a bigger length field means the file is corrupt. */

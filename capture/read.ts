@@ -128,6 +128,11 @@ function* driveSync(label: string, pull: PullSync, opts: ReadOptions): Generator
     }
     const n = parser.step(buf, off, end, pos);
     if (n > 0) {
+      if (parser.frame !== null && opts.onFrameOffset) {
+        // Frames are views into `buf`, whose byte `off` sits at file position `pos`.
+        const d = parser.frame.data;
+        opts.onFrameOffset(d.buffer === buf.buffer ? pos + (d.byteOffset - buf.byteOffset - off) : -1);
+      }
       off += n;
       pos += n;
       need = 1;

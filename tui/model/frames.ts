@@ -1,0 +1,87 @@
+// Where the TUI finds a frame again: per frame only an offset index and the few numbers a
+// Frame needs (a file capture is read back from disk on demand; a live one keeps copies).
+import * as fs from 'node:fs';
+import type { Frame } from '../../capture/frame.js';
+
+/** Growable typed columns, indexed by frame number (1-based). */
+export class FrameIndex {
+  count = 0;
+  private offset = new Float64Array(1024);
+  private tsSec = new Float64Array(1024);
+  private tsNsec = new Uint32Array(1024);
+  private caplen = new Uint32Array(1024);
+  private len = new Uint32Array(1024);
+  private linktype = new Uint16Array(1024);
+  private ifIndex = new Uint16Array(1024);
+
+  add(f: Frame, offset: number): void {
+    const i = f.no;
+    if (i >= this.offset.length) this.grow(i);
+    this.offset[i] = offset; this.tsSec[i] = f.tsSec; this.tsNsec[i] = f.tsNsec;
+    this.caplen[i] = f.caplen; this.len[i] = f.len; this.linktype[i] = f.linktype; this.ifIndex[i] = f.ifIndex;
+    if (i > this.count) this.count = i;
+  }
+
+  /** The frame `no` with `data` filled in by the caller's bytes. */
+  frame(no: number, data: Uint8Array): Frame {
+    return { no, tsSec: this.tsSec[no]!, tsNsec: this.tsNsec[no]!, linktype: this.linktype[no]!, caplen: this.caplen[no]!, len: this.len[no]!, data, ifIndex: this.ifIndex[no]! };
+  }
+
+  offsetOf(no: number): number { return this.offset[no]!; }
+  caplenOf(no: number): number { return this.caplen[no]!; }
+  lenOf(no: number): number { return this.len[no]!; }
+
+  private grow(no: number): void {
+    let n = this.offset.length;
+    while (n <= no) n *= 2;
+    const g = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, C: new (n: number) => T): T => { const b = new C(n); b.set(a); return b; };
+    this.offset = g(this.offset, Float64Array); this.tsSec = g(this.tsSec, Float64Array); this.tsNsec = g(this.tsNsec, Uint32Array);
+    this.caplen = g(this.caplen, Uint32Array); this.len = g(this.len, Uint32Array);
+    this.linktype = g(this.linktype, Uint16Array); this.ifIndex = g(this.ifIndex, Uint16Array);
+  }
+
+  /** Bytes per frame the index holds. */
+  static readonly BYTES_PER_FRAME = 8 + 8 + 4 + 4 + 4 + 2 + 2;
+}
+
+/** Gives frames back by number. */
+export interface FrameStore {
+  readonly index: FrameIndex;
+  add(f: Frame, offset: number): void;
+  get(no: number): Frame | undefined;
+  close(): void;
+}
+
+/** Frames of a capture file, read back at their offsets. */
+export class FileFrameStore implements FrameStore {
+  readonly index = new FrameIndex();
+  private fd: number;
+  constructor(readonly path: string) { this.fd = fs.openSync(path, 'r'); }
+  add(f: Frame, offset: number): void { this.index.add(f, offset); }
+  get(no: number): Frame | undefined {
+    if (no < 1 || no > this.index.count || this.fd < 0) return undefined;
+    const off = this.index.offsetOf(no);
+    if (off < 0) return undefined;
+    const data = new Uint8Array(this.index.caplenOf(no));
+    let got = 0;
+    while (got < data.length) {
+      const n = fs.readSync(this.fd, data, got, data.length - got, off + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return this.index.frame(no, data.subarray(0, got));
+  }
+  close(): void { if (this.fd >= 0) { fs.closeSync(this.fd); this.fd = -1; } }
+}
+
+/** Frames kept in memory (live capture, standard input, tests). */
+export class MemoryFrameStore implements FrameStore {
+  readonly index = new FrameIndex();
+  private readonly data: Uint8Array[] = [];
+  add(f: Frame, offset: number): void { this.index.add(f, offset); this.data[f.no] = f.data.slice(); }
+  get(no: number): Frame | undefined {
+    const d = this.data[no];
+    return d ? this.index.frame(no, d) : undefined;
+  }
+  close(): void { /* nothing held outside memory */ }
+}
