@@ -168,7 +168,7 @@ export const USAGE = `mipscope — dissector and analyzer for Mobile IPv4 and it
 
 Usage: mipscope [options] [display filter]
        mipscope check -r FILE [--keys FILE] [--format text|json|junit|html|markdown]
-       mipscope tui -r FILE [--keys FILE]
+       mipscope tui -r FILE [--keys FILE] [-Y FILTER]   (mipscope tui -i IFACE: live)
 
 Input:
   -r FILE              read packets from a pcap or pcapng file ('-' = standard input)

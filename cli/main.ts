@@ -19,6 +19,7 @@ import { glossary } from './glossary.js';
 import { runCheck } from './check.js';
 import { attachKeysFile } from './keys.js';
 import { runLive } from './live.js';
+import { runTui } from './tui.js';
 import { createFrameWriter } from '../capture/write.js';
 import { compileFilter, FilterError } from '../dissector/filter/index.js';
 import type { CompiledFilter } from '../dissector/filter/index.js';
@@ -202,6 +203,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (argv[0] === 'check') return await runCheck(argv.slice(1), attachKeysFile);
     const o = parseArgs(argv);
+    if (o.command === 'tui') return await runTui(o);
     if (o.help) { process.stdout.write(USAGE); return 0; }
     if (o.version) { process.stdout.write(`mipscope ${VERSION}\n`); return 0; }
     if (o.glossary !== undefined) { process.stdout.write(glossary(o.glossary)); return 0; }

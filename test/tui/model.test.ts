@@ -231,8 +231,7 @@ describe('findings', () => {
     expect(m.details.selectedNode?.field?.abbrev).toMatch(/^mip\.auth/);
     // Per packet: the findings of the selected frame only.
     m.pane = 'findings';
-    m.findings.toggleScope();
-    const own = m.findingRows();
+    const own = m.packetFindingRows();
     expect(own.length).toBeGreaterThan(0);
     expect(own.every(r => r.kind === 'finding' && r.finding.frame === 4)).toBe(true);
   });

@@ -52,7 +52,10 @@ export class TuiModel {
   readonly list = new PacketList();
   readonly details = new DetailsModel();
   readonly filterBar: FilterBar;
+  /** Whole-capture findings (the Conformance view) … */
   readonly findings = new FindingsModel();
+  /** … and the selected packet's (the conformance pane of the Packets view). */
+  readonly packetFindings = new FindingsModel();
   readonly ladders: TrackingLadders = new TrackingLadders();
   readonly ladder: LadderModel;
   readonly keys: KeysModel;
@@ -93,6 +96,7 @@ export class TuiModel {
     this.checker = new Checker(allRules, opts.haveKeys ?? false, defaultCheckOptions);
     this.ladder = new LadderModel(this.ladders as RegistrationSource);
     this.keys = new KeysModel(this.session);
+    this.packetFindings.whole = false;
     this.yieldFn = opts.yieldFn ?? nextTick;
   }
 
@@ -119,7 +123,7 @@ export class TuiModel {
       // New findings are at the end (until finish() sorts them).
       const f = all[i]!;
       this.seenFindings.add(f);
-      this.findings.add(f);
+      this.findings.add(f); this.packetFindings.add(f);
       this.list.raise(f.frame, SEVERITY_LEVEL[f.severity] as Level);
     }
   }
@@ -128,7 +132,7 @@ export class TuiModel {
   finishLoading(): void {
     this.checker.finish();
     for (const f of this.checker.findings) if (!this.seenFindings.has(f)) {
-      this.seenFindings.add(f); this.findings.add(f); this.list.raise(f.frame, SEVERITY_LEVEL[f.severity] as Level);
+      this.seenFindings.add(f); this.findings.add(f); this.packetFindings.add(f); this.list.raise(f.frame, SEVERITY_LEVEL[f.severity] as Level);
     }
     this.loading = null;
     this.loaded = true;
@@ -219,7 +223,7 @@ export class TuiModel {
       case 'list': this.list.move(d); this.syncSelection(); this.followIfLast(); break;
       case 'details': this.details.move(d); break;
       case 'bytes': this.details.moveByte(d * 16); break;
-      case 'findings': this.findings.move(d); break;
+      case 'findings': this.packetFindings.move(d); break;
     }
   }
   /** Left/right: close/open in the tree, one byte in the bytes pane. */
@@ -236,7 +240,7 @@ export class TuiModel {
     if (this.pane === 'list') { this.list.page(dir); this.syncSelection(); this.followIfLast(); }
     else if (this.pane === 'details') this.details.page(dir);
     else if (this.pane === 'bytes') this.details.moveByte(dir * 16 * 8);
-    else this.findings.move(dir * Math.max(1, this.findings.height - 1));
+    else this.packetFindings.move(dir * Math.max(1, this.packetFindings.height - 1));
   }
   edge(end: boolean): void {
     if (this.view === 'registrations') { if (end) this.ladder.last(); else this.ladder.first(); return; }
@@ -244,7 +248,7 @@ export class TuiModel {
     if (this.view === 'keys') { this.keys.select(end ? Infinity : 0); return; }
     if (this.pane === 'list') { if (end) this.list.last(); else this.list.first(); this.syncSelection(); this.followIfLast(); }
     else if (this.pane === 'details') this.details.select(end ? Infinity : 0);
-    else if (this.pane === 'findings') this.findings.select(end ? Infinity : 0);
+    else if (this.pane === 'findings') this.packetFindings.select(end ? Infinity : 0);
   }
   /** Live: the list keeps following new rows while the last row is selected (termshark). */
   private followIfLast(): void { if (this.live) this.list.follow = this.list.selected === this.list.count - 1; }
@@ -260,7 +264,7 @@ export class TuiModel {
 
   /** Jumps to the selected finding's frame and selects the field it is about. */
   jumpToFinding(): boolean {
-    const f = this.findings.selectedFinding();
+    const f = (this.view === 'packets' ? this.packetFindings : this.findings).selectedFinding();
     if (!f) return false;
     this.setView('packets');
     if (!this.goToFrame(f.frame)) return false;
@@ -274,7 +278,9 @@ export class TuiModel {
   }
 
   /** Findings pane rows for the current selection. */
-  findingRows() { return this.findings.build(this.view === 'packets' ? this.list.selectedFrame : undefined); }
+  findingRows() { return this.findings.build(undefined); }
+  /** The selected packet's findings. */
+  packetFindingRows() { return this.packetFindings.build(this.list.selectedFrame); }
 
   // ------------------------------------------------------------------------------------------
   // Display filter

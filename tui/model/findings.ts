@@ -64,7 +64,6 @@ export class FindingsModel {
     if (this.selected >= this.top + this.height) this.top = this.selected - this.height + 1;
   }
   move(d: number): void { this.select(this.selected + d); }
-  toggleScope(): void { this.whole = !this.whole; this.selected = 0; this.top = 0; this.dirty = true; }
 
   /** The finding under the selection (a group row gives its first finding). */
   selectedFinding(): Finding | undefined {

@@ -3,6 +3,18 @@
 import * as fs from 'node:fs';
 import type { Frame } from '../../capture/frame.js';
 
+type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+
+/** A typed column grown (doubling) to hold index `no`. */
+export function grown<T extends Column>(a: T, no: number): T {
+  let n = a.length;
+  if (no < n) return a;
+  while (n <= no) n *= 2;
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
 /** Growable typed columns, indexed by frame number (1-based). */
 export class FrameIndex {
   count = 0;
@@ -32,12 +44,9 @@ export class FrameIndex {
   lenOf(no: number): number { return this.len[no]!; }
 
   private grow(no: number): void {
-    let n = this.offset.length;
-    while (n <= no) n *= 2;
-    const g = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, C: new (n: number) => T): T => { const b = new C(n); b.set(a); return b; };
-    this.offset = g(this.offset, Float64Array); this.tsSec = g(this.tsSec, Float64Array); this.tsNsec = g(this.tsNsec, Uint32Array);
-    this.caplen = g(this.caplen, Uint32Array); this.len = g(this.len, Uint32Array);
-    this.linktype = g(this.linktype, Uint16Array); this.ifIndex = g(this.ifIndex, Uint16Array);
+    this.offset = grown(this.offset, no); this.tsSec = grown(this.tsSec, no); this.tsNsec = grown(this.tsNsec, no);
+    this.caplen = grown(this.caplen, no); this.len = grown(this.len, no);
+    this.linktype = grown(this.linktype, no); this.ifIndex = grown(this.ifIndex, no);
   }
 
   /** Bytes per frame the index holds. */

@@ -1,6 +1,7 @@
 // The packet list: per frame only the summary columns (interned where they repeat) and the worst
 // severity, plus which frames the display filter shows, the selection and the scroll position.
 import type { Packet } from '../../dissector/packet.js';
+import { grown } from './frames.js';
 
 /** Worst severity of a frame's expert items and findings (0 none … 4 error), for row colours. */
 export const SEVERITY_LEVEL = { none: 0, chat: 1, note: 2, warn: 3, warning: 3, error: 4 } as const;
@@ -70,11 +71,8 @@ export class PacketList {
   levelOf(no: number): Level { return this.level[no] as Level; }
 
   private grow(no: number): void {
-    let n = this.src.length;
-    while (n <= no) n *= 2;
-    const g = <T extends Uint32Array | Uint8Array | Float64Array>(a: T, C: new (n: number) => T): T => { const b = new C(n); b.set(a); return b; };
-    this.src = g(this.src, Uint32Array); this.dst = g(this.dst, Uint32Array); this.proto = g(this.proto, Uint32Array);
-    this.length = g(this.length, Uint32Array); this.level = g(this.level, Uint8Array); this.tsRel = g(this.tsRel, Float64Array);
+    this.src = grown(this.src, no); this.dst = grown(this.dst, no); this.proto = grown(this.proto, no);
+    this.length = grown(this.length, no); this.level = grown(this.level, no); this.tsRel = grown(this.tsRel, no);
   }
 
   /** Rows shown. */

@@ -1,0 +1,103 @@
+// `mipscope tui`: the terminal UI over a capture file or a live capture. Options are the main
+// command's (one parser): -r FILE, -i IFACE, -f BPF, --keys FILE, -Y FILTER, -o NAME:VALUE.
+// Everything that can be wrong with them is found before the screen opens, so each gives one
+// clear line and exit code 2 with the terminal untouched.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CaptureFileError, readCaptureSync, ioError } from '../capture/read.js';
+import { openLiveCapture } from '../capture/live.js';
+import type { LiveCapture } from '../capture/live.js';
+import { parsePrefs, PrefError } from '../dissector/index.js';
+import { compileFilter, FilterError } from '../dissector/filter/index.js';
+import { TuiModel } from '../tui/model/app.js';
+import { configDir } from '../tui/model/filter-bar.js';
+import { startUi } from '../tui/view/screen.js';
+import { UsageError } from './args.js';
+import type { Options } from './args.js';
+import { attachKeysFile } from './keys.js';
+
+export const TUI_USAGE = `Usage: mipscope tui -r FILE [--keys FILE] [-Y FILTER] [-o NAME:VALUE]
+       mipscope tui -i IFACE [-f BPF] [--keys FILE] [-Y FILTER]
+Keys: Tab panes, arrows or hjkl, gg/G, PgUp/PgDn, Enter, \\ maximise, / filter, 1-4 views, ? help, q quit.
+`;
+
+export async function runTui(o: Options): Promise<number> {
+  if (o.help) { process.stdout.write(TUI_USAGE); return 0; }
+  if (o.rest.length) throw new UsageError(`unknown tui argument '${o.rest[0]}' (see 'mipscope tui -h')`);
+  if (o.read === undefined && !o.interfaces.length) throw new UsageError("mipscope tui needs a capture: -r FILE or -i IFACE (see 'mipscope tui -h')");
+  if (o.read === '-') throw new UsageError('mipscope tui reads a capture file, not standard input (the terminal is the UI)');
+  let prefs;
+  try { prefs = parsePrefs(o.prefs); } catch (e) { if (e instanceof PrefError) throw new UsageError(e.message); throw e; }
+  if (o.displayFilter !== undefined) {
+    try { compileFilter(o.displayFilter); } catch (e) { if (e instanceof FilterError) throw new UsageError(e.describe(o.displayFilter)); throw e; }
+  }
+  const model = new TuiModel({
+    prefs, haveKeys: o.keys !== undefined, historyFile: path.join(configDir(), 'filter-history'),
+    prepare: s => { if (o.keys !== undefined) attachKeysFile(s, o.keys); },
+  });
+  let size = 0;
+  let capture: LiveCapture | null = null;
+  const stop = new AbortController();
+  if (o.read !== undefined) {
+    // A file that is not a capture is refused here, before the screen opens.
+    try { size = fs.statSync(o.read).size; } catch (e) { throw ioError(o.read, e); }
+    const probe = readCaptureSync(o.read);
+    try { probe.next(); } finally { probe.return(undefined); }
+  } else {
+    capture = await openLiveCapture({
+      interfaces: o.interfaces, signal: stop.signal,
+      ...(o.captureFilter !== undefined ? { filter: o.captureFilter } : {}),
+      ...(o.snaplen !== undefined ? { snaplen: o.snaplen } : {}),
+      ...(o.noPromiscuous ? { promiscuous: false } : {}),
+      ...(o.bufferMiB !== undefined ? { bufferSize: o.bufferMiB * 1024 * 1024 } : {}),
+      onNote: note => model.info(`note: ${note}`),
+    });
+  }
+  if (!process.stdout.isTTY) { stop.abort(); throw new UsageError('mipscope tui needs a terminal (use mipscope -r FILE for text output)'); }
+  const ui = startUi(model);
+  const restore = () => ui.destroy();
+  process.once('SIGTERM', restore);
+  try {
+    if (o.displayFilter !== undefined) await model.applyFilter(o.displayFilter);
+    if (o.read !== undefined) {
+      model.filterBar.applied = o.displayFilter ?? '';
+      void model.openFile(o.read, size).catch(e => model.error(String((e as Error)?.message ?? e)));
+    } else if (capture) void runLive(model, capture);
+    await ui.done;
+  } finally {
+    ui.destroy();
+    process.removeListener('SIGTERM', restore);
+    stop.abort();
+    capture?.stop();
+    model.close();
+  }
+  return 0;
+}
+
+/** Feeds a live capture into the model and keeps its counters (packets/s, drops) current. */
+async function runLive(model: TuiModel, capture: LiveCapture): Promise<void> {
+  model.startLive();
+  const live = model.live!;
+  let lastCount = 0, lastAt = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    live.perSecond = ((live.packets - lastCount) * 1000) / Math.max(1, now - lastAt);
+    lastCount = live.packets; lastAt = now;
+    live.dropped = capture.stats.interfaces.reduce((n, i) => n + (i.dropped ?? 0), 0);
+    model.onChange();
+  }, 1000);
+  try {
+    for await (const f of capture) {
+      model.addFrame(f);
+      live.packets++;
+      model.onChange();
+      if (model.quit) break;
+    }
+  } catch (e) {
+    model.error(e instanceof CaptureFileError ? e.message : String((e as Error)?.message ?? e));
+  } finally {
+    clearInterval(timer);
+    live.running = false;
+    model.onChange();
+  }
+}

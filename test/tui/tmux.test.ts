@@ -1,0 +1,186 @@
+// The real TUI in a terminal: tmux runs `mipscope tui` at 160×48 on the samples; keys go in with
+// send-keys and the screen comes back as text with capture-pane.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, ROOT } from '../helpers.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const sample = (name: string) => join(ROOT, 'samples', 'captures', name);
+const config = mkdtempSync(join(tmpdir(), 'mipscope-tui-cfg-'));
+const sessions: string[] = [];
+let counter = 0;
+
+afterEach(() => { for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]); });
+
+function tmux(...args: string[]): string { return execFileSync('tmux', args, { encoding: 'utf8' }); }
+
+interface Tui { name: string; screen(): string; keys(...k: string[]): void; type(text: string): void; until(what: string | RegExp, ms?: number): Promise<string> }
+
+/** Starts `mipscope tui ARGS` in a fresh tmux session; the shell prints EXIT=code when it ends. */
+function start(args: string[], size = { x: 160, y: 48 }): Tui {
+  const name = `mipscope-tui-${process.pid}-${++counter}`;
+  const cmd = [process.execPath, CLI, 'tui', ...args].map(a => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  tmux('new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y),
+    `env NCURSES_NO_UTF8_ACS=1 TERM=xterm-256color XDG_CONFIG_HOME='${config}' ${cmd}; echo "EXIT=$?"; sleep 60`);
+  sessions.push(name);
+  const screen = () => tmux('capture-pane', '-p', '-t', name);
+  return {
+    name, screen,
+    keys: (...k: string[]) => { tmux('send-keys', '-t', name, ...k); },
+    type: (text: string) => { tmux('send-keys', '-t', name, '-l', text); },
+    async until(what, ms = 8000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const s = screen();
+        if (typeof what === 'string' ? s.includes(what) : what.test(s)) return s;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
+        await new Promise(r => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
+const open = (name: string) => start(['-r', sample(`${name}.pcapng`), '--keys', sample(`${name}.keys.json`)]);
+
+/** Saves a screen for the record when MIPSCOPE_TUI_SCREENS names a file. */
+function keep(title: string, screen: string): void {
+  const file = process.env.MIPSCOPE_TUI_SCREENS;
+  if (!file) return;
+  let old = '';
+  try { old = readFileSync(file, 'utf8'); } catch { /* first screen */ }
+  writeFileSync(file, `${old}==== ${title} ====\n${screen}\n`);
+}
+
+describe.skipIf(!hasTmux)('mipscope tui in tmux', () => {
+  it('opens, moves, expands, and quits with the terminal restored', async () => {
+    const t = open('kx-aaa');
+    let s = await t.until('Frames: 53 shown / 53');
+    expect(s).toMatch(/\[1 Packets\]/);
+    expect(s).toMatch(/^\s+4\s+1\.005298 0\.0\.0\.0\s+198\.51\.100\.1\s+MobileIP\s+224 Reg Request/m);
+    t.keys('j', 'j', 'j');
+    s = await t.until('Packet details: frame 4');
+    t.keys('Enter', 'G', 'Enter');
+    s = await t.until('[-] Mobile IP (Registration Request)');
+    expect(s).toMatch(/Type: Registration Request \(1\)/);
+    expect(s).toMatch(/mip \(Mobile IP\), offset 42, length 182/);
+    keep('Packets view: frame 4, Mobile IP open', s);
+    t.keys('Tab');
+    s = await t.until(/- Bytes -.*/);
+    t.keys('\\');
+    s = await t.until(/^- Bytes -{20,}/m);
+    expect(s).not.toContain('Packet list');
+    t.keys('\\', 'q');
+    s = await t.until('EXIT=0');
+    expect(s).not.toContain('Packet list');
+    expect(s.trim().split('\n')[0]).toBe('EXIT=0');
+  });
+
+  it('filters with / (validation, completion, Enter applies)', async () => {
+    const t = open('kx-aaa');
+    await t.until('Frames: 53 shown / 53');
+    t.keys('/');
+    t.type('mip.nosuch');
+    let s = await t.until('"mip.nosuch" is not a valid protocol or protocol field');
+    t.keys('C-u');
+    t.type('mip.ty');
+    t.keys('Tab');
+    s = await t.until('Filter> mip.type');
+    t.type(' == 9');
+    t.keys('Enter');
+    s = await t.until(/Frames: 2 shown \/ 53/);
+    expect(s).toContain('Filter: mip.type == 9');
+    const rows = s.split('\n').filter(l => /^\s+\d+\s+\d+\.\d{6} /.test(l));
+    expect(rows.map(r => r.trim().split(/\s+/)[0])).toEqual(['9', '21']);
+    for (const r of rows) expect(r).toContain('Key Reply');
+    keep('Packets view filtered with mip.type == 9', s);
+    t.keys('q');
+    await t.until('EXIT=0');
+  });
+
+  it('follows a registration in the ladder and jumps to a hop', async () => {
+    const t = open('kx-aaa');
+    await t.until('Frames: 53 shown / 53');
+    t.keys('3');
+    let s = await t.until('Ladder: registration #4');
+    expect(s).toMatch(/MN\s+FA\s+AAAF\s+AAAH\s+HA\s+KDC/);
+    expect(s).toMatch(/#4 .*\|-+Reg Request-*>\|/);
+    expect(s).toMatch(/#13 .*\|<-+.*0: Reg Accepted/);
+    keep('Registrations view (kx-aaa)', s);
+    t.keys('j', 'j', 'j', 'j');
+    t.keys('Enter');
+    s = await t.until('Packet details: frame 8');
+    expect(s).toContain('[1 Packets]');
+    t.keys('q');
+    await t.until('EXIT=0');
+  });
+
+  it('shows a finding and jumps to its frame and field', async () => {
+    const t = open('fault-bad-auth');
+    await t.until('Frames: 20 shown');
+    t.keys('2');
+    let s = await t.until('MIP-AUTH-VALID (2)');
+    expect(s).toMatch(/ERROR \(2\)/);
+    keep('Conformance view (fault-bad-auth)', s);
+    t.keys('j', 'j', 'Enter');
+    s = await t.until('Packet details: frame 4');
+    expect(s).toMatch(/mip\.auth\S* .*offset \d+, length \d+/);
+    expect(s).toMatch(/MIP-AUTH-VALID: authenticator does not verify/);
+    t.keys('q');
+    await t.until('EXIT=0');
+  });
+
+  it('opens the keys view and reveals a key', async () => {
+    const t = open('kx-stateful');
+    await t.until('Frames: ');
+    t.keys('4');
+    let s = await t.until('Keys: security associations');
+    expect(s).toContain('(hidden, 16 bytes)');
+    expect(s).not.toContain('dd0eab3f856869ef6c52a0aa82a506b8');
+    t.keys('Enter');
+    s = await t.until('dd0eab3f856869ef6c52a0aa82a506b8');
+    expect(s).toMatch(/learned|frame \d+: /);
+    keep('Keys view (kx-stateful), first key revealed', s);
+    t.keys('q');
+    await t.until('EXIT=0');
+  });
+
+  it('says when the terminal is too small and recovers when it grows', async () => {
+    const t = open('kx-aaa');
+    await t.until('Frames: 53 shown / 53');
+    tmux('resize-window', '-t', t.name, '-x', '60', '-y', '16');
+    let s = await t.until('Terminal too small: 60x16');
+    keep('Too small', s);
+    tmux('resize-window', '-t', t.name, '-x', '120', '-y', '30');
+    s = await t.until('Frames: 53 shown / 53');
+    expect(s.split('\n')[0]!.length).toBeLessThanOrEqual(120);
+    t.keys('q');
+    await t.until('EXIT=0');
+  });
+});
+
+describe('mipscope tui errors', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'tui', ...args], { encoding: 'utf8' });
+  it('bad input ends with one line and exit code 2, before any screen', () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'mipscope-tui-')), 'bad.json');
+    writeFileSync(bad, '{ not json');
+    const notCapture = join(mkdtempSync(join(tmpdir(), 'mipscope-tui-')), 'x.pcap');
+    writeFileSync(notCapture, 'hello, this is not a capture file at all');
+    for (const [args, msg] of [
+      [['-r', '/nonexistent.pcapng'], "cannot read capture file '/nonexistent.pcapng': no such file or directory"],
+      [['-r', sample('kx-aaa.pcapng'), '--keys', bad], 'bad.json'],
+      [['-r', notCapture], 'x.pcap'],
+      [['-r', sample('kx-aaa.pcapng'), '-Y', 'mip.type =='], 'mip.type =='],
+      [[], 'mipscope tui needs a capture'],
+      [['-r', sample('kx-aaa.pcapng')], 'mipscope tui needs a terminal'],
+    ] as const) {
+      const r = run([...args]);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr.startsWith('mipscope: ')).toBe(true);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
