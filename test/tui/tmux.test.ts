@@ -23,8 +23,12 @@ interface Tui { name: string; screen(): string; keys(...k: string[]): void; type
 function start(args: string[], size = { x: 160, y: 48 }): Tui {
   const name = `mipscope-tui-${process.pid}-${++counter}`;
   const cmd = [process.execPath, CLI, 'tui', ...args].map(a => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  tmux('new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y),
-    `env NCURSES_NO_UTF8_ACS=1 TERM=xterm-256color XDG_CONFIG_HOME='${config}' ${cmd}; echo "EXIT=$?"; sleep 60`);
+  const session = ['new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y),
+    `env NCURSES_NO_UTF8_ACS=1 TERM=xterm-256color XDG_CONFIG_HOME='${config}' ${cmd}; echo "EXIT=$?"; sleep 60`];
+  // The tmux server exits with its last session; a session started at that moment can fail once.
+  for (let attempt = 1; ; attempt++) {
+    try { tmux(...session); break; } catch (e) { if (attempt >= 3) throw e; spawnSync('sleep', ['0.2']); }
+  }
   sessions.push(name);
   const screen = () => tmux('capture-pane', '-p', '-t', name);
   return {
