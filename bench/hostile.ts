@@ -7,6 +7,9 @@ import { writeCaptureFile } from '../capture/write.js';
 import type { FrameLike } from '../capture/write.js';
 import { encodeIpv4, encodeLink, encodeUdp, udpFrame } from '../dissector/build.js';
 import { encodeRegistrationRequest, encodeTunnelData, ext, ntpIdentification } from '../dissector/mip/encode.js';
+import { saPayload } from '../dissector/kx/encode.js';
+import type { KeSpec } from '../dissector/kx/encode.js';
+import { getDiffieHellman } from 'node:crypto';
 
 const T0 = 1_790_000_000;
 const MN = '10.1.0.10', HA = '10.1.0.1', FA = '192.0.2.1';
@@ -52,6 +55,24 @@ export function firstFragments(count: number): FrameLike[] {
   return out;
 }
 
+/**
+ * Registration requests each carrying `perPacket` KE payloads of sub-type 4 (a user-defined
+ * group) with the same 4096-bit prime and a different G each (RFC 3526 group 16's prime).
+ */
+export function dhUserGroups(packets: number, perPacket = 8): FrameLike[] {
+  const p = new Uint8Array(getDiffieHellman('modp16').getPrime());
+  const cv = new Uint8Array(p.length).fill(0x11);
+  const out: FrameLike[] = [];
+  for (let n = 0; n < packets; n++) {
+    const ke: KeSpec[] = Array.from({ length: perPacket }, (_, i) => ({ subtype: 4, p, g: Uint8Array.of(2 + i + n * perPacket), cv }));
+    const sa = saPayload({ subtype: 1, proposals: [{ no: 1, protoId: 1, lifetime: 60, spi: 0x6001 + n, transforms: [{ no: 1, id: 1 }], ke }] });
+    const req = encodeRegistrationRequest({ lifetime: 1800, homeAddr: MN, haAddr: HA, coa: FA, ident: ntpIdentification(T0 * 1000, n), exts: [sa] });
+    out.push(frame(udpFrame({ src: MN, dst: HA, payload: req }), n));
+  }
+  out.push(frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(packets) }), packets));
+  return out;
+}
+
 export const HOSTILE: Record<string, { about: string; size: number; frames: (size: number) => FrameLike[] }> = {
   'nested-tunnel': {
     about: 'one Tunnel Data message nested `size` levels deep, then a good request',
@@ -59,6 +80,7 @@ export const HOSTILE: Record<string, { about: string; size: number; frames: (siz
     frames: size => [frame(udpFrame({ src: FA, dst: HA, payload: nestedTunnelData(size) }), 0), frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(1) }), 1)],
   },
   'overlapping-fragments': { about: 'overlapping fragments of one datagram that never completes', size: 20_000, frames: overlappingFragments },
+  'dh-groups': { about: 'requests with 8 KE sub-type 4 payloads each, one 4096-bit P, G changing', size: 4, frames: n => dhUserGroups(n) },
   'first-fragments': { about: 'first fragments of distinct datagrams that never complete', size: 500_000, frames: firstFragments },
 };
 

@@ -26,3 +26,14 @@ export const MAX_PENDING_DATAGRAMS = 4096;
 export const MAX_PENDING_FRAGMENT_BYTES = 16 * 1024 * 1024;
 /** Seconds (capture time) an incomplete datagram waits for its fragments: Linux's ipfrag_time. */
 export const FRAGMENT_TIMEOUT_SECONDS = 30;
+
+/** Largest user-defined Diffie-Hellman group (KE sub-type 4) checked or used: larger P are neither. */
+export const MAX_DH_GROUP_BITS = 4096;
+/** New primality tests (of a P not tested before) per packet; past it a group is not checked nor used. */
+export const MAX_PRIME_TESTS_PER_PACKET = 2;
+/** Primality verdicts remembered, by P: a group seen again costs nothing. */
+export const PRIME_CACHE_ENTRIES = 256;
+/** Miller-Rabin bases for a P over 1024 bits (15 below): a sanity check of a group, not a proof. */
+export const MILLER_RABIN_ROUNDS_LARGE = 4;
+/** Largest private exponent a keys file may give for Diffie-Hellman. */
+export const MAX_DH_PRIVATE_BITS = 8192;

@@ -6,7 +6,7 @@ import { kxState } from '../../dissector/keys/state.js';
 import type { KxKind } from '../../dissector/kx/fields.js';
 import { hex, ipv4String } from '../../dissector/format.js';
 import type { MessageView, Rule } from '../rule.js';
-import { OAKLEY_GROUPS, isProbablePrime, bytesToBigInt } from '../../dissector/keys/dh.js';
+import { OAKLEY_GROUPS, knownPrimality, bytesToBigInt } from '../../dissector/keys/dh.js';
 
 const REQUEST = 1, REPLY = 3;
 
@@ -323,7 +323,9 @@ export const kxRules: Rule[] = [
           if (!(cv > 1n && cv < p - 1n)) ctx.report(m.frame, `CV is out of range: it must lie strictly between 1 and P − 1`, m.mobileNode);
           if (st === 4) {
             const g = gN ? bytesToBigInt(gN.value as Uint8Array) : 0n;
-            if (!isProbablePrime(p)) ctx.report(m.frame, `user-defined P (${plen * 8} bits) is not prime`, m.mobileNode);
+            // The dissector's verdict (cached by P, within its size and per-packet limits): no
+            // primality test of the rule's own.
+            if (knownPrimality(p) === false) ctx.report(m.frame, `user-defined P (${plen * 8} bits) is not prime`, m.mobileNode);
             if (!(g > 1n && g < p)) ctx.report(m.frame, 'user-defined G is not between 1 and P', m.mobileNode);
           }
         }

@@ -3,6 +3,7 @@
 // SHA-256(K ‖ SPI)[:KeyLen].
 import { getDiffieHellman } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { MILLER_RABIN_ROUNDS_LARGE, PRIME_CACHE_ENTRIES } from '../limits.js';
 
 export interface DhGroup { p: bigint; g: bigint; /** |P| in bytes: the width every CV and K is padded to. */ size: number }
 
@@ -45,16 +46,22 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   return r;
 }
 
-// A capture repeats the same few groups: each is tested once (a 1024-bit test costs ~1 ms).
-const PRIME_MEMO_LIMIT = 256;
+// A capture repeats the same few groups: each P is tested once, whatever G is (a 1024-bit test
+// costs ~1 ms, a 4096-bit one far more: callers cap |P|, docs/limits.md).
 const primeMemo = new Map<bigint, boolean>();
 
-/** Miller-Rabin with fixed bases: deterministic answers, good enough to reject a bad group. */
+/** The primality of P when it was tested before (by the dissector or anyone), else undefined. */
+export function knownPrimality(p: bigint): boolean | undefined { return primeMemo.get(p); }
+
+/**
+ * Miller-Rabin with fixed bases: deterministic answers, good enough to reject a bad group.
+ * Each base costs |n|³: over 1024 bits only MILLER_RABIN_ROUNDS_LARGE bases are tried.
+ */
 export function isProbablePrime(n: bigint): boolean {
   const known = primeMemo.get(n);
   if (known !== undefined) return known;
   const r = millerRabin(n);
-  if (primeMemo.size >= PRIME_MEMO_LIMIT) primeMemo.delete(primeMemo.keys().next().value!);
+  if (primeMemo.size >= PRIME_CACHE_ENTRIES) primeMemo.delete(primeMemo.keys().next().value!);
   primeMemo.set(n, r);
   return r;
 }
@@ -65,7 +72,8 @@ function millerRabin(n: bigint): boolean {
   for (const p of small) { if (n === p) return true; if (n % p === 0n) return false; }
   let d = n - 1n, s = 0;
   while ((d & 1n) === 0n) { d >>= 1n; s++; }
-  outer: for (const a of small) {
+  const bases = n >> 1024n > 0n ? small.slice(0, MILLER_RABIN_ROUNDS_LARGE) : small;
+  outer: for (const a of bases) {
     let x = modPow(a, d, n);
     if (x === 1n || x === n - 1n) continue;
     for (let i = 1; i < s; i++) {

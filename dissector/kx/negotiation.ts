@@ -8,7 +8,8 @@ import type { Packet } from '../packet.js';
 import type { Prefs } from '../prefs.js';
 import type { Node } from '../tree.js';
 import { hex } from '../format.js';
-import { bytesToBigInt, groupProblem, OAKLEY_GROUPS, publicValueProblem } from '../keys/dh.js';
+import { bytesToBigInt, groupProblem, knownPrimality, OAKLEY_GROUPS, publicValueProblem } from '../keys/dh.js';
+import { MAX_DH_GROUP_BITS, MAX_PRIME_TESTS_PER_PACKET } from '../limits.js';
 import type { DhGroup } from '../keys/dh.js';
 import { ATTR_NAMES, KE_SUBTYPES, kxType, KX, KX_EXPERT, MODE_NAMES, REPLAY_NAMES, SAP_SUBTYPES } from './fields.js';
 import { PRF_NAMES } from '../keys/derive.js';
@@ -163,8 +164,6 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
   return rec;
 }
 
-const primeCheckCache = new Map<string, string | null>();
-const MAX_GROUP_BYTES = 512;
 
 /** Key-exchange payload by sub-type (B.3 table, Figs. 21-23; E.6, E.7). */
 function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeRecord | null {
@@ -208,13 +207,18 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
         const cv = c.bytes(cvlen); const cvn = pkt.add(h.node, KX.keCv, cv, p + 2, cvlen, src);
         if (c.remaining) pkt.addExpert(h.node, KX_EXPERT.plLength, c.pos, c.remaining, `${c.remaining} byte(s) after the CV are not part of the payload`);
         const group: DhGroup = { p: bytesToBigInt(P), g: bytesToBigInt(G), size: plen };
-        const key = hex(P) + '/' + hex(G);
-        let problem = primeCheckCache.get(key);
-        if (problem === undefined) {
-          // A prime test costs |P|³: a packet must not be able to stall the analyzer with a huge P.
-          problem = plen === 0 ? 'P is empty' : plen > MAX_GROUP_BYTES ? `P has ${plen * 8} bits; groups over ${MAX_GROUP_BYTES * 8} bits are neither checked nor used` : groupProblem(group);
-          if (primeCheckCache.size > 256) primeCheckCache.clear();
-          primeCheckCache.set(key, problem);
+        // A prime test costs |P|³: a packet must not be able to stall the analyzer with a huge P
+        // or with many of them (docs/limits.md). Verdicts are cached by P.
+        let problem: string | null;
+        if (plen === 0) problem = 'P is empty';
+        else if (plen * 8 > MAX_DH_GROUP_BITS) problem = `P has ${plen * 8} bits; groups over ${MAX_DH_GROUP_BITS} bits (MAX_DH_GROUP_BITS) are neither checked nor used`;
+        else {
+          const tests = (pkt.meta.primeTests as number | undefined) ?? 0;
+          if (knownPrimality(group.p) === undefined && tests >= MAX_PRIME_TESTS_PER_PACKET) problem = `P not checked: more than ${MAX_PRIME_TESTS_PER_PACKET} new group(s) in one packet (MAX_PRIME_TESTS_PER_PACKET); the group is not used`;
+          else {
+            if (knownPrimality(group.p) === undefined) pkt.meta.primeTests = tests + 1;
+            problem = groupProblem(group);
+          }
         }
         if (problem) { pkt.addExpert(h.node, KX_EXPERT.badGroup, h.offset + 4, h.end - h.offset - 4, `User-defined group: ${problem}`); break; }
         if (cvlen !== plen) { pkt.addExpert(cln, KX_EXPERT.cvLength, p, 2, `CV length ${cvlen} differs from P length ${plen} (docs/protocol.md §E.7)`); break; }
