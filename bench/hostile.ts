@@ -73,6 +73,12 @@ export function dhUserGroups(packets: number, perPacket = 8): FrameLike[] {
   return out;
 }
 
+/** A keys file with `count` Diffie-Hellman entries of distinct CVs (and optionally one huge private exponent). */
+export function manyDhKeys(count: number, privateDigits = 64): string {
+  const dh = Array.from({ length: count }, (_, i) => ({ cv: (i * 2654435761 >>> 0).toString(16).padStart(8, '0') + i.toString(16).padStart(6, '0'), private: '7'.repeat(privateDigits) }));
+  return JSON.stringify({ sas: [], dh });
+}
+
 export const HOSTILE: Record<string, { about: string; size: number; frames: (size: number) => FrameLike[] }> = {
   'nested-tunnel': {
     about: 'one Tunnel Data message nested `size` levels deep, then a good request',

@@ -5,7 +5,9 @@ import { UsageError } from './args.js';
 
 export function attachKeysFile(session: Session, path: string): void {
   try {
-    attachKeys(session, loadKeysFile(path));
+    const keys = loadKeysFile(path);
+    for (const w of keys.warnings ?? []) process.stderr.write(`mipscope: warning: ${w}\n`);
+    attachKeys(session, keys);
   } catch (e) {
     if (e instanceof KeysFileError) throw new UsageError(e.message);
     throw e;

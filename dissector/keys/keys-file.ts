@@ -1,6 +1,7 @@
 // The keys file the user hands in to decrypt and verify (docs/protocol.md §C). A malformed file is one
 // clear line naming the entry and the problem; key material is never echoed.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { MAX_DH_PRIVATE_BITS } from '../limits.js';
 import { AUTH_ALGS } from './mac.js';
 import type { AuthAlg } from './mac.js';
 import { CIPHER_KEY_SIZES, CIPHER_NAMES } from './ciphers.js';
@@ -23,6 +24,8 @@ export interface KeysFile {
   name: string;
   sas: SecurityAssociation[];
   dh: DhEntry[];
+  /** One-line warnings for the user (a file readable by others), as ssh gives for private keys. */
+  warnings?: string[];
 }
 
 const SA_MEMBERS = ['spi', 'key', 'auth', 'cipher', 'peer', 'label'];
@@ -72,11 +75,23 @@ function hexProblem(name: string, v: Json | undefined, even: boolean): string | 
   return null;
 }
 
+/**
+ * Text from the file that is not a known name, as an error may show it: a key pasted in the
+ * wrong place must not reach the terminal or a log. At most a short prefix, with control and
+ * non-ASCII characters escaped; nothing of a run of hex digits (it may be a key).
+ */
+export function shownName(k: string): string {
+  if (/^[0-9a-fA-F]{9,}$/.test(k)) return `a name of ${k.length} hex digits (not shown)`;
+  const escaped = (t: string) => t.replace(/[^\x20-\x7e]|['\\]/g, c => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u{${c.codePointAt(0)!.toString(16)}}`));
+  if (k.length <= 8) return `'${escaped(k)}'`;
+  return `'${escaped(k.slice(0, 6))}…' (${k.length} characters)`;
+}
+
 function unknownMembers(o: { [k: string]: Json }, allowed: readonly string[]): string | null {
   const extra = Object.keys(o).filter(k => !allowed.includes(k));
   if (!extra.length) return null;
-  // Member names are shown; their values never are.
-  const shown = extra.map(k => `'${k.length > 24 ? k.slice(0, 24) + '…' : k}'`).join(', ');
+  // Member names are shown only as a short, escaped prefix; their values never are.
+  const shown = extra.slice(0, 3).map(shownName).join(', ') + (extra.length > 3 ? ` and ${extra.length - 3} more` : '');
   return `unknown member${extra.length > 1 ? 's' : ''} ${shown} (expected ${allowed.map(a => `'${a}'`).join(', ')})`;
 }
 
@@ -143,14 +158,26 @@ export function parseKeysFile(text: string, name: string): KeysFile {
     if (cp) fail(where, cp);
     const pp = hexProblem('private', e.private, false);
     if (pp) fail(where, pp);
+    // A huge exponent would make every Diffie-Hellman frame cost seconds (docs/limits.md).
+    const digits = (e.private as string).replace(/^0+/, '').length;
+    if (digits * 4 > MAX_DH_PRIVATE_BITS) fail(where, `'private' has ${digits * 4} bits; at most ${MAX_DH_PRIVATE_BITS} (MAX_DH_PRIVATE_BITS)`);
     const priv = BigInt('0x' + (e.private as string));
     if (priv < 2n) fail(where, "'private' must be at least 2");
     const cv = (e.cv as string).toLowerCase();
-    for (const other of dh) {
-      if (other.cv.startsWith(cv) || cv.startsWith(other.cv)) fail(where, `'cv' is ambiguous: it and dh[${other.index}]'s cv could name the same public value`);
-    }
     dh.push({ cv, private: priv, index: i });
   });
+  // Two CVs are ambiguous when one is a prefix of the other. In sorted order a prefix comes
+  // right before the strings it starts (or before one that it also starts), so comparing
+  // neighbours finds every such pair in O(n log n); the later entry is the one reported.
+  const sorted = [...dh].sort((a, b) => (a.cv < b.cv ? -1 : a.cv > b.cv ? 1 : a.index - b.index));
+  let clash: [DhEntry, DhEntry] | null = null;
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!, b = sorted[i]!;
+    if (!b.cv.startsWith(a.cv)) continue;
+    const pair: [DhEntry, DhEntry] = a.index < b.index ? [a, b] : [b, a];
+    if (!clash || pair[1].index < clash[1].index || (pair[1].index === clash[1].index && pair[0].index < clash[0].index)) clash = pair;
+  }
+  if (clash) fail(`dh[${clash[1].index}]`, `'cv' is ambiguous: it and dh[${clash[0].index}]'s cv could name the same public value`);
   return { name, sas, dh };
 }
 
@@ -164,5 +191,12 @@ export function loadKeysFile(path: string): KeysFile {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? 'error'})`;
     throw new KeysFileError(`keys file ${path}: ${why}`);
   }
-  return parseKeysFile(text, path);
+  const keys = parseKeysFile(text, path);
+  try {
+    const mode = statSync(path).mode;
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      keys.warnings = [`keys file ${path} is readable by others (permissions 0${(mode & 0o777).toString(8)}): it holds keys; chmod 600 ${path}`];
+    }
+  } catch { /* read above: a stat failure is not worth a warning */ }
+  return keys;
 }
