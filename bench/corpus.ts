@@ -1,6 +1,7 @@
 // Large synthetic captures for benchmarks: realistic Mobile IP registration traffic
 // (advertisements, requests and replies with NAI and authentication extensions) built with
 // the encoders, deterministic for a given size.
+import { readCaptureSync } from '../capture/read.js';
 import { writeCaptureFile } from '../capture/write.js';
 import type { FrameLike } from '../capture/write.js';
 import { encodeAgentAdvertisement, encodeIpv4, encodeLink, udpFrame } from '../dissector/build.js';
@@ -42,4 +43,17 @@ export function benchFrames(count: number): FrameLike[] {
 
 export function writeBenchCapture(path: string, count: number, format: 'pcap' | 'pcapng' = 'pcap'): void {
   writeCaptureFile(path, benchFrames(count), format);
+}
+
+/**
+ * `copies` back-to-back copies of a sample capture, each shifted in time past the end of the
+ * previous one: the KX-heavy traffic of the benchmarks (the sample's agents made the bytes).
+ */
+export function repeatedCapture(samplePath: string, copies: number): FrameLike[] {
+  const sample = [...readCaptureSync(samplePath)].map(f => ({ linktype: f.linktype, data: Uint8Array.from(f.data), tsSec: f.tsSec, tsNsec: f.tsNsec, len: f.len }));
+  if (!sample.length) return [];
+  const span = sample.at(-1)!.tsSec - sample[0]!.tsSec + 60;
+  const frames: FrameLike[] = [];
+  for (let c = 0; c < copies; c++) for (const f of sample) frames.push({ ...f, tsSec: f.tsSec + c * span });
+  return frames;
 }
