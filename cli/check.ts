@@ -12,6 +12,7 @@ import { REPORT_FORMATS, renderReport } from '../conformance/report/index.js';
 import type { ReportFormat } from '../conformance/report/index.js';
 import type { Severity } from '../conformance/rule.js';
 import { UsageError } from './args.js';
+import { Progress } from './progress.js';
 
 export const CHECK_USAGE = `Usage: mipscope check -r FILE [options]
   -r FILE                capture to check ('-' = standard input)
@@ -120,10 +121,13 @@ export async function runCheck(argv: readonly string[], loadKeys?: KeysLoader): 
   }
   const checker = new Checker(rules, a.keys !== undefined, { timestampWindow: a.window });
   const keep = a.format === 'html';
+  // Only the html report shows trees of earlier frames again: otherwise memory stays flat.
+  session.retain = keep;
+  const progress = new Progress('checking', process.stderr, process.stderr.isTTY === true && !a.interfaces.length);
   const frames: Frame[] = [];
   const source: Iterable<Frame> | AsyncIterable<Frame> = a.interfaces.length
     ? await liveFrames(a)
-    : a.read === '-' ? readCapture('-') : readCaptureSync(a.read!);
+    : a.read === '-' ? readCapture('-', progress.readOptions()) : readCaptureSync(a.read!, progress.readOptions());
   let n = 0;
   let failure: CaptureFileError | null = null;
   try {
@@ -132,10 +136,12 @@ export async function runCheck(argv: readonly string[], loadKeys?: KeysLoader): 
       n++;
       if (keep) frames.push(f);
       checker.add(dissectFrame(f, session));
+      progress.tick();
     }
   } catch (e) {
     if (e instanceof CaptureFileError) failure = e; else throw e;
   }
+  progress.done();
   // A damaged file: the packets before the damage are checked and reported, then the error (exit 2).
   const summary = checker.finish();
   const findings = checker.findings.filter(f => atLeast(f, a.severity));

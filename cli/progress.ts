@@ -47,7 +47,7 @@ export class Progress {
       const eta = done > 0 ? secs * (1 - done) / done : 0;
       s += `, ${(done * 100).toFixed(0)}%, ETA ${formatDuration(eta)}`;
     }
-    const width = this.stream.columns ?? 80;
+    const width = this.stream.columns || 80;
     if (s.length >= width) s = s.slice(0, Math.max(0, width - 1));
     this.stream.write(`\r${s}\x1b[K`);
     this.shown = true;
