@@ -2,6 +2,7 @@
 // builds frames with the project's encoders. Used by the regression tests (small sizes) and,
 // as a script, to write the full-size captures that the figures in docs/limits.md come from.
 // Usage: node dist/bench/hostile.js <name> <out.pcap> [size]   (names: see HOSTILE below)
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeCaptureFile } from '../capture/write.js';
 import type { FrameLike } from '../capture/write.js';
@@ -79,6 +80,16 @@ export function manyDhKeys(count: number, privateDigits = 64): string {
   return JSON.stringify({ sas: [], dh });
 }
 
+/** The SA that `repeatedAuth` frames are authenticated under, as a keys file. */
+export const REPEATED_AUTH_KEYS = JSON.stringify({ sas: [{ spi: '0x1001', key: '42'.repeat(16), auth: 'hmac-md5' }] });
+
+/** A registration request with `count` MN-HA authentication extensions (each over all before it): 1,700 fill 64 KB. */
+export function repeatedAuth(count: number): FrameLike[] {
+  const key = new Uint8Array(16).fill(0x42);
+  const req = encodeRegistrationRequest({ lifetime: 1800, homeAddr: MN, haAddr: HA, coa: FA, ident: ntpIdentification(T0 * 1000, 0), exts: [ext.nai('mn@home.example'), ...Array.from({ length: count }, () => ext.mnHa(0x1001, key))] });
+  return [frame(udpFrame({ src: MN, dst: HA, payload: req }), 0), frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(1) }), 1)];
+}
+
 export const HOSTILE: Record<string, { about: string; size: number; frames: (size: number) => FrameLike[] }> = {
   'nested-tunnel': {
     about: 'one Tunnel Data message nested `size` levels deep, then a good request',
@@ -87,6 +98,7 @@ export const HOSTILE: Record<string, { about: string; size: number; frames: (siz
   },
   'overlapping-fragments': { about: 'overlapping fragments of one datagram that never completes', size: 20_000, frames: overlappingFragments },
   'dh-groups': { about: 'requests with 8 KE sub-type 4 payloads each, one 4096-bit P, G changing', size: 4, frames: n => dhUserGroups(n) },
+  'repeated-auth': { about: 'one request with `size` MN-HA authenticators (keys: REPEATED_AUTH_KEYS)', size: 1_700, frames: repeatedAuth },
   'first-fragments': { about: 'first fragments of distinct datagrams that never complete', size: 500_000, frames: firstFragments },
 };
 
@@ -98,4 +110,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   writeCaptureFile(out, g.frames(size ? parseInt(size, 10) : g.size), out.endsWith('.pcapng') ? 'pcapng' : 'pcap');
+  if (name === 'repeated-auth') writeFileSync(out.replace(/\.pcap(ng)?$/, '') + '.keys.json', REPEATED_AUTH_KEYS, { mode: 0o600 });
 }

@@ -37,3 +37,9 @@ export const PRIME_CACHE_ENTRIES = 256;
 export const MILLER_RABIN_ROUNDS_LARGE = 4;
 /** Largest private exponent a keys file may give for Diffie-Hellman. */
 export const MAX_DH_PRIVATE_BITS = 8192;
+
+/**
+ * Authenticators verified per message: each covers everything before it, so verifying n of them
+ * costs n² bytes of MAC. Real messages carry two or three; the rest are left unverified.
+ */
+export const MAX_AUTHENTICATORS_PER_MESSAGE = 16;

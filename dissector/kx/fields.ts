@@ -145,6 +145,7 @@ export const KX_EXPERT = registerExperts({
   notLearned: { abbrev: 'mip.kx.key.not_derived', summary: 'A key could not be derived', group: 'decryption', severity: 'note' },
   badTransform: { abbrev: 'mip.kx.xf.bad', summary: 'Transform cannot give a key', group: 'malformed', severity: 'error' },
   authBad: { abbrev: 'mip.auth.bad', summary: 'Authenticator does not verify', group: 'security', severity: 'error' },
+  authLimit: { abbrev: 'mip.auth.limit', summary: 'Too many authenticators in one message: the rest are not verified', group: 'malformed', severity: 'warn' },
   authNoAlg: { abbrev: 'mip.auth.no_alg', summary: 'The SA has no authentication algorithm', group: 'security', severity: 'warn' },
   msgCode: { abbrev: 'mip.kx.msg.code.unknown', summary: 'Unknown general-purpose message code', group: 'protocol', severity: 'warn' },
 });

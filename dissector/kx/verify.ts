@@ -11,6 +11,7 @@ import { MIP } from '../mip/fields.js';
 import type { MipMessage } from '../mip/extensions.js';
 import type { Packet } from '../packet.js';
 import { KX_EXPERT } from './fields.js';
+import { MAX_AUTHENTICATORS_PER_MESSAGE } from '../limits.js';
 import { showSaOrigin, spiHex } from './decrypt.js';
 
 export const AUTH_EXTENSION_TYPES: ReadonlySet<number> = new Set([32, 33, 34, 36]);
@@ -18,6 +19,7 @@ export const AUTH_EXTENSION_TYPES: ReadonlySet<number> = new Set([32, 33, 34, 36
 export function verifyAuthenticators(pkt: Packet, msg: MipMessage): void {
   const st = kxState(pkt.session);
   const { buf, src } = msg;
+  let verified = 0;
   for (const ext of msg.exts) {
     if (!AUTH_EXTENSION_TYPES.has(ext.type) || ext.overrun) continue;
     const spiAt = ext.offset + ext.hdrLen;
@@ -29,7 +31,10 @@ export function verifyAuthenticators(pkt: Packet, msg: MipMessage): void {
     const rec: AuthRecord = { frame: pkt.no, extType: ext.type, offset: ext.offset, spi, status: 'unverified' };
     const at = authAt, len = ext.end - authAt;
     if (sa) rec.sa = sa;
-    if (sa?.auth) {
+    if (sa?.auth && verified === MAX_AUTHENTICATORS_PER_MESSAGE) {
+      pkt.addExpert(ext.node, KX_EXPERT.authLimit, ext.offset, ext.end - ext.offset, `More than ${MAX_AUTHENTICATORS_PER_MESSAGE} authenticators in one message (MAX_AUTHENTICATORS_PER_MESSAGE): this and the later ones are not verified`);
+    }
+    if (sa?.auth && verified++ < MAX_AUTHENTICATORS_PER_MESSAGE) {
       const expected = computeAuthenticator(sa.auth, sa.key, buf.subarray(msg.start, authAt));
       rec.alg = sa.auth;
       rec.status = equalBytes(expected, authenticator) ? 'good' : 'bad';
@@ -43,7 +48,7 @@ export function verifyAuthenticators(pkt: Packet, msg: MipMessage): void {
       ext.node.append = (ext.node.append ?? '') + ` [${rec.status}]`;
     } else {
       pkt.addGenerated(ext.node, MIP.authStatus, 'unverified', at, len, src);
-      if (sa) pkt.addExpert(ext.node, KX_EXPERT.authNoAlg, spiAt, 4, `${describeSa(sa)} has no authentication algorithm: SPI ${spiHex(spi)} not verified`);
+      if (sa && !sa.auth) pkt.addExpert(ext.node, KX_EXPERT.authNoAlg, spiAt, 4, `${describeSa(sa)} has no authentication algorithm: SPI ${spiHex(spi)} not verified`);
     }
     recordOnce(pkt.session, st.auth, pkt.no, rec);
   }
