@@ -2,6 +2,8 @@
 import type { Packet } from '../dissector/packet.js';
 import type { MipMessage } from '../dissector/mip/extensions.js';
 import type { Node } from '../dissector/tree.js';
+import type { Session } from '../dissector/session.js';
+import type { Transaction } from '../dissector/mip/transactions.js';
 import { ipv4String } from '../dissector/format.js';
 import type { CheckOptions, Finding, MessageView, Rule, RuleChecks, Severity } from './rule.js';
 import { SEVERITY_RANK } from './rule.js';
@@ -58,10 +60,12 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
   };
   const nai = fields('mip.nai')[0]?.value ?? mobileNodeNai(msg);
   const home = msg.homeAddr;
+  const table = pkt.session.transactions;
+  const placement = table.placement(pkt.no, msg.start, msg.src);
   return {
     frame: pkt.no, time: t, pkt, msg, type: msg.type,
-    ipSrc: pkt.meta.ipSrc as number | undefined, ipDst: pkt.meta.ipDst as number | undefined,
-    srcPort: pkt.meta.srcPort as number | undefined, dstPort: pkt.meta.dstPort as number | undefined,
+    ipSrc: msg.udp?.ip?.src, ipDst: msg.udp?.ip?.dst, srcPort: msg.udp?.srcPort, dstPort: msg.udp?.dstPort,
+    placement, tx: placement?.tx, hop: placement?.tx ? placement.hop : undefined, answered: table.answered(placement),
     fields, value: (a: string) => fields(a)[0]?.value,
     extTypes: msg.exts.map(e => e.type),
     mobileNode: typeof nai === 'string' ? nai : home !== undefined && home !== 0 ? ipv4String(home) : 'unknown mobile node',
@@ -73,12 +77,19 @@ export class Checker {
   private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; findings: number }> = [];
   private frames = 0;
   private messages = 0;
+  private session: Session | null = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(readonly rules: readonly Rule[], readonly haveKeys: boolean, readonly options: CheckOptions = defaultCheckOptions) {
     for (const rule of rules) {
       const runner = { rule, checks: {} as RuleChecks, checked: 0, noKey: 0, findings: 0 };
+      const notes = new WeakMap<Transaction, unknown>();
       runner.checks = rule.create({
         options, haveKeys,
+        noteOn: <T>(tx: Transaction, init: () => T): T => {
+          if (!notes.has(tx)) notes.set(tx, init());
+          return notes.get(tx) as T;
+        },
         report: (frame, message, node) => {
           runner.findings++;
           this.findings.push({ frame, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) });
@@ -93,17 +104,32 @@ export class Checker {
   /** Feeds one packet (in capture order). */
   add(pkt: Packet): void {
     this.frames++;
+    if (pkt.session !== this.session) this.follow(pkt.session);
     for (const r of this.runners) r.checks.packet?.(pkt);
-    const msgs = pkt.meta.mip as MipMessage[] | undefined;
-    if (!msgs) return;
-    for (const msg of msgs) {
+    for (const msg of pkt.mip) {
       this.messages++;
       const view = messageView(pkt, msg);
       for (const r of this.runners) r.checks.message?.(view);
     }
   }
 
+  /** Hears of the session's transactions as they complete. */
+  private follow(session: Session): void {
+    this.unsubscribe?.();
+    this.session = session;
+    this.unsubscribe = session.transactions.onClose(tx => this.completed(tx));
+  }
+
+  private completed(tx: Transaction): void {
+    for (const r of this.runners) r.checks.transaction?.(tx);
+  }
+
   finish(): Summary {
+    if (this.session) {
+      this.unsubscribe?.();
+      this.unsubscribe = null;
+      for (const tx of this.session.transactions.openTransactions()) this.completed(tx);
+    }
     for (const r of this.runners) r.checks.end?.();
     this.findings.sort((a, b) => a.frame - b.frame || a.rule.localeCompare(b.rule));
     const count = (s: Severity) => this.findings.filter(f => f.severity === s).length;

@@ -3,6 +3,7 @@
 import type { Packet } from '../dissector/packet.js';
 import type { MipMessage } from '../dissector/mip/extensions.js';
 import type { Node } from '../dissector/tree.js';
+import type { Hop, Placement, Transaction } from '../dissector/mip/transactions.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 export const SEVERITY_RANK: Record<Severity, number> = { note: 0, warning: 1, error: 2 };
@@ -37,6 +38,16 @@ export interface MessageView {
   extTypes: number[];
   /** A label for the mobile node (NAI, else home address). */
   mobileNode: string;
+  /**
+   * Where the session's transactions place this message (dissector/mip/transactions.ts): its
+   * transaction (undefined for a reply that answers no request) and hop. Rules over more than
+   * one message read this; none keeps its own map of requests.
+   */
+  placement: Placement | undefined;
+  tx: Transaction | undefined;
+  hop: Hop | undefined;
+  /** For a reply: the request hop it answers. */
+  answered: Hop | undefined;
 }
 
 export interface CheckOptions {
@@ -53,11 +64,15 @@ export interface RuleContext {
   checked(): void;
   /** Marks that something could not be checked for lack of a key. */
   notCheckedNoKey(): void;
+  /** This rule's own notes on a transaction, created by `init` on first use and freed with it. */
+  noteOn<T>(tx: Transaction, init: () => T): T;
 }
 
 export interface RuleChecks {
   message?(m: MessageView): void;
   packet?(pkt: Packet): void;
+  /** A transaction is complete: closed by the session, or still open at the end of the capture (in first-frame order). */
+  transaction?(tx: Transaction): void;
   end?(): void;
 }
 

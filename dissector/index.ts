@@ -4,6 +4,7 @@ import './ipv4.js';
 import './udp.js';
 import './icmp.js';
 import './mip/messages.js';
+import './mip/tracking.js';
 import './kx/index.js';
 
 export { dissectFrame } from './frame.js';

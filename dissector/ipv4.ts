@@ -121,7 +121,7 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   pkt.addHidden(ip, IP.addr, d, start + 16, 4, src);
   pkt.src = ipString(s); pkt.dst = ipString(d);
   if (ip !== DETACHED) ip.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
-  pkt.meta.ipSrc = s; pkt.meta.ipDst = d;
+  pkt.ipv4.push({ src: s, dst: d, proto });
   if (hdrLen > 20) pkt.add(ip, IP.options, c.bytes(Math.min(hdrLen - 20, c.remaining)), start + 20, hdrLen - 20, src);
 
   let payloadEnd = start + totalLen;

@@ -6,6 +6,12 @@ import { BoundsError } from './cursor.js';
 import type { DataSource, Node, Value } from './tree.js';
 import { addChild, makeExpertNode, makeNode } from './tree.js';
 import type { Session } from './session.js';
+import type { MipMessage } from './mip/extensions.js';
+
+/** An IPv4 header as later layers and analyses read it (typed, one per header in the packet). */
+export interface Ipv4Header { src: number; dst: number; proto: number }
+/** A UDP header's ports. */
+export interface UdpHeader { srcPort: number; dstPort: number; ip: Ipv4Header | undefined }
 
 export const MALFORMED = registerExpert({ abbrev: '_ws.malformed.expert', summary: 'Malformed Packet (Exception occurred)', group: 'malformed', severity: 'error' });
 export const DISSECTOR_BUG = registerExpert({ abbrev: '_ws.dissector_bug', summary: 'Dissector bug', group: 'malformed', severity: 'error' });
@@ -29,10 +35,18 @@ export class Packet {
   info = '';
   src = '';
   dst = '';
-  /** Scratch state shared between layers of this packet (addresses, ports). */
-  readonly meta: Record<string, unknown> = {};
+  /**
+   * Typed layers, outermost first, for what reads across layers and packets (tracking, bindings,
+   * the rules): a tunnelled datagram adds its own IPv4 header after the outer one, so the outer
+   * addresses stay `ipv4[0]`. Each Mobile IP message knows the headers that carried it.
+   */
+  readonly ipv4: Ipv4Header[] = [];
+  readonly udp: UdpHeader[] = [];
+  readonly mip: MipMessage[] = [];
   /** How many dissections are open inside one another (limits.ts MAX_NESTING_DEPTH). */
   depth = 0;
+  /** New Diffie-Hellman primality tests run for this packet (kx/negotiation.ts MAX_PRIME_TESTS_PER_PACKET). */
+  primeTests = 0;
 
   /**
    * The fast path: when set, only fields whose id is marked 1 are kept, in `all` and not in a

@@ -4,6 +4,7 @@
 import type { Prefs } from './prefs.js';
 import { FRAGMENT_TIMEOUT_SECONDS, MAX_FRAGMENTS_PER_DATAGRAM, MAX_PENDING_DATAGRAMS, MAX_PENDING_FRAGMENT_BYTES } from './limits.js';
 import { defaultPrefs } from './prefs.js';
+import { TransactionTable } from './mip/transactions.js';
 
 export interface Reassembly {
   data: Uint8Array;
@@ -56,11 +57,15 @@ export class Session {
   private readonly fragmentLimits = new Map<number, FragmentLimit[]>();
   private lastLimits: { frame: number; limits: FragmentLimit[] } | null = null;
 
+  /** Registration transactions: requests, relays and replies paired once (dissector/mip/transactions.ts). */
+  readonly transactions = new TransactionTable();
+
   /**
    * Keep per-frame results for dissecting frames again (-2, the TUI, reports that show trees).
    * A single streaming pass turns it off, so memory stays flat over a long capture.
    */
-  retain = true;
+  get retain(): boolean { return this.transactions.retain; }
+  set retain(on: boolean) { this.transactions.retain = on; }
 
   /** Per-protocol state, keyed by protocol (kept explicit and typed by the modules that own it). */
   readonly ext = new Map<string, unknown>();

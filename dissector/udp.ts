@@ -41,7 +41,8 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   pkt.add(n, UDP.dstport, dp, start + 2, 2, src);
   pkt.addHidden(n, UDP.port, sp, start, 2, src);
   pkt.addHidden(n, UDP.port, dp, start + 2, 2, src);
-  pkt.meta.srcPort = sp; pkt.meta.dstPort = dp;
+  const carrier = pkt.ipv4.at(-1);
+  pkt.udp.push({ srcPort: sp, dstPort: dp, ip: carrier });
   if (n !== DETACHED) n.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
   const length = c.u16();
   const ln = pkt.add(n, UDP.length, length, start + 4, 2, src);
@@ -52,8 +53,8 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
     pkt.addExpert(ln, E.badLength, start + 4, 2, `Bad length value ${length} ${length < 8 ? '< 8' : `> IP payload length ${end - start}`}`);
   } else payloadEnd = start + length;
   if (checksum === 0) pkt.addGenerated(n, UDP.checksumStatus, 3, start + 6, 2, src);
-  else if (pkt.session.prefs['udp.check_checksum'] && payloadEnd === start + length && typeof pkt.meta.ipSrc === 'number') {
-    const s = pkt.meta.ipSrc as number, d = pkt.meta.ipDst as number;
+  else if (pkt.session.prefs['udp.check_checksum'] && payloadEnd === start + length && carrier) {
+    const s = carrier.src, d = carrier.dst;
     const pseudo = (s >>> 16) + (s & 0xffff) + (d >>> 16) + (d & 0xffff) + 17 + length;
     const sum = onesComplementSum(buf, start, start + length, pseudo);
     const ok = sum === 0xffff;

@@ -6,6 +6,8 @@ import { kxState } from '../../dissector/keys/state.js';
 import type { KxKind } from '../../dissector/kx/fields.js';
 import { hex, ipv4String } from '../../dissector/format.js';
 import type { MessageView, Rule } from '../rule.js';
+import { mnHaIndex } from '../../dissector/mip/tracking.js';
+import type { Transaction } from '../../dissector/mip/transactions.js';
 import { OAKLEY_GROUPS, knownPrimality, bytesToBigInt } from '../../dissector/keys/dh.js';
 
 const REQUEST = 1, REPLY = 3;
@@ -35,8 +37,6 @@ function gps(m: MessageView): Gp[] {
   return out;
 }
 const isIdentity = (g: Gp) => (g.kind === 'gp_nai' || g.kind === 'gp_ip') ? g.content === 0 : g.kind === 'gp_l2';
-function mnHaIndex(m: MessageView): number { return m.msg.exts.findIndex(e => e.type === 32 || (e.type === 36 && e.subtype === 1)); }
-const low32 = (m: MessageView) => `${(m.msg.ident ?? 0n) & 0xffffffffn}`;
 const accepted = (m: MessageView) => m.msg.code === 0 || m.msg.code === 1;
 
 /** The SA payload's proposals as offered or answered: number, SPI, transforms (no, id). */
@@ -72,14 +72,15 @@ export const kxRules: Rule[] = [
     id: 'KX-IDENTITY-PRIVACY', title: 'The mobile node\'s identity never travels in clear', severity: 'error', reference: 'docs/protocol.md §B.5, §E.11; WO 01/26322 Figs. 4a, 5, 8–10, claims 1–3',
     description: 'When GP extensions hide the mobile node\'s identity, no hop carries its NAI, home address or L2 address in clear (no NAI extension 131, no E = 0 identity GP extension, header Home Address 0.0.0.0), and with keys no clear value equals a hidden one.',
     create: ctx => {
-      const hidden = new Map<string, { frame: number; values: Set<string> }>();
+      // Values hidden anywhere in the capture (not requests: what must never show in clear).
       const secrets = new Set<string>();
+      const flowOf = (m: MessageView) => m.tx ? ctx.noteOn(m.tx, () => ({ hidden: false })) : { hidden: false };
       return {
         message(m) {
           if (m.type !== REQUEST && m.type !== REPLY) return;
           const g = gps(m);
           const hides = g.some(x => isIdentity(x) && x.e);
-          const k = low32(m);
+          const note = flowOf(m);
           if (hides && m.type === REQUEST) {
             const values = new Set<string>();
             for (const x of g.filter(y => isIdentity(y) && y.e && y.decrypted)) {
@@ -88,9 +89,9 @@ export const kxRules: Rule[] = [
               for (const n of sub(x.ext.node, 'mip.kx.l2.eth')) values.add(hex(n.value as Uint8Array));
             }
             for (const v of values) secrets.add(v);
-            hidden.set(k, { frame: m.frame, values });
+            note.hidden = true;
           }
-          const flow = hides || hidden.has(k);
+          const flow = hides || note.hidden;
           if (!flow && secrets.size === 0) return;
           if (flow) {
             ctx.checked();
@@ -115,20 +116,22 @@ export const kxRules: Rule[] = [
     id: 'KX-REPLY-KEYS', title: 'The home agent\'s reply carries KEY1, KEY2 and KEY3', severity: 'error', reference: 'docs/protocol.md §B.5; WO 01/26322 Figs. 2, 4c, 6, 11',
     description: 'An accepting reply from the home agent that distributes keys (carries GP-SA extensions) in a registration whose identity is hidden carries KEY3 and KEY1 encrypted under the SPI of the mobile node\'s MN-HA authentication (KEY0) before that extension, and KEY2 and KEY3 with E = 0 after it. Re-registrations, which carry no GP-SA, are not concerned.',
     create: ctx => {
-      const kx = new Map<string, number>(); // low32 → MN-HA SPI of a request with hidden identity
+      const flow = (m: MessageView) => ctx.noteOn(m.tx!, () => ({ hidden: false }));
       return {
         message(m) {
+          if (!m.tx || m.tx.kind !== 'registration') return;
           const g = gps(m);
           if (m.type === REQUEST) {
-            if (g.some(x => isIdentity(x) && x.e)) kx.set(low32(m), (m.fields('mip.auth.spi')[0]?.value as number) ?? -1);
+            if (g.some(x => isIdentity(x) && x.e)) flow(m).hidden = true;
             return;
           }
-          if (m.type !== REPLY || !accepted(m) || m.ipSrc !== m.msg.haAddr || !kx.has(low32(m))) return;
+          // The home agent's reply (the first hop back) in a registration whose identity is hidden.
+          if (m.type !== REPLY || !accepted(m) || m.hop?.from !== 'HA' || !flow(m).hidden) return;
           const sa = g.filter(x => x.kind === 'gp_sa' && x.content <= 2);
           if (!sa.length) return;
           ctx.checked();
-          const auth = mnHaIndex(m);
-          const spi0 = kx.get(low32(m))!;
+          const auth = mnHaIndex(m.msg);
+          const spi0 = m.tx.spi ?? -1;
           const before = sa.filter(x => auth < 0 || x.index < auth), after = sa.filter(x => auth >= 0 && x.index > auth);
           const need = (list: Gp[], content: number, e: boolean, what: string) => {
             const x = list.find(y => y.content === content && y.e === e);
@@ -146,21 +149,18 @@ export const kxRules: Rule[] = [
   {
     id: 'KX-FA-STRIPS', title: 'The foreign agent strips the plaintext keys', severity: 'error', reference: 'docs/protocol.md §B.5, §E.10; WO 01/26322 Fig. 4d',
     description: 'The reply the foreign agent relays to the mobile node carries nothing after the MN-HA authentication but its MN-FA authentication, and no GP-SA with E = 0.',
-    create: ctx => {
-      const coa = new Map<string, number>();
-      return {
+    create: ctx => ({
         message(m) {
-          if (m.type === REQUEST) { if (m.msg.coa !== undefined) coa.set(low32(m), m.msg.coa); return; }
-          if (m.type !== REPLY || m.ipSrc === undefined || coa.get(low32(m)) !== m.ipSrc || m.ipSrc === m.msg.haAddr) return;
+          // The reply the foreign agent sends on to the mobile node.
+          if (m.type !== REPLY || m.hop?.from !== 'FA' || m.hop.to !== 'MN') return;
           const g = gps(m);
           if (!g.length) return;
           ctx.checked();
           for (const x of g) if (x.kind === 'gp_sa' && !x.e) ctx.report(m.frame, `the foreign agent relays GP-SA content ${x.content} with E = 0 (a plaintext key) to the mobile node`, m.mobileNode);
-          const auth = mnHaIndex(m);
+          const auth = mnHaIndex(m.msg);
           if (auth >= 0) for (const e of m.msg.exts.slice(auth + 1)) if (e.type !== 33) ctx.report(m.frame, `extension type ${e.type} follows the MN-HA authentication in the reply to the mobile node`, m.mobileNode);
         },
-      };
-    },
+    }),
   },
   {
     id: 'KX-KEY3-MATCH', title: 'The foreign agent\'s KEY3 is the mobile node\'s KEY3', severity: 'error', reference: 'docs/protocol.md §B.5; WO 01/26322 Figs. 4c–d, 6', needsKeys: true,
@@ -183,14 +183,16 @@ export const kxRules: Rule[] = [
     id: 'KX-KEY-UNIQUE', title: 'Keys are unique across mobile nodes and sessions', severity: 'error', reference: 'docs/protocol.md §B.4; WO 01/26322 Figs. 2, 29 (per-session keys)',
     description: 'A key is bound to one mobile node and handed out once: it never shows up for a second mobile node, and no later key distribution (a KDC Key Reply, a home agent\'s reply, a key-exchange payload) for another registration hands it out again. Relayed copies within one registration are the same distribution.',
     create: ctx => {
-      const seen = new Map<string, { who: string | null; whoFrame: number; dist: Map<string, { reg: string; frame: number }> }>();
+      const seen = new Map<string, { who: string | null; whoFrame: number; dist: Map<string, { reg: number; frame: number }> }>();
       return {
         message(m) {
           const keys = [...m.fields('mip.kx.sa.key'), ...m.fields('mip.kx.ke.key')];
           if (!keys.length) return;
           const known = m.mobileNode !== 'unknown mobile node' ? m.mobileNode : null;
           // Where a key is handed out: the KDC's Key Reply, the home agent's reply, a KE payload.
-          const kind = m.type === 9 ? 'kdc' : m.type === REPLY && m.ipSrc === m.msg.haAddr ? 'ha' : null;
+          const kind = m.type === 9 ? 'kdc' : m.type === REPLY && m.hop?.from === 'HA' ? 'ha' : null;
+          // The registration it belongs to (a Key Reply belongs to the registration that asked for it).
+          const reg = m.tx ? m.tx.parent ?? m.tx.id : -m.frame;
           for (const n of keys) {
             const k = hex(n.value as Uint8Array);
             if (!k) continue;
@@ -201,8 +203,8 @@ export const kxRules: Rule[] = [
             if (known && !e.who) { e.who = known; e.whoFrame = m.frame; }
             if (!kind) continue;
             const prev = e.dist.get(kind);
-            if (!prev) e.dist.set(kind, { reg: low32(m), frame: m.frame });
-            else if (prev.reg !== low32(m) && prev.frame !== m.frame) ctx.report(m.frame, `key ${k.slice(0, 8)}… was already handed out in frame ${prev.frame} for another registration`, m.mobileNode);
+            if (!prev) e.dist.set(kind, { reg, frame: m.frame });
+            else if (prev.reg !== reg && prev.frame !== m.frame) ctx.report(m.frame, `key ${k.slice(0, 8)}… was already handed out in frame ${prev.frame} for another registration`, m.mobileNode);
           }
         },
       };
@@ -249,14 +251,15 @@ export const kxRules: Rule[] = [
     id: 'KX-NEG-RESPONSE', title: 'The responder chooses among the offered transforms', severity: 'error', reference: 'docs/protocol.md §B.3, §E.3; WO 01/26322 Figs. 26–28',
     description: 'An accepting reply answers with one proposal number and one transform per proposal payload, each with the ProposalNo, TransformNo, TransformId and SPI offered in the request.',
     create: ctx => {
-      const offers = new Map<string, ReturnType<typeof proposals>>();
+      const offers = (m: MessageView) => ctx.noteOn(m.tx!, () => ({ offered: [] as ReturnType<typeof proposals> }));
       return {
         message(m) {
+          if (!m.tx) return;
           const ps = proposals(m);
-          if (m.type === REQUEST) { if (ps.length) offers.set(low32(m), ps); return; }
+          if (m.type === REQUEST) { if (ps.length && !offers(m).offered.length) offers(m).offered = ps; return; }
           if (m.type !== REPLY || !accepted(m) || !ps.length) return;
-          const offered = offers.get(low32(m));
-          if (!offered) return;
+          const offered = offers(m).offered;
+          if (!offered.length) return;
           ctx.checked();
           if (new Set(ps.map(p => p.no)).size > 1) ctx.report(m.frame, `the reply holds proposals ${[...new Set(ps.map(p => p.no))].join(', ')}: it must choose one`, m.mobileNode);
           for (const p of ps) {
@@ -274,28 +277,36 @@ export const kxRules: Rule[] = [
     id: 'KX-NEG-CONVERGE', title: 'A negotiation ends in agreement', severity: 'warning', reference: 'docs/protocol.md §E.3; WO 01/26322 Figs. 26–28',
     description: 'A request that offers proposals is answered, within the capture, by an accepting reply, or by a code-129 counter-proposal after which the same mobile node offers again (until one is accepted).',
     create: ctx => {
-      // Open negotiations by request (home address + low 32 bits of the Identification);
-      // a counter-proposal hands the negotiation on to the sender's next request.
-      const open = new Map<string, { frame: number; who: string }>();
+      // A negotiation lives in its transaction's notes; a counter-proposal hands it on to the
+      // mobile node's next request (a new transaction), found by who answers it.
+      interface Negotiation { frame: number; who: string; decided: boolean }
       const countered = new Map<string, { frame: number; who: string }>();
       const peer = (m: MessageView, reply: boolean) => `${m.msg.homeAddr}|${m.msg.haAddr}|${reply ? m.ipDst : m.ipSrc}`;
+      const slot = (tx: Transaction) => ctx.noteOn(tx, () => ({ n: null as Negotiation | null }));
+      const negotiation = (tx: Transaction) => slot(tx).n;
       return {
         message(m) {
-          const k = `${m.msg.homeAddr}|${low32(m)}`;
-          if (m.type === REQUEST && proposals(m).length) {
+          if (!m.tx || m.tx.kind !== 'registration') return;
+          if (m.type === REQUEST && proposals(m).length && !negotiation(m.tx)) {
             const prior = countered.get(peer(m, false));
             if (prior) countered.delete(peer(m, false));
-            if (!open.has(k)) open.set(k, prior ?? { frame: m.frame, who: m.mobileNode });
-          } else if (m.type === REPLY && open.has(k)) {
-            const o = open.get(k)!;
-            open.delete(k);
+            const n: Negotiation = { ...(prior ?? { frame: m.frame, who: m.mobileNode }), decided: false };
+            slot(m.tx).n = n;
+          } else if (m.type === REPLY) {
+            const o = negotiation(m.tx);
+            if (!o || o.decided) return;
+            o.decided = true;
             if (accepted(m)) ctx.checked();
             else if (m.msg.code === 129 && proposals(m).length) countered.set(peer(m, true), o);
             else { ctx.checked(); ctx.report(o.frame, `negotiation denied with code ${m.msg.code} in frame ${m.frame} and not resumed`, o.who); }
           }
         },
+        transaction(tx) {
+          const o = negotiation(tx);
+          if (o && !o.decided) { ctx.checked(); ctx.report(o.frame, 'negotiation started here never reaches an accepting reply', o.who); }
+        },
         end() {
-          for (const o of [...open.values(), ...countered.values()]) { ctx.checked(); ctx.report(o.frame, 'negotiation started here never reaches an accepting reply', o.who); }
+          for (const o of countered.values()) { ctx.checked(); ctx.report(o.frame, 'negotiation started here never reaches an accepting reply', o.who); }
         },
       };
     },

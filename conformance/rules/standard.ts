@@ -1,9 +1,12 @@
 // Rules of standard Mobile IPv4: RFC 5944 and its companions (RFC 2794, 3012, 3115, 3543, 4721).
 import type { MessageView, Rule } from '../rule.js';
+import type { Transaction } from '../../dissector/mip/transactions.js';
 import { ipv4String } from '../../dissector/format.js';
+import { MIP_EXPERT } from '../../dissector/mip/extensions.js';
+import { mnHaIndex } from '../../dissector/mip/tracking.js';
 
 const REQUEST = 1, REPLY = 3, REVOCATION = 7, REVOCATION_ACK = 15;
-const MN_HA = 32, MN_FA = 33, FA_HA = 34, GEN_AUTH = 36, NAI = 131, CHALLENGE = 132;
+const MN_FA = 33, FA_HA = 34, GEN_AUTH = 36, NAI = 131, CHALLENGE = 132;
 
 function isFaCode(code: number): boolean { return (code >= 64 && code <= 127) || code === 194; }
 function isHaCode(code: number): boolean { return code >= 128 && code <= 193; }
@@ -11,10 +14,7 @@ function accepted(code: number): boolean { return code === 0 || code === 1; }
 
 /** The position of the first extension of a type, or -1. */
 const indexOf = (m: MessageView, t: number) => m.extTypes.indexOf(t);
-/** The MN-HA authentication of a message: type 32, or type 36 subtype 1 (MN-AAA, RFC 3012). */
-function mnHaIndex(m: MessageView): number {
-  return m.msg.exts.findIndex(e => e.type === MN_HA || (e.type === GEN_AUTH && e.subtype === 1));
-}
+const hex32 = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
 
 export const standardRules: Rule[] = [
   {
@@ -39,10 +39,10 @@ export const standardRules: Rule[] = [
       message(m) {
         if (m.type === REQUEST) {
           ctx.checked();
-          if (mnHaIndex(m) < 0) ctx.report(m.frame, 'Registration Request without an MN-HA (or MN-AAA) authentication extension', m.mobileNode);
+          if (mnHaIndex(m.msg) < 0) ctx.report(m.frame, 'Registration Request without an MN-HA (or MN-AAA) authentication extension', m.mobileNode);
         } else if (m.type === REPLY && !isFaCode(m.msg.code ?? 0)) {
           ctx.checked();
-          if (mnHaIndex(m) < 0) ctx.report(m.frame, `Registration Reply (code ${m.msg.code}) from the home agent without an MN-HA authentication extension`, m.mobileNode);
+          if (mnHaIndex(m.msg) < 0) ctx.report(m.frame, `Registration Reply (code ${m.msg.code}) from the home agent without an MN-HA authentication extension`, m.mobileNode);
         }
       },
     }),
@@ -52,7 +52,7 @@ export const standardRules: Rule[] = [
     description: 'When both are present, the Mobile-Foreign authentication extension comes after the Mobile-Home authentication extension.',
     create: ctx => ({
       message(m) {
-        const fa = indexOf(m, MN_FA), ha = mnHaIndex(m);
+        const fa = indexOf(m, MN_FA), ha = mnHaIndex(m.msg);
         if (fa < 0 || ha < 0) return;
         ctx.checked();
         if (fa < ha) ctx.report(m.frame, `MN-FA authentication (extension ${fa + 1}) precedes MN-HA authentication (extension ${ha + 1})`, m.mobileNode);
@@ -77,7 +77,7 @@ export const standardRules: Rule[] = [
     create: ctx => ({
       message(m) {
         if (m.type !== REQUEST && m.type !== REPLY) return;
-        const nai = indexOf(m, NAI), ha = mnHaIndex(m);
+        const nai = indexOf(m, NAI), ha = mnHaIndex(m.msg);
         if (nai >= 0 && ha >= 0) {
           ctx.checked();
           if (nai > ha) ctx.report(m.frame, `NAI extension (${nai + 1}) comes after the MN-HA authentication extension (${ha + 1}) that must cover it`, m.mobileNode);
@@ -99,7 +99,7 @@ export const standardRules: Rule[] = [
       message(m) {
         if (![REQUEST, REPLY, REVOCATION, REVOCATION_ACK].includes(m.type)) return;
         ctx.checked();
-        for (const e of m.pkt.experts) if (e.expert!.abbrev === 'mip.ext.unknown_nonskippable') ctx.report(m.frame, e.text ?? 'unknown non-skippable extension', m.mobileNode);
+        for (const e of m.pkt.experts) if (e.expert === MIP_EXPERT.unknownNonSkippable) ctx.report(m.frame, e.text ?? 'unknown non-skippable extension', m.mobileNode);
       },
     }),
   },
@@ -108,7 +108,7 @@ export const standardRules: Rule[] = [
     description: 'No extension length runs past the message or is too short for its fields; no message is cut short.',
     create: ctx => ({
       packet(pkt) {
-        if (!pkt.meta.mip && !pkt.layers.includes('icmp')) return;
+        if (!pkt.mip.length && !pkt.layers.includes('icmp')) return;
         ctx.checked();
         for (const e of pkt.experts) if (e.expert!.group === 'malformed') ctx.report(pkt.no, e.text ?? e.expert!.summary);
       },
@@ -142,22 +142,15 @@ export const standardRules: Rule[] = [
   {
     id: 'MIP-LIFETIME', title: 'Granted lifetime is not longer than requested', severity: 'error', reference: 'RFC 5944 §3.8.3.1, §3.4.1',
     description: 'An accepting reply grants at most the requested lifetime; a deregistration (lifetime 0) is not answered with a non-zero lifetime.',
-    create: ctx => {
-      const requests = new Map<string, { life: number; frame: number }>();
-      const key = (home: number | undefined, ident: bigint | undefined) => `${home}:${ident === undefined ? '' : ident & 0xffffffffn}`;
-      return {
-        message(m) {
-          if (m.type === REQUEST) requests.set(key(m.msg.homeAddr, m.msg.ident), { life: m.msg.lifetime ?? 0, frame: m.frame });
-          else if (m.type === REPLY && accepted(m.msg.code ?? 0)) {
-            const req = requests.get(key(m.msg.homeAddr, m.msg.ident));
-            if (!req) return;
-            ctx.checked();
-            const life = m.msg.lifetime ?? 0;
-            if (life > req.life) ctx.report(m.frame, `reply grants lifetime ${life} s, more than the ${req.life} s requested in frame ${req.frame}`, m.mobileNode);
-          }
-        },
-      };
-    },
+    create: ctx => ({
+      message(m) {
+        const req = m.answered;
+        if (m.type !== REPLY || !req || !accepted(m.msg.code ?? 0)) return;
+        ctx.checked();
+        const life = m.msg.lifetime ?? 0, asked = req.lifetime ?? 0;
+        if (life > asked) ctx.report(m.frame, `reply grants lifetime ${life} s, more than the ${asked} s requested in frame ${req.frame}`, m.mobileNode);
+      },
+    }),
   },
   {
     id: 'MIP-LIFETIME-INFINITE', title: 'Infinite lifetime is noticed', severity: 'note', reference: 'RFC 5944 §3.3',
@@ -172,50 +165,31 @@ export const standardRules: Rule[] = [
   },
   {
     id: 'MIP-REPLY-IDENT', title: 'A reply copies the low 32 bits of the request Identification', severity: 'error', reference: 'RFC 5944 §3.4, §5.7',
-    description: 'The low-order 32 bits of a reply\'s Identification equal the request\'s; only with code 133 may the high-order bits differ (the home agent\'s time for resynchronisation).',
-    create: ctx => {
-      // Requests by home address and low 32 bits of the Identification (KX mobile nodes all use 0.0.0.0).
-      const pending = new Map<string, Array<{ ident: bigint; frame: number }>>();
-      const seenHome = new Set<number | undefined>();
-      return {
-        message(m) {
-          const low = (m.msg.ident ?? 0n) & 0xffffffffn;
-          if (m.type === REQUEST) {
-            const k = `${m.msg.homeAddr}|${low}`;
-            seenHome.add(m.msg.homeAddr);
-            pending.set(k, [...(pending.get(k) ?? []), { ident: m.msg.ident ?? 0n, frame: m.frame }]);
-          } else if (m.type === REPLY) {
-            if (!seenHome.has(m.msg.homeAddr)) return;
-            const reqs = pending.get(`${m.msg.homeAddr}|${low}`) ?? [];
-            ctx.checked();
-            const ident = m.msg.ident ?? 0n;
-            if (!reqs.length) {
-              ctx.report(m.frame, `reply Identification low 32 bits 0x${low.toString(16).padStart(8, '0')} match no pending request of ${m.mobileNode}`, m.mobileNode);
-            } else if (m.msg.code !== 133 && !reqs.some(r => r.ident === ident)) {
-              ctx.report(m.frame, `reply (code ${m.msg.code}) changes the high 32 bits of the Identification; only code 133 may`, m.mobileNode);
-            }
-          }
-        },
-      };
-    },
+    description: 'The low-order 32 bits of a reply\'s Identification equal those of the request it answers (a reply whose low bits differ from the request pending on its reverse path answers nothing); only with code 133 may the high-order bits differ (the home agent\'s time for resynchronisation).',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REPLY || !m.placement) return;
+        const h = m.placement.hop;
+        if (m.tx) {
+          ctx.checked();
+          if (h.identChanged && m.msg.code !== 133) ctx.report(m.frame, `reply (code ${m.msg.code}) changes the high 32 bits of the Identification of frame ${h.answers}; only code 133 may`, m.mobileNode);
+        } else if (m.placement.near !== undefined) {
+          ctx.checked();
+          ctx.report(m.frame, `reply Identification low 32 bits ${hex32(Number(h.ident & 0xffffffffn))} differ from those of the request pending in frame ${m.placement.near}`, m.mobileNode);
+        }
+      },
+    }),
   },
   {
     id: 'MIP-REPLAY', title: 'No replayed Identification', severity: 'warning', reference: 'RFC 5944 §5.7',
-    description: 'A mobile node uses a new Identification in each new Registration Request; one seen before in a request to the same home agent is a replay (identical retransmissions within a second are allowed).',
-    create: ctx => {
-      const seen = new Map<string, { frame: number; time: number; bytes: string }>();
-      return {
-        message(m) {
-          if (m.type !== REQUEST || m.msg.ident === undefined) return;
-          ctx.checked();
-          const k = `${m.msg.homeAddr}|${m.mobileNode}|${m.msg.haAddr}|${m.msg.ident}|${m.ipSrc}`;
-          const bytes = Buffer.from(m.msg.buf.subarray(m.msg.start, m.msg.end)).toString('hex');
-          const prev = seen.get(k);
-          if (prev && !(prev.bytes === bytes && m.time - prev.time <= 1)) ctx.report(m.frame, `Identification 0x${m.msg.ident.toString(16).padStart(16, '0')} was already used in frame ${prev.frame}`, m.mobileNode);
-          seen.set(k, { frame: m.frame, time: m.time, bytes });
-        },
-      };
-    },
+    description: 'A mobile node uses a new Identification in each new Registration Request: the same Identification of the same mobile node (Home Address, Home Agent, MN-HA SPI) from another source, with other bytes, or after an accepting reply, is a replay. Retransmissions (the same bytes on the same hop) and relayed copies are not.',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REQUEST || !m.tx || !m.hop) return;
+        ctx.checked();
+        if (m.tx.replayOf !== undefined && m.tx.id === m.frame) ctx.report(m.frame, `Identification 0x${m.tx.ident.toString(16).padStart(16, '0')} was already used in frame ${m.tx.replayOf}`, m.mobileNode);
+      },
+    }),
   },
   {
     id: 'MIP-TIMESTAMP-WINDOW', title: 'Identification timestamps are within the window', severity: 'warning', reference: 'RFC 5944 §5.7.1',
@@ -241,80 +215,60 @@ export const standardRules: Rule[] = [
         const code = m.msg.code ?? 0;
         ctx.checked();
         if (isFaCode(code) && m.ipSrc === m.msg.haAddr) ctx.report(m.frame, `foreign-agent denial code ${code} sent by the home agent ${ipv4String(m.ipSrc)}`, m.mobileNode);
-        if (isHaCode(code) && mnHaIndex(m) < 0) ctx.report(m.frame, `home-agent denial code ${code} without the home agent's MN-HA authentication`, m.mobileNode);
+        if (isHaCode(code) && mnHaIndex(m.msg) < 0) ctx.report(m.frame, `home-agent denial code ${code} without the home agent's MN-HA authentication`, m.mobileNode);
       },
     }),
   },
   {
     id: 'MIP-ACCEPTED-UNKNOWN', title: 'No acceptance of a request with an unknown non-skippable extension', severity: 'error', reference: 'RFC 5944 §1.9, §3.8.2',
     description: 'A request carrying an extension of type 0–127 that the analyser does not know should have been discarded, not accepted.',
-    create: ctx => {
-      const flagged = new Map<string, number>();
-      return {
-        message(m) {
-          const k = `${m.msg.homeAddr}:${(m.msg.ident ?? 0n) & 0xffffffffn}`;
-          if (m.type === REQUEST && m.pkt.experts.some(e => e.expert!.abbrev === 'mip.ext.unknown_nonskippable')) flagged.set(k, m.frame);
-          else if (m.type === REPLY && flagged.has(k)) {
-            ctx.checked();
-            if (accepted(m.msg.code ?? 0)) ctx.report(m.frame, `reply accepts the request of frame ${flagged.get(k)}, which carries an unknown non-skippable extension`, m.mobileNode);
-          }
-        },
-      };
-    },
+    create: ctx => ({
+      message(m) {
+        const req = m.tx?.requests.find(q => q.discardable);
+        if (m.type !== REPLY || !req) return;
+        ctx.checked();
+        if (accepted(m.msg.code ?? 0)) ctx.report(m.frame, `reply accepts the request of frame ${req.frame}, which carries an unknown non-skippable extension`, m.mobileNode);
+      },
+    }),
   },
   {
     id: 'MIP-NO-REPLY', title: 'Every request is answered', severity: 'warning', reference: 'RFC 5944 §3.6.3',
-    description: 'A Registration Request with no Registration Reply in the capture (matched by home address and Identification).',
+    description: 'A registration (its request and every relayed copy and retransmission) with no Registration Reply in the capture.',
     create: ctx => {
-      const open = new Map<string, { frame: number; node: string }>();
+      const who = (tx: Transaction, label?: string) => ctx.noteOn(tx, () => ({ label }));
       return {
-        message(m) {
-          const k = `${m.msg.homeAddr}:${(m.msg.ident ?? 0n) & 0xffffffffn}`;
-          if (m.type === REQUEST) { if (!open.has(k)) open.set(k, { frame: m.frame, node: m.mobileNode }); }
-          else if (m.type === REPLY && open.delete(k)) ctx.checked();
-        },
-        end() {
-          for (const r of open.values()) { ctx.checked(); ctx.report(r.frame, 'Registration Request has no reply in the capture', r.node); }
+        message(m) { if (m.type === REQUEST && m.tx) who(m.tx, m.mobileNode); },
+        transaction(tx) {
+          if (tx.kind !== 'registration') return;
+          ctx.checked();
+          if (!tx.replies.length) ctx.report(tx.id, 'Registration Request has no reply in the capture', who(tx).label);
         },
       };
     },
   },
   {
     id: 'MIP-NO-REQUEST', title: 'Every reply answers a request', severity: 'warning', reference: 'RFC 5944 §3.8.3',
-    description: 'A Registration Reply whose request (home address and low 32 bits of the Identification) is not in the capture.',
-    create: ctx => {
-      const seen = new Set<string>();
-      return {
-        message(m) {
-          const k = `${m.msg.homeAddr}:${(m.msg.ident ?? 0n) & 0xffffffffn}`;
-          if (m.type === REQUEST) seen.add(k);
-          else if (m.type === REPLY) { ctx.checked(); if (!seen.has(k)) ctx.report(m.frame, 'Registration Reply with no matching request in the capture', m.mobileNode); }
-        },
-      };
-    },
+    description: 'A Registration Reply that answers no request in the capture: none sent from where the reply goes, of the same mobile node, with the same low 32 bits of the Identification.',
+    create: ctx => ({
+      message(m) {
+        if (m.type !== REPLY || !m.placement) return;
+        ctx.checked();
+        if (!m.tx) ctx.report(m.frame, 'Registration Reply with no matching request in the capture', m.mobileNode);
+      },
+    }),
   },
   {
     id: 'MIP-RELAY-INTEGRITY', title: 'Relays keep the protected bytes', severity: 'error', reference: 'RFC 5944 §3.7.1; docs/protocol.md §B.5; WO 01/26322 Fig. 4b',
-    description: 'A relayed request or reply keeps every byte up to and including the MN-HA authentication extension unchanged.',
-    create: ctx => {
-      const byIdent = new Map<string, { frame: number; covered: string; mn: string }>();
-      return {
-        message(m) {
-          if (m.type !== REQUEST && m.type !== REPLY) return;
-          const i = mnHaIndex(m);
-          if (i < 0) return;
-          const e = m.msg.exts[i]!;
-          if (e.overrun) return;
-          const covered = Buffer.from(m.msg.buf.subarray(m.msg.start, e.end)).toString('hex');
-          const k = `${m.type}:${m.value('mip.auth.spi')}:${m.msg.ident}`;
-          const prev = byIdent.get(k);
-          if (prev) {
-            ctx.checked();
-            if (prev.covered !== covered) ctx.report(m.frame, `relayed ${m.type === REQUEST ? 'request' : 'reply'} differs from frame ${prev.frame} in bytes the MN-HA authenticator protects`, m.mobileNode);
-          } else byIdent.set(k, { frame: m.frame, covered, mn: m.mobileNode });
-        },
-      };
-    },
+    description: 'A relayed copy of a request or reply (sent on by the node the previous copy went to, in the same transaction) keeps every byte up to and including the MN-HA authentication extension unchanged.',
+    create: ctx => ({
+      message(m) {
+        const h = m.hop;
+        if (!h || h.relays === undefined || h.retransmissionOf !== undefined || (h.direction === 'reply' && h.relays === h.answers)) return;
+        if (mnHaIndex(m.msg) < 0) return;
+        ctx.checked();
+        if (h.protectedChanged) ctx.report(m.frame, `relayed ${m.type === REQUEST ? 'request' : 'reply'} differs from frame ${h.relays} in bytes the MN-HA authenticator protects`, m.mobileNode);
+      },
+    }),
   },
   {
     id: 'ADV-FA-COA', title: 'A foreign agent advertises a care-of address', severity: 'error', reference: 'RFC 5944 §2.1.1',
@@ -340,7 +294,7 @@ export const standardRules: Rule[] = [
       return {
         packet(pkt) {
           const seq = pkt.all.find(n => n.field?.abbrev === 'icmp.mip.seq');
-          const src = pkt.meta.ipSrc as number | undefined;
+          const src = pkt.ipv4[0]?.src;
           if (!seq || src === undefined) return;
           const s = seq.value as number;
           const prev = last.get(src);

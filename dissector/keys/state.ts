@@ -7,6 +7,7 @@ import type { DhEntry, KeysFile } from './keys-file.js';
 import { SaTable } from './table.js';
 import type { SecurityAssociation } from './table.js';
 import type { DhGroup } from './dh.js';
+import type { Hop } from '../mip/transactions.js';
 
 export type AuthStatus = 'good' | 'bad' | 'unverified';
 
@@ -58,8 +59,8 @@ export interface KxState {
   decryptions: Map<number, DecryptionRecord[]>;
   /** Frame → authenticator verdicts, in wire order. */
   auth: Map<number, AuthRecord[]>;
-  /** Frame → derivation inputs of a request. */
-  requests: Map<number, RequestInputs>;
+  /** Request hop (of the session's transactions) → its derivation inputs: freed with the hop. */
+  requests: WeakMap<Hop, RequestInputs>;
 }
 
 const KEY = 'kx';
@@ -68,7 +69,7 @@ const KEY = 'kx';
 export function kxState(session: Session): KxState {
   let s = session.ext.get(KEY) as KxState | undefined;
   if (!s) {
-    s = { keys: null, table: new SaTable(), dh: [], learnedIn: new Map(), decryptions: new Map(), auth: new Map(), requests: new Map() };
+    s = { keys: null, table: new SaTable(), dh: [], learnedIn: new Map(), decryptions: new Map(), auth: new Map(), requests: new WeakMap() };
     session.ext.set(KEY, s);
   }
   return s;

@@ -1,11 +1,10 @@
 // The KX extensions and messages (docs/protocol.md §B): importing this module registers the GP
 // extensions, the negotiation payloads, the type 8/9 messages, and the message hook that
-// verifies authenticators and learns keys. Request↔reply matching is registered first, since
-// derivations completed by a reply need the request it answers.
-import '../mip/tracking.js';
+// verifies authenticators and learns keys (phase 'keys': after request↔reply matching, which
+// derivations completed by a reply need).
 import './messages.js';
 import './extensions.js';
-import { messageHooks } from '../mip/messages.js';
+import { addMessageHook } from '../mip/messages.js';
 import type { MipMessage } from '../mip/extensions.js';
 import type { Packet } from '../packet.js';
 import { verifyAuthenticators } from './verify.js';
@@ -15,7 +14,7 @@ export function kxHook(pkt: Packet, msg: MipMessage): void {
   verifyAuthenticators(pkt, msg);
   learnKeys(pkt, msg);
 }
-messageHooks.push(kxHook);
+addMessageHook('keys', kxHook);
 
 export { KX, KX_EXPERT, KX_TYPE_PREFS, kxType } from './fields.js';
 export { kxExtensionHandler } from './extensions.js';

@@ -13,7 +13,6 @@ import { kxState } from '../keys/state.js';
 import type { KxState, RequestInputs } from '../keys/state.js';
 import { LEARN_METHODS, sameKeying } from '../keys/table.js';
 import type { LearnMethod, SecurityAssociation } from '../keys/table.js';
-import { matchedRequest } from '../mip/tracking.js';
 import type { MipMessage } from '../mip/extensions.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
@@ -227,16 +226,19 @@ export function learnKeys(pkt: Packet, msg: MipMessage): void {
   const session = pkt.session, no = pkt.no;
   const st = kxState(session);
   const first = !session.visited(no);
-  if (msg.type === 1 && first && !st.requests.has(no)) st.requests.set(no, requestInputs(no, msg, mk));
+  const table = session.transactions;
+  const here = table.placement(no, msg.start, msg.src);
+  if (msg.type === 1 && first && here?.tx && !st.requests.has(here.hop)) st.requests.set(here.hop, requestInputs(no, msg, mk));
   const l = new Learner(pkt, msg, st);
   l.gpSa(mk);
   if (mk.sa.length) {
-    const reqFrame = msg.type === 3 ? matchedRequest(session, no) : undefined;
-    l.negotiation(mk, reqFrame !== undefined ? st.requests.get(reqFrame) : undefined);
+    const answered = msg.type === 3 ? table.answered(here) : undefined;
+    l.negotiation(mk, answered ? st.requests.get(answered) : undefined);
   }
   if (first) {
     for (const c of l.cands) {
       if (st.table.add(c.sa) !== 'added') continue;
+      here?.hop.keys.push({ spi: c.sa.spi, label: c.sa.label ?? '' });
       const list = st.learnedIn.get(no);
       if (list) list.push(c.sa); else st.learnedIn.set(no, [c.sa]);
     }

@@ -213,10 +213,10 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
         if (plen === 0) problem = 'P is empty';
         else if (plen * 8 > MAX_DH_GROUP_BITS) problem = `P has ${plen * 8} bits; groups over ${MAX_DH_GROUP_BITS} bits (MAX_DH_GROUP_BITS) are neither checked nor used`;
         else {
-          const tests = (pkt.meta.primeTests as number | undefined) ?? 0;
+          const tests = pkt.primeTests;
           if (knownPrimality(group.p) === undefined && tests >= MAX_PRIME_TESTS_PER_PACKET) problem = `P not checked: more than ${MAX_PRIME_TESTS_PER_PACKET} new group(s) in one packet (MAX_PRIME_TESTS_PER_PACKET); the group is not used`;
           else {
-            if (knownPrimality(group.p) === undefined) pkt.meta.primeTests = tests + 1;
+            if (knownPrimality(group.p) === undefined) pkt.primeTests = tests + 1;
             problem = groupProblem(group);
           }
         }

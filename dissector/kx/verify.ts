@@ -51,5 +51,6 @@ export function verifyAuthenticators(pkt: Packet, msg: MipMessage): void {
       if (sa && !sa.auth) pkt.addExpert(ext.node, KX_EXPERT.authNoAlg, spiAt, 4, `${describeSa(sa)} has no authentication algorithm: SPI ${spiHex(spi)} not verified`);
     }
     recordOnce(pkt.session, st.auth, pkt.no, rec);
+    if (!pkt.session.visited(pkt.no)) pkt.session.transactions.noteAuth(pkt.no, msg.start, msg.src, { type: ext.type, spi, status: rec.status });
   }
 }

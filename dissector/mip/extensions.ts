@@ -3,7 +3,7 @@
 import { registerExperts } from '../fields.js';
 import type { Prefs } from '../prefs.js';
 import { BoundsError, Cursor } from '../cursor.js';
-import type { Packet } from '../packet.js';
+import type { Packet, UdpHeader } from '../packet.js';
 import type { Node } from '../tree.js';
 import { EXTENSION_TYPES, MIP } from './fields.js';
 
@@ -64,6 +64,8 @@ export interface MipMessage {
   ident?: bigint;
   lifetime?: number;
   flags?: number;
+  /** The UDP header (and through it the IPv4 header) that carried the message. */
+  udp: UdpHeader | undefined;
 }
 
 export const extensionTable = new Map<number, ExtensionHandler>();

@@ -17,8 +17,21 @@ import './standard-extensions.js';
 export type MessageDissector = (pkt: Packet, msg: MipMessage, c: Cursor) => void;
 
 export const messageTable = new Map<number, MessageDissector>();
-/** Run after a message and its extensions are dissected: verification, matching, key learning. */
-export const messageHooks: Array<(pkt: Packet, msg: MipMessage) => void> = [];
+/**
+ * What runs after a message and its extensions are dissected, in the order of its phase whatever
+ * the order of imports: request↔reply matching first (the key module derives keys from the
+ * request a reply answers), then verification and key learning.
+ */
+export const HOOK_PHASES = ['match', 'keys'] as const;
+export type HookPhase = typeof HOOK_PHASES[number];
+export type MessageHook = (pkt: Packet, msg: MipMessage) => void;
+const hooks: Array<{ phase: number; hook: MessageHook }> = [];
+let messageHooks: MessageHook[] = [];
+export function addMessageHook(phase: HookPhase, hook: MessageHook): void {
+  hooks.push({ phase: HOOK_PHASES.indexOf(phase), hook });
+  hooks.sort((a, b) => a.phase - b.phase);
+  messageHooks = hooks.map(h => h.hook);
+}
 
 const NTP_UNIX_OFFSET = 2208988800;
 
@@ -138,9 +151,9 @@ export const dissectMip: Dissector = (pkt, buf, start, end, src) => {
   const type = buf[start]!;
   pkt.add(node, MIP.type, type, start, 1, src);
   if (node !== DETACHED) node.append = ` (${MESSAGE_TYPES[type] ?? `Unknown type ${type}`})`;
-  const msg: MipMessage = { type, buf, start, end, src, node, extStart: end, exts: [] };
+  const msg: MipMessage = { type, buf, start, end, src, node, extStart: end, exts: [], udp: pkt.udp.at(-1) };
   // Kept for analyses over the message (conformance): offsets and extensions without re-parsing.
-  ((pkt.meta.mip ??= []) as MipMessage[]).push(msg);
+  pkt.mip.push(msg);
   const body = messageTable.get(type);
   if (!body) {
     pkt.info = `${MESSAGE_TYPES[type] ?? 'Unknown message'} (type ${type})`;

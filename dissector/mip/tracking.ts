@@ -1,242 +1,119 @@
-// Request↔reply matching and the hops of one registration (MN → FA → (AAA) → HA and back).
-//
-// Messages belong to one exchange when they share its key: the Identification for registrations
-// (types 1/3, RFC 5944 §3.3–3.4: the reply copies it, or at least its low 32 bits with code 133,
-// §5.7.1) and for the KX key request/reply (types 8/9); Home Address + Revocation Identifier for
-// revocations (types 7/15, RFC 3543 §3.2). Within an exchange:
-// - a request whose source is an earlier request's destination relays it (the next hop);
-// - a reply answers the latest request sent to the reply's source (replies go from 434 back to
-//   the request's source, §3.4; the FA answers a mobile node that sent from 0.0.0.0 by broadcast);
-// - a reply whose source is an earlier reply's destination relays that reply.
-// Results are computed in the forward pass and stored per frame; "[Response in #N]" and
-// "[Next hop in #N]" point forward, so they appear when frames are dissected again (-2, the TUI).
-import { registerFields } from '../fields.js';
+// Feeds the session's registration transactions (./transactions.ts) from each dissected message
+// in the forward pass, and shows what the model says about the message as generated fields:
+// Wireshark's `mip.response_in`, `mip.response_to` and `mip.time`, and `mip.transaction`
+// (its first frame), `mip.hop` (1, 2, …), `mip.hop.role`, `mip.hop.prev`/`next`,
+// `mip.retransmission_of`, `mip.replay_of`. Forward links ("[Response In: 12]") appear when a
+// frame is dissected again after the forward pass reached the later frame (-2, the TUI).
+import { registerExperts, registerFields } from '../fields.js';
 import type { Packet } from '../packet.js';
-import type { Session } from '../session.js';
-import type { AbsTime } from '../tree.js';
 import { MIP } from './fields.js';
+import { extensionHandler } from './extensions.js';
 import type { MipMessage } from './extensions.js';
-import { messageHooks } from './messages.js';
+import { addMessageHook } from './messages.js';
+import { isTrackedType, MAX_AGE, MAX_OPEN } from './transactions.js';
+import type { MessageFacts, Placement } from './transactions.js';
 
-/**
- * Generated fields linking the hops of one registration. Every message of an exchange has
- * `mip.reg.first` (the frame of its first request) and `mip.reg.hop` (1 = the first request, then
- * each relay, then each reply on the way back: MN→FA 1, FA→HA 2, HA→FA 3, FA→MN 4);
- * `mip.reg.prev` / `mip.reg.next` give the neighbouring hops; `mip.reg.retransmission_of` marks a
- * request or reply sent again on the same hop.
- */
 export const REG = registerFields({
-  first: { abbrev: 'mip.reg.first', name: 'Exchange begins in', type: 'framenum', description: 'Frame of the first request of this registration (or key request, or revocation)' },
-  hop: { abbrev: 'mip.reg.hop', name: 'Hop', type: 'uint8', description: 'Position on the path: 1 = first request, then each relay, then the replies back' },
-  prev: { abbrev: 'mip.reg.prev', name: 'Previous hop in', type: 'framenum', description: 'The message this one relays or answers' },
-  next: { abbrev: 'mip.reg.next', name: 'Next hop in', type: 'framenum', description: 'The message that relays or answers this one' },
-  retransmission: { abbrev: 'mip.reg.retransmission_of', name: 'Retransmission of', type: 'framenum', description: 'An earlier message sent on the same hop of the same exchange' },
+  transaction: { abbrev: 'mip.transaction', name: 'Transaction begins in', type: 'framenum', description: 'Frame of the first request of this registration (or key request, or revocation)' },
+  hop: { abbrev: 'mip.hop', name: 'Hop', type: 'uint8', description: 'Position on the path: 1 = first request, then each relayed copy, then the replies back' },
+  role: { abbrev: 'mip.hop.role', name: 'Role', type: 'string', description: 'Who sends and receives this hop: MN→FA, FA→HA, FA→AAA, AAA→HA, MN→HA, HA→KDC, and back' },
+  prev: { abbrev: 'mip.hop.prev', name: 'Previous hop in', type: 'framenum', description: 'The message this one relays or answers' },
+  next: { abbrev: 'mip.hop.next', name: 'Next hop in', type: 'framenum', description: 'The message that relays or answers this one' },
+  retransmission: { abbrev: 'mip.retransmission_of', name: 'Retransmission of', type: 'framenum', description: 'An earlier message with the same bytes on the same hop of the same transaction' },
+  replay: { abbrev: 'mip.replay_of', name: 'Replay of', type: 'framenum', description: 'First frame of an earlier transaction of this mobile node with the same Identification' },
 });
 
-/** What tracking found for one frame. */
-export interface TrackResult {
-  responseIn?: number;
-  responseTo?: number;
-  time?: AbsTime;
-  first?: number;
-  hop?: number;
-  prev?: number;
-  next?: number;
-  retransmissionOf?: number;
-}
+export const REG_EXPERT = registerExperts({
+  retransmission: { abbrev: 'mip.retransmission', summary: 'Retransmission', group: 'sequence', severity: 'note' },
+  replay: { abbrev: 'mip.replay', summary: 'Replayed Identification (RFC 5944 §5.7)', group: 'security', severity: 'warn' },
+  identResync: { abbrev: 'mip.ident.resync', summary: 'Reply carries the home agent\'s time in the high 32 bits of the Identification (code 133, RFC 5944 §5.7.1)', group: 'sequence', severity: 'note' },
+  identChanged: { abbrev: 'mip.ident.changed', summary: 'Reply changes the high 32 bits of the Identification without code 133 (RFC 5944 §3.4, §5.7)', group: 'protocol', severity: 'warn' },
+  relayChanged: { abbrev: 'mip.relay.changed', summary: 'Relayed copy changes bytes the MN-HA authenticator covers (RFC 5944 §3.7.1)', group: 'protocol', severity: 'error' },
+  replyUnmatched: { abbrev: 'mip.reply.unmatched', summary: 'Reply answers no request: its Identification differs from a pending request\'s', group: 'sequence', severity: 'warn' },
+  evicted: { abbrev: 'mip.transaction.evicted', summary: 'Unanswered requests forgotten (open-transaction limit)', group: 'sequence', severity: 'warn' },
+});
 
-interface Hop { frame: number; src: number; dst: number; ts: AbsTime; hop: number; answered: boolean }
-interface Exchange {
-  first: number; requests: Hop[]; replies: Hop[];
-  /** Where it is filed: registrations and key requests by Identification, revocations by home address and id. */
-  map: Map<number, Exchange> | Map<string, Exchange>; key: number | string; hi: number;
-}
+const LOW = 0xffffffffn;
 
-export interface TrackingState {
-  /** Registrations and key exchanges by the low 32 bits of the Identification (numbers: cheap keys). */
-  registrations: Map<number, Exchange>;
-  keyExchanges: Map<number, Exchange>;
-  revocations: Map<string, Exchange>;
-  /** Exchanges in the order they began: the oldest are forgotten past MAX_EXCHANGES. */
-  order: Exchange[];
-  results: Map<number, TrackResult>;
-  /** The current frame's result when the session keeps none (Session.retain off). */
-  current: { no: number; r: TrackResult } | null;
-}
-
-/** Exchanges kept open at once: a registration completes in seconds, so this bounds memory in a
- * long capture without losing any real match. */
-const MAX_EXCHANGES = 20_000;
-
-const KEY = 'mip.tracking';
-const REQUEST_TYPES = new Set([1, 7, 8]);
-const REPLY_TYPES = new Set([3, 9, 15]);
-/** Hops remembered per exchange: enough for every relay and retransmission of one registration,
- * and a bound on the work per message when a capture replays one Identification many times. */
-const MAX_HOPS = 32;
-
-function remember(list: Hop[], h: Hop): void {
-  list.push(h);
-  if (list.length > MAX_HOPS) list.splice(0, list.length - MAX_HOPS);
-}
-
-export function trackingState(session: Session): TrackingState {
-  let s = session.ext.get(KEY) as TrackingState | undefined;
-  if (!s) { s = { registrations: new Map(), keyExchanges: new Map(), revocations: new Map(), order: [], results: new Map(), current: null }; session.ext.set(KEY, s); }
-  return s;
-}
-
-/** The tracking result of frame `no` (after the forward pass reached it). */
-export function trackResult(session: Session, no: number): TrackResult | undefined {
-  const s = trackingState(session);
-  return s.current?.no === no ? s.current.r : s.results.get(no);
-}
-
-/** The frame of the request a reply answers. */
-export function matchedRequest(session: Session, replyFrame: number): number | undefined {
-  return trackResult(session, replyFrame)?.responseTo;
+/** The position of a message's MN-HA authentication among its extensions (-1: none): type 32, or type 36 subtype 1 (MN-AAA, RFC 3012). */
+export function mnHaIndex(msg: MipMessage): number {
+  return msg.exts.findIndex(e => e.type === 32 || (e.type === 36 && e.subtype === 1));
 }
 
 function u32(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
 
-/** Where a message's exchange is filed: the map, its key, and the Identification's high half. */
-function locate(s: TrackingState, msg: MipMessage): { map: Map<number, Exchange> | Map<string, Exchange>; key: number | string; hi: number } | null {
+/** What the model needs of a message, from its typed record and the headers that carried it. */
+function facts(pkt: Packet, msg: MipMessage): MessageFacts | null {
   const { type, buf, start, end } = msg;
-  if (type === 1 || type === 3 || type === 8 || type === 9) {
+  let low: number, ident: bigint;
+  if (type === 7 || type === 15) {
+    const at = type === 7 ? start + 16 : start + 8;
+    if (at + 4 > end || msg.homeAddr === undefined) return null;
+    low = u32(buf, at); ident = BigInt(low);
+  } else {
     if (msg.ident === undefined) return null;
-    const identAt = type === 1 ? start + 16 : type === 3 ? start + 12 : start + 8;
-    return { map: type === 1 || type === 3 ? s.registrations : s.keyExchanges, key: u32(buf, identAt + 4), hi: u32(buf, identAt) };
+    ident = msg.ident; low = Number(ident & LOW);
   }
-  const revidAt = type === 7 ? start + 16 : start + 8;
-  if (revidAt + 4 > end || msg.homeAddr === undefined) return null;
-  return { map: s.revocations, key: `${msg.homeAddr}:${u32(buf, revidAt)}`, hi: 0 };
-}
-
-function lookup(l: { map: Map<number, Exchange> | Map<string, Exchange>; key: number | string }): Exchange | undefined {
-  return (l.map as Map<number | string, Exchange>).get(l.key);
-}
-
-function diff(a: AbsTime, b: AbsTime): AbsTime {
-  let sec = a.sec - b.sec, nsec = a.nsec - b.nsec;
-  if (nsec < 0) { nsec += 1e9; sec -= 1; }
-  return { sec, nsec };
-}
-
-/** The result of frame `no`, created on first use; an earlier frame's only while results are kept. */
-function result(s: TrackingState, no: number, retain: boolean): TrackResult | undefined {
-  if (!retain) {
-    if (s.current?.no === no) return s.current.r;
-    return undefined;
-  }
-  let r = s.results.get(no);
-  if (!r) { r = {}; s.results.set(no, r); }
-  return r;
-}
-
-/** Forgets the oldest exchanges (unless a newer exchange took their key over). */
-function forget(s: TrackingState): void {
-  const drop = s.order.splice(0, s.order.length - MAX_EXCHANGES);
-  for (const ex of drop) {
-    const m = ex.map as Map<number | string, Exchange>;
-    if (m.get(ex.key) === ex) m.delete(ex.key);
-  }
-}
-
-/** Forward pass: places a message in its exchange and records the links. */
-function track(s: TrackingState, pkt: Packet, msg: MipMessage): void {
-  const where = locate(s, msg);
-  if (!where) return;
-  const no = pkt.no;
-  const here: Hop = {
-    frame: no, src: typeof pkt.meta.ipSrc === 'number' ? pkt.meta.ipSrc : 0, dst: typeof pkt.meta.ipDst === 'number' ? pkt.meta.ipDst : 0,
-    ts: { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec }, hop: 1, answered: false,
+  const auth = msg.exts[mnHaIndex(msg)];
+  const spiAt = auth ? auth.offset + auth.hdrLen : 0;
+  const ip = msg.udp?.ip;
+  const f: MessageFacts = {
+    frame: pkt.no, time: { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec }, type, start, srcIndex: msg.src,
+    src: ip?.src ?? 0, dst: ip?.dst ?? 0, srcPort: msg.udp?.srcPort ?? 0, dstPort: msg.udp?.dstPort ?? 0,
+    low, ident, homeAddr: msg.homeAddr ?? 0, haAddr: type === 1 || type === 3 ? msg.haAddr ?? 0 : type === 7 && start + 12 <= end ? u32(buf, start + 8) : 0, coa: msg.coa ?? 0,
+    spi: auth && !auth.overrun && spiAt + 4 <= end ? u32(buf, spiAt) : undefined,
+    bytes: buf.subarray(start, end), covered: auth && !auth.overrun ? auth.end - start : 0,
+    discardable: msg.exts.some(e => e.type < 128 && !extensionHandler(e.type, pkt.session.prefs)),
   };
-  const retain = pkt.session.retain;
-  if (!retain) s.current = { no, r: {} };
-  const r = result(s, no, retain)!;
-  if (REQUEST_TYPES.has(msg.type)) {
-    let ex = lookup(where);
-    // A request with the same low half but another high half starts a new exchange.
-    if (!ex || ex.hi !== where.hi) {
-      ex = { first: no, requests: [], replies: [], ...where };
-      (where.map as Map<number | string, Exchange>).set(where.key, ex);
-      s.order.push(ex);
-      if (s.order.length > MAX_EXCHANGES * 1.25) forget(s);
-    }
-    r.first = ex.first;
-    // The hop this one relays: sent to where this one comes from; else the exchange's last request.
-    placeHop(s, ex.requests, here, r, retain, ex.requests.at(-1));
+  if (msg.code !== undefined) f.code = msg.code;
+  if (msg.lifetime !== undefined) f.lifetime = msg.lifetime;
+  return f;
+}
+
+/** Shows a message's place in its transaction. */
+function show(pkt: Packet, msg: MipMessage, p: Placement): void {
+  const n = msg.node, src = msg.src, s = msg.start, h = p.hop, tx = p.tx;
+  if (!tx) {
+    if (p.near !== undefined) pkt.addExpert(n, REG_EXPERT.replyUnmatched, s, 0, `Reply answers no request: the request pending in frame ${p.near} on the reverse path has other low-order 32 bits of the Identification`, src);
     return;
   }
-  if (!REPLY_TYPES.has(msg.type)) return;
-  // A reply copies the request's Identification, or at least its low half: with code 133 the
-  // high half is the home agent's time (RFC 5944 §5.7.1).
-  const ex = lookup(where);
-  if (!ex || (ex.hi !== where.hi && !(msg.type === 3 && msg.code === 133))) return;
-  r.first = ex.first;
-  // The request answered: sent to this reply's source; failing that, any request of the exchange.
-  const pick = (ok: (q: Hop) => boolean) => findLast(ex!.requests, q => ok(q) && !q.answered) ?? findLast(ex!.requests, ok);
-  const req = pick(q => q.dst === here.src) ?? pick(() => true);
-  if (req) {
-    r.responseTo = req.frame;
-    r.time = diff(here.ts, req.ts);
-    req.answered = true;
-    { const o = result(s, req.frame, retain); if (o) o.responseIn ??= no; }
+  if (h.responseIn !== undefined) pkt.addGenerated(n, MIP.responseIn, h.responseIn, s, 0, src);
+  if (h.answers !== undefined) pkt.addGenerated(n, MIP.responseTo, h.answers, s, 0, src);
+  if (h.responseTime !== undefined) pkt.addGenerated(n, MIP.responseTime, h.responseTime, s, 0, src);
+  pkt.addGenerated(n, REG.transaction, tx.id, s, 0, src);
+  pkt.addGenerated(n, REG.hop, h.hop, s, 0, src);
+  pkt.addGenerated(n, REG.role, `${h.from}→${h.to}`, s, 0, src);
+  if (h.relays !== undefined) pkt.addGenerated(n, REG.prev, h.relays, s, 0, src);
+  if (h.next !== undefined) pkt.addGenerated(n, REG.next, h.next, s, 0, src);
+  if (h.retransmissionOf !== undefined) {
+    pkt.addGenerated(n, REG.retransmission, h.retransmissionOf, s, 0, src);
+    pkt.addExpert(n, REG_EXPERT.retransmission, s, 0, `Retransmission of frame ${h.retransmissionOf}`, src);
   }
-  // The reply this one relays, else the request it answers.
-  placeHop(s, ex.replies, here, r, retain, req);
-}
-
-/**
- * Places a message among the hops of its direction: a retransmission of a hop already seen
- * (same source and destination), or the next hop after the one sent to where it comes from
- * (else after `fallback`); links the two and remembers it.
- */
-function placeHop(s: TrackingState, hops: Hop[], here: Hop, r: TrackResult, retain: boolean, fallback: Hop | undefined): void {
-  const dup = findLast(hops, q => q.src === here.src && q.dst === here.dst);
-  if (dup) {
-    here.hop = dup.hop;
-    r.retransmissionOf = dup.frame;
-    const prev = (retain ? s.results.get(dup.frame) : undefined)?.prev;
-    if (prev !== undefined) r.prev = prev;
-  } else {
-    const from = findLast(hops, q => q.dst === here.src) ?? fallback;
-    if (from) {
-      here.hop = from.hop + 1;
-      r.prev = from.frame;
-      const o = result(s, from.frame, retain);
-      if (o) o.next ??= here.frame;
-    }
+  if (tx.replayOf !== undefined && tx.id === h.frame) {
+    pkt.addGenerated(n, REG.replay, tx.replayOf, s, 0, src);
+    pkt.addExpert(n, REG_EXPERT.replay, s, 0, `Replay: the Identification of the transaction in frame ${tx.replayOf} again (RFC 5944 §5.7)`, src);
   }
-  r.hop = here.hop;
-  remember(hops, here);
-}
-
-function findLast<T>(a: readonly T[], ok: (x: T) => boolean): T | undefined {
-  for (let i = a.length - 1; i >= 0; i--) if (ok(a[i]!)) return a[i];
-  return undefined;
-}
-
-/** Shows the stored links of a message as generated fields. */
-function show(pkt: Packet, msg: MipMessage, r: TrackResult): void {
-  const n = msg.node, src = msg.src, s = msg.start;
-  if (r.responseIn !== undefined) pkt.addGenerated(n, MIP.responseIn, r.responseIn, s, 0, src);
-  if (r.responseTo !== undefined) pkt.addGenerated(n, MIP.responseTo, r.responseTo, s, 0, src);
-  if (r.time !== undefined) pkt.addGenerated(n, MIP.responseTime, r.time, s, 0, src);
-  if (r.first !== undefined) pkt.addGenerated(n, REG.first, r.first, s, 0, src);
-  if (r.hop !== undefined && r.first !== undefined) pkt.addGenerated(n, REG.hop, r.hop, s, 0, src);
-  if (r.prev !== undefined) pkt.addGenerated(n, REG.prev, r.prev, s, 0, src);
-  if (r.next !== undefined) pkt.addGenerated(n, REG.next, r.next, s, 0, src);
-  if (r.retransmissionOf !== undefined) pkt.addGenerated(n, REG.retransmission, r.retransmissionOf, s, 0, src);
+  if (h.identChanged) {
+    if (h.code === 133) pkt.addExpert(n, REG_EXPERT.identResync, s, 0, undefined, src);
+    else pkt.addExpert(n, REG_EXPERT.identChanged, s, 0, `Reply (code ${h.code}) changes the high 32 bits of the Identification of frame ${h.answers}; only code 133 may (RFC 5944 §5.7.1)`, src);
+  }
+  if (h.protectedChanged) pkt.addExpert(n, REG_EXPERT.relayChanged, s, 0, `Relayed copy of frame ${h.relays} changes bytes the MN-HA authenticator covers (RFC 5944 §3.7.1)`, src);
 }
 
 export function trackingHook(pkt: Packet, msg: MipMessage): void {
-  if (!REQUEST_TYPES.has(msg.type) && !REPLY_TYPES.has(msg.type)) return;
-  const session = pkt.session;
-  const s = trackingState(session);
-  if (!session.visited(pkt.no) && trackResult(session, pkt.no) === undefined) track(s, pkt, msg);
-  const r = trackResult(session, pkt.no);
-  if (r) show(pkt, msg, r);
+  if (!isTrackedType(msg.type)) return;
+  const session = pkt.session, table = session.transactions;
+  let p = table.placement(pkt.no, msg.start, msg.src);
+  if (!p && !session.visited(pkt.no)) {
+    const f = facts(pkt, msg);
+    if (f) p = table.add(f);
+  }
+  const ev = table.evictedIn(pkt.no);
+  if (ev && msg === pkt.mip.find(m => isTrackedType(m.type))) {
+    const why = [ev.count ? `${ev.count} because more than ${MAX_OPEN} transactions were open` : '', ev.age ? `${ev.age} after ${MAX_AGE} s without a reply` : ''].filter(Boolean).join(', ');
+    pkt.addExpert(msg.node, REG_EXPERT.evicted, msg.start, 0, `Unanswered requests forgotten: ${why}; a later reply to them is not matched`, msg.src);
+  }
+  if (p) show(pkt, msg, p);
 }
 
-messageHooks.push(trackingHook);
+addMessageHook('match', trackingHook);

@@ -15,7 +15,8 @@ const ident = (s = 0, low = 1) => ntpIdentification((T0 + s) * 1000, low);
 
 let clock = 0;
 const at = (f: { linktype: number; data: Uint8Array }, s?: number): FrameLike => { clock = s ?? clock + 0.01; return { ...f, tsSec: T0 + Math.floor(clock), tsNsec: Math.round((clock % 1) * 1e9) }; };
-const req = (o: Partial<RegistrationRequestSpec> = {}, src = MN, dst = FA) => at(udpFrame({ src, dst, payload: encodeRegistrationRequest({ lifetime: 600, homeAddr: MN, haAddr: HA, coa: FA, ident: ident(), exts: [ext.nai('mn@home.example'), ext.mnHa(0x1000, KEY)], ...o }) }));
+// A request as the home agent receives it (relayed by the FA), and the HA's reply to the FA.
+const req = (o: Partial<RegistrationRequestSpec> = {}, src = FA, dst = HA) => at(udpFrame({ src, dst, payload: encodeRegistrationRequest({ lifetime: 600, homeAddr: MN, haAddr: HA, coa: FA, ident: ident(), exts: [ext.nai('mn@home.example'), ext.mnHa(0x1000, KEY)], ...o }) }));
 const rep = (o: Partial<RegistrationReplySpec> = {}, src = HA, dst = FA) => at(udpFrame({ src, dst, payload: encodeRegistrationReply({ code: 0, lifetime: 600, homeAddr: MN, haAddr: HA, ident: ident(), exts: [ext.mnHa(0x1000, KEY)], ...o }) }));
 const adv = (seq: number, flags: number, coas: string[] = [FA]) => at(encodeLink({ kind: 'eth' }, encodeIpv4({ src: FA, dst: '224.0.0.1', proto: 1, payload: encodeAgentAdvertisement({ seq, regLifetime: 1800, flags, coas }) })));
 
@@ -51,8 +52,8 @@ const cases: Record<string, { bad: () => FrameLike[]; good: () => FrameLike[] }>
   'MIP-NO-REPLY': { bad: () => [req()], good: () => [req(), rep()] },
   'MIP-NO-REQUEST': { bad: () => [rep()], good: () => [req(), rep()] },
   'MIP-RELAY-INTEGRITY': {
-    bad: () => [req(), at(udpFrame({ src: FA, dst: HA, payload: encodeRegistrationRequest({ lifetime: 601, homeAddr: MN, haAddr: HA, coa: FA, ident: ident(), exts: [ext.nai('mn@home.example'), ext.mnHa(0x1000, KEY), ext.faHa(0x3000, KEY)] }) }))],
-    good: () => [req(), at(udpFrame({ src: FA, dst: HA, payload: encodeRegistrationRequest({ lifetime: 600, homeAddr: MN, haAddr: HA, coa: FA, ident: ident(), exts: [ext.nai('mn@home.example'), ext.mnHa(0x1000, KEY), ext.faHa(0x3000, KEY)] }) }))],
+    bad: () => [req({}, MN, FA), at(udpFrame({ src: FA, dst: HA, payload: encodeRegistrationRequest({ lifetime: 601, homeAddr: MN, haAddr: HA, coa: FA, ident: ident(), exts: [ext.nai('mn@home.example'), ext.mnHa(0x1000, KEY), ext.faHa(0x3000, KEY)] }) }))],
+    good: () => [req({}, MN, FA), at(udpFrame({ src: FA, dst: HA, payload: encodeRegistrationRequest({ lifetime: 600, homeAddr: MN, haAddr: HA, coa: FA, ident: ident(), exts: [ext.nai('mn@home.example'), ext.mnHa(0x1000, KEY), ext.faHa(0x3000, KEY)] }) }))],
   },
   'ADV-FA-COA': { bad: () => [adv(1, 0x9000, [])], good: () => [adv(1, 0x9000)] },
   'ADV-SEQUENCE': { bad: () => [adv(300, 0x1000), adv(305, 0x1000)], good: () => [adv(300, 0x1000), adv(301, 0x1000), adv(302, 0x1000), adv(3, 0x1000)] },

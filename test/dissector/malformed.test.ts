@@ -11,7 +11,8 @@ import type { Packet } from '../../dissector/index.js';
 import { defaultPrefs } from '../../dissector/prefs.js';
 
 const KEY = new Uint8Array(16).fill(1);
-const ok = encodeRegistrationRequest({ lifetime: 60, homeAddr: '10.0.0.5', haAddr: '10.0.0.1', coa: '192.0.2.1', ident: 1n, exts: [ext.nai('mn@example.com'), ext.mnHa(0x100, KEY)] });
+// (Its own Identification: the same one with other bytes would be a replay, an expert item of its own.)
+const ok = encodeRegistrationRequest({ lifetime: 60, homeAddr: '10.0.0.5', haAddr: '10.0.0.1', coa: '192.0.2.1', ident: 0x99n, exts: [ext.nai('mn@example.com'), ext.mnHa(0x100, KEY)] });
 const wrap = (payload: Uint8Array): FrameLike => ({ ...udpFrame({ src: '192.0.2.1', dst: '10.0.0.1', payload }), tsSec: 0, tsNsec: 0 });
 const experts = (p: Packet) => p.experts.map(e => e.expert!.abbrev);
 

@@ -5,7 +5,6 @@ import { udpFrame } from '../../dissector/build.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import type { Packet } from '../../dissector/index.js';
 import { encodeRegistrationReply, encodeRegistrationRequest, encodeRevocation, encodeRevocationAck, encodeWithExtensions, ext } from '../../dissector/mip/encode.js';
-import { matchedRequest, trackResult } from '../../dissector/mip/tracking.js';
 import { toFrames, values } from '../helpers.js';
 import { aaaFlow, statefulFlow } from '../kx/flows.js';
 
@@ -19,7 +18,7 @@ function twoPass(frames: readonly FrameLike[]): { packets: Packet[]; session: Se
 
 function links(pkt: Packet): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of ['mip.response_in', 'mip.response_to', 'mip.reg.first', 'mip.reg.hop', 'mip.reg.prev', 'mip.reg.next', 'mip.reg.retransmission_of']) {
+  for (const f of ['mip.response_in', 'mip.response_to', 'mip.transaction', 'mip.hop', 'mip.hop.prev', 'mip.hop.next', 'mip.retransmission_of']) {
     const v = values(pkt, f);
     if (v.length) out[f.replace(/^mip\./, '')] = v.join(',');
   }
@@ -42,13 +41,13 @@ describe('request↔reply matching and registration hops', () => {
     const { packets } = twoPass(flow.frames);
     const a = flow.at, p = (r: string) => links(packets[a[r]! - 1]!);
     const s = (n: number | undefined) => String(n);
-    expect(p('mnReq')).toEqual({ response_in: s(a.faRep), 'reg.first': s(a.mnReq), 'reg.hop': '1', 'reg.next': s(a.faReq) });
-    expect(p('faReq')).toEqual({ response_in: s(a.haRep), 'reg.first': s(a.mnReq), 'reg.hop': '2', 'reg.prev': s(a.mnReq), 'reg.next': s(a.haRep) });
-    expect(p('keyReq')).toEqual({ response_in: s(a.keyRep), 'reg.first': s(a.keyReq), 'reg.hop': '1', 'reg.next': s(a.keyRep) });
-    expect(p('keyRep')).toEqual({ response_to: s(a.keyReq), 'reg.first': s(a.keyReq), 'reg.hop': '2', 'reg.prev': s(a.keyReq) });
-    expect(p('haRep')).toEqual({ response_to: s(a.faReq), 'reg.first': s(a.mnReq), 'reg.hop': '3', 'reg.prev': s(a.faReq), 'reg.next': s(a.faRep) });
+    expect(p('mnReq')).toEqual({ response_in: s(a.faRep), transaction: s(a.mnReq), hop: '1', 'hop.next': s(a.faReq) });
+    expect(p('faReq')).toEqual({ response_in: s(a.haRep), transaction: s(a.mnReq), hop: '2', 'hop.prev': s(a.mnReq), 'hop.next': s(a.haRep) });
+    expect(p('keyReq')).toEqual({ response_in: s(a.keyRep), transaction: s(a.keyReq), hop: '1', 'hop.next': s(a.keyRep) });
+    expect(p('keyRep')).toEqual({ response_to: s(a.keyReq), transaction: s(a.keyReq), hop: '2', 'hop.prev': s(a.keyReq) });
+    expect(p('haRep')).toEqual({ response_to: s(a.faReq), transaction: s(a.mnReq), hop: '3', 'hop.prev': s(a.faReq), 'hop.next': s(a.faRep) });
     // The FA answers the MN (who sent from 0.0.0.0) by broadcast: matched by the FA's address.
-    expect(p('faRep')).toEqual({ response_to: s(a.mnReq), 'reg.first': s(a.mnReq), 'reg.hop': '4', 'reg.prev': s(a.haRep) });
+    expect(p('faRep')).toEqual({ response_to: s(a.mnReq), transaction: s(a.mnReq), hop: '4', 'hop.prev': s(a.haRep) });
     // The response time: 5 frames 15 ms apart.
     expect(values(packets[a.faRep! - 1]!, 'mip.time')).toEqual(['0.075000000']);
   });
@@ -57,8 +56,8 @@ describe('request↔reply matching and registration hops', () => {
     const flow = aaaFlow();
     const { packets } = twoPass(flow.frames);
     const roles = ['mnReq', 'faReq', 'aaafReq', 'aaahReq', 'haRep', 'aaahRep', 'aaafRep', 'faRep'];
-    expect(roles.map(r => values(packets[flow.at[r]! - 1]!, 'mip.reg.hop')[0])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
-    expect(roles.map(r => values(packets[flow.at[r]! - 1]!, 'mip.reg.first')[0])).toEqual(roles.map(() => String(flow.at.mnReq)));
+    expect(roles.map(r => values(packets[flow.at[r]! - 1]!, 'mip.hop')[0])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(roles.map(r => values(packets[flow.at[r]! - 1]!, 'mip.transaction')[0])).toEqual(roles.map(() => String(flow.at.mnReq)));
     // Each reply answers the request of its own hop.
     expect(['haRep', 'aaahRep', 'aaafRep', 'faRep'].map(r => values(packets[flow.at[r]! - 1]!, 'mip.response_to')[0])).toEqual(['aaahReq', 'aaafReq', 'faReq', 'mnReq'].map(r => String(flow.at[r])));
   });
@@ -67,11 +66,11 @@ describe('request↔reply matching and registration hops', () => {
     const frames = [at(MN, HA, req(1n)), at(HA, MN, rep(1n))];
     const s = new Session();
     const [q, r] = toFrames(frames).map(f => dissectFrame(f, s));
-    expect(links(q!)).toEqual({ 'reg.first': '1', 'reg.hop': '1' });
-    expect(links(r!)).toEqual({ response_to: '1', 'reg.first': '1', 'reg.hop': '2', 'reg.prev': '1' });
+    expect(links(q!)).toEqual({ transaction: '1', hop: '1' });
+    expect(links(r!)).toEqual({ response_to: '1', transaction: '1', hop: '2', 'hop.prev': '1' });
     expect(values(r!, 'mip.time')).toEqual(['0.250000000']);
-    expect(trackResult(s, 1)!.responseIn).toBe(2);
-    expect(matchedRequest(s, 2)).toBe(1);
+    expect(s.transactions.at(1)[0]!.hop.responseIn).toBe(2);
+    expect(s.transactions.answered(s.transactions.at(2)[0])?.frame).toBe(1);
   });
 
   it('retransmissions, a reply whose Identification changed (code 133), and an unmatched reply', () => {
@@ -81,10 +80,10 @@ describe('request↔reply matching and registration hops', () => {
       at(HA, MN, rep(0xcccc_0000_dddd_0000n)),
     ];
     const { packets } = twoPass(frames);
-    expect(links(packets[1]!)).toEqual({ response_in: '3', 'reg.first': '1', 'reg.hop': '1', 'reg.next': '3', 'reg.retransmission_of': '1' });
+    expect(links(packets[1]!)).toEqual({ response_in: '3', transaction: '1', hop: '1', 'hop.next': '3', retransmission_of: '1' });
     // The latest unanswered request is the one answered; the low 32 bits of the Identification match (RFC 5944 §5.7.1).
-    expect(links(packets[2]!)).toEqual({ response_to: '2', 'reg.first': '1', 'reg.hop': '2', 'reg.prev': '2' });
-    expect(links(packets[0]!)).toEqual({ 'reg.first': '1', 'reg.hop': '1' });
+    expect(links(packets[2]!)).toEqual({ response_to: '2', transaction: '1', hop: '2', 'hop.prev': '2' });
+    expect(links(packets[0]!)).toEqual({ transaction: '1', hop: '1' });
     expect(links(packets[3]!)).toEqual({});
   });
 
@@ -109,16 +108,16 @@ describe('request↔reply matching and registration hops', () => {
       at(FA, HA, encodeRevocationAck({ homeAddr: MN, revocationId: 42 })),
     ];
     const { packets } = twoPass(frames);
-    expect(links(packets[0]!)).toEqual({ response_in: '3', 'reg.first': '1', 'reg.hop': '1', 'reg.next': '3' });
+    expect(links(packets[0]!)).toEqual({ response_in: '3', transaction: '1', hop: '1', 'hop.next': '3' });
     expect(links(packets[1]!)).toEqual({});
-    expect(links(packets[2]!)).toEqual({ response_to: '1', 'reg.first': '1', 'reg.hop': '2', 'reg.prev': '1' });
+    expect(links(packets[2]!)).toEqual({ response_to: '1', transaction: '1', hop: '2', 'hop.prev': '1' });
   });
 
   it('an FA that denies without relaying answers the MN directly', () => {
     const q = req(5n, [ext.mnHa(0x100, KEY)]);
     const frames = [at('0.0.0.0', FA, q), at(FA, '255.255.255.255', encodeWithExtensions(rep(5n, 65).subarray(0, 20), []))];
     const { packets } = twoPass(frames);
-    expect(links(packets[0]!)).toEqual({ response_in: '2', 'reg.first': '1', 'reg.hop': '1', 'reg.next': '2' });
-    expect(links(packets[1]!)).toEqual({ response_to: '1', 'reg.first': '1', 'reg.hop': '2', 'reg.prev': '1' });
+    expect(links(packets[0]!)).toEqual({ response_in: '2', transaction: '1', hop: '1', 'hop.next': '2' });
+    expect(links(packets[1]!)).toEqual({ response_to: '1', transaction: '1', hop: '2', 'hop.prev': '1' });
   });
 });

@@ -16,13 +16,13 @@ const ETH = { kind: 'eth', srcMac: '02:00:00:00:01:01', dstMac: '02:00:00:00:02:
 /** Frame numbers of the fixture, by role. */
 export const F = {
   request: 1,        // S|T request, NAI, MN-HA (good under SPI 0x100), lifetime 1800
-  reply: 2,          // code 0, NAI, MN-HA good
-  denied: 3,         // code 131, lifetime 0, message string, MN-HA bad (wrong key)
+  reply: 2,          // code 0, NAI, MN-HA good: answers frame 1, 1.25 s later
+  denied: 3,         // code 131, lifetime 0, message string, MN-HA bad (wrong key); another node's, answers nothing
   advert: 4,         // ICMP agent advertisement (FA, two CoAs)
   overrun: 5,        // request with an NAI whose Length runs past the message
   truncated: 6,      // request cut short: malformed
   tunnel: 7,         // tunnel data carrying an inner IPv4/UDP datagram
-  twoAuths: 8,       // request with MN-HA and MN-FA (SPI 0x300, no key: unverified)
+  twoAuths: 8,       // request with MN-HA and MN-FA (SPI 0x300, no key: unverified); frame 1's Identification again after it was accepted: a replay
 } as const;
 
 export function fixtureFrames(): FrameLike[] {

@@ -35,8 +35,9 @@ function carriers(b: Base): Array<Carrier | null> {
   return b.frames.map(f => {
     const p = dissectFrame(f, s);
     const mip = p.tree.find(n => n.field?.abbrev === 'mip');
-    if (!mip || typeof p.meta.ipSrc !== 'number') return null;
-    return { src: p.meta.ipSrc as number, dst: p.meta.ipDst as number, sport: p.meta.srcPort as number, dport: p.meta.dstPort as number, payload: f.data.slice(mip.offset, mip.offset + mip.length) };
+    const u = p.udp[0];
+    if (!mip || !u?.ip) return null;
+    return { src: u.ip.src, dst: u.ip.dst, sport: u.srcPort, dport: u.dstPort, payload: f.data.slice(mip.offset, mip.offset + mip.length) };
   });
 }
 

@@ -14,7 +14,7 @@ import { VECTORS, toFrames } from '../helpers.js';
 import { aaaFlow, dhFlow, negotiationFlow, seedFlow, statefulFlow } from './flows.js';
 import { treeLines } from './helpers.js';
 
-const FORWARD = new Set(['mip.response_in', 'mip.reg.next']);
+const FORWARD = new Set(['mip.response_in', 'mip.hop.next']);
 
 function check(frames: Frame[], attach: (s: Session) => void, seed: number): number {
   const session = new Session();

@@ -4,9 +4,7 @@
 // The ladder is built against RegistrationSource, an interface of its own: TrackingLadders fills
 // it from the dissector's request↔reply tracking and the key state as the capture is read.
 import type { Packet } from '../../dissector/packet.js';
-import type { MipMessage } from '../../dissector/mip/extensions.js';
 import { EXTENSION_TYPES, MESSAGE_TYPES, REPLY_CODES } from '../../dissector/mip/fields.js';
-import { trackResult } from '../../dissector/mip/tracking.js';
 import { frameKeyResults } from '../../dissector/keys/index.js';
 import type { SecurityAssociation } from '../../dissector/keys/index.js';
 import { ipv4String } from '../../dissector/format.js';
@@ -86,29 +84,30 @@ export class TrackingLadders implements RegistrationSource {
   add(pkt: Packet): void {
     const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
     this.firstTs ??= t;
-    const msgs = pkt.meta.mip as MipMessage[] | undefined;
-    if (!msgs) return;
-    for (const msg of msgs) {
+    for (const msg of pkt.mip) {
       const kind = KIND[msg.type];
       if (!kind) continue;
-      const r = trackResult(pkt.session, pkt.no);
-      if (r?.first === undefined) continue;
-      let ex = this.exchanges.get(r.first);
+      const p = pkt.session.transactions.placement(pkt.no, msg.start, msg.src);
+      const tx = p?.tx;
+      if (!tx) continue;
+      let ex = this.exchanges.get(tx.id);
       if (!ex) {
         if (this.order.length >= TrackingLadders.LIMIT) continue;
-        const k = msg.type === 8 || msg.type === 9 ? 'key' : msg.type === 1 || msg.type === 3 ? 'reg' : 'rev';
-        ex = { first: r.first, mobileNode: messageView(pkt, msg).mobileNode, hops: [], keyExchanges: [], kind: k };
-        this.exchanges.set(r.first, ex);
+        const k = tx.kind === 'key' ? 'key' : tx.kind === 'registration' ? 'reg' : 'rev';
+        ex = { first: tx.id, mobileNode: messageView(pkt, msg).mobileNode, hops: [], keyExchanges: [], kind: k };
+        this.exchanges.set(tx.id, ex);
         this.order.push(ex);
-        if (k === 'key') this.attachKeyExchange(ex, pkt);
+        // A key exchange belongs to the registration that asked for it (the session's model says which).
+        const reg = tx.parent !== undefined ? this.exchanges.get(tx.parent) : undefined;
+        if (reg) { reg.keyExchanges.push(ex); this.parent.set(ex, reg); }
       }
       const kr = frameKeyResults(pkt.session, pkt.no);
       ex.hops.push({
         frame: pkt.no, time: t - this.firstTs, type: msg.type,
-        src: ipv4String((pkt.meta.ipSrc as number | undefined) ?? 0), dst: ipv4String((pkt.meta.ipDst as number | undefined) ?? 0),
+        src: ipv4String(p.hop.src), dst: ipv4String(p.hop.dst),
         ...(msg.code !== undefined && (msg.type === 3 || msg.type === 9) ? { code: msg.code } : {}),
-        ...(r.responseTo !== undefined ? { responseTo: r.responseTo } : {}),
-        retransmission: r.retransmissionOf !== undefined,
+        ...(p.hop.answers !== undefined ? { responseTo: p.hop.answers } : {}),
+        retransmission: p.hop.retransmissionOf !== undefined,
         auth: kr.auth.map(a => ({ extension: EXTENSION_TYPES[a.extType] ?? `type ${a.extType}`, status: a.status })),
         keys: kr.learned.map(keyLabel),
       });
@@ -119,18 +118,6 @@ export class TrackingLadders implements RegistrationSource {
 
   private readonly parent = new Map<Exchange, Exchange>();
   private parentOf(ex: Exchange): Exchange | undefined { return this.parent.get(ex); }
-
-  /** A key exchange belongs to the open registration whose home agent sends it. */
-  private attachKeyExchange(ex: Exchange, pkt: Packet): void {
-    const src = ipv4String((pkt.meta.ipSrc as number | undefined) ?? 0);
-    for (let i = this.order.length - 1; i >= 0; i--) {
-      const reg = this.order[i]!;
-      if (reg.kind !== 'reg') continue;
-      const reqs = reg.hops.filter(h => h.type === 1);
-      const last = reqs[reqs.length - 1];
-      if (last && last.dst === src && !reg.hops.some(h => h.type === 3)) { reg.keyExchanges.push(ex); this.parent.set(ex, reg); return; }
-    }
-  }
 
   registrationOf(frame: number): Registration | undefined {
     const ex = this.frameOf.get(frame);

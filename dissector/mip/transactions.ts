@@ -1,0 +1,487 @@
+// Registration transactions: the one model of which Mobile IP messages belong together, built
+// once per capture in the forward pass (dissector/mip/tracking.ts feeds it) and read by every
+// view that looks at more than one message — `mip.response_in`/`response_to`/`time`,
+// `mip.transaction`/`mip.hop`, the conformance rules, `-z mip,reg`, the TUI's ladder, the
+// database's `registrations` rows and the tunnel bindings.
+//
+// ## The rule (RFC 5944 §3.3–3.8, §5.7; RFC 3543 §3; seed Fig. 7 for HA↔KDC)
+// - A transaction begins with a request (type 1; 8 Key Request; 7 Revocation) and holds every
+//   copy of it on the way (MN → FA → [AAAF → AAAH] → HA, or a co-located MN → HA) and every reply
+//   on the way back (types 3, 9, 15).
+// - A **relayed copy** is a request with the same low 32 bits of the Identification (the
+//   Revocation Identifier for type 7), the same mobile node (Home Address, Home Agent, MN-HA SPI),
+//   sent by the node the previous copy was addressed to, within RELAY_WINDOW seconds, before the
+//   transaction was accepted. Not any request with the same Identification.
+// - The same bytes again on the same hop are a **retransmission**. The same Identification of the
+//   same mobile node from another source, or after an accepting reply, is a **replay**: a new
+//   transaction whose `replayOf` is the earlier one's id.
+// - A **reply** answers the request addressed from where the reply is sent to (a request from
+//   0.0.0.0 is answered by broadcast, or at the care-of address it names), with the same low 32 bits of the Identification: the
+//   high 32 bits may change (`identChanged`, a finding unless the code is 133, §5.7.1). The
+//   reply's source need not be the request's destination: a request sent to a broadcast or to
+//   another interface of the agent is answered from its unicast address (§3.8.3.1); a request
+//   sent to the reply's source is preferred, then an unanswered one, then the latest.
+// - A reply sent by the node an earlier reply was addressed to relays that reply.
+// - A Key Request (type 8) sent by a node while a registration waits there (the HA) is that
+//   registration's child (`parent`/`children`): the HA ↔ KDC hops of a KX registration.
+//
+// ## API (`session.transactions`, a TransactionTable)
+// - `at(frame)`: the Placements of frame `frame` (one per tracked message): `{ tx, hop }`, or
+//   `{ tx: undefined, hop, near }` for a reply that answers nothing (`near`: the frame of a
+//   pending request on the reverse path whose low 32 bits differ — the reply that should have
+//   answered it). With `session.retain` off only the frame being dissected is kept.
+// - `placement(frame, msgStart)`: the one of a message (by its offset in the frame's data source).
+// - `get(id)`: a transaction by id (= its first frame); `all()`: every transaction kept, in
+//   first-frame order (with retain off: only those still open); `accepted()`: accepted
+//   registrations, for bindings; `pairs()`: every [request frame, reply frame] pair.
+// - `onClose(fn)`: called once per transaction when it is closed (no later message can join it:
+//   evicted by age or count); `openTransactions()`: those not closed yet (what a consumer
+//   finishes with at the end of a capture); `evictions`: how many unanswered transactions were
+//   evicted, by cause; `evictedIn(frame)`: those evicted while placing a frame.
+// - `answered(placement)`: the request hop a reply answers.
+// - Transaction: `id`, `kind` ('registration' | 'key' | 'revocation'), `low`, `ident` (of the
+//   first request), `homeAddr`, `haAddr`, `coa`, `spi` (MN-HA, when present), `requests` and
+//   `replies` (Hops, in frame order), `code` (the reply that reached the first sender, else the
+//   latest), `accepted`, `replayOf`, `parent`, `children`, `closed`.
+// - Hop: `frame`, `time` (capture time), `direction`, `src`/`dst` (IPv4), `srcPort`/`dstPort`,
+//   `hop` (1, 2, …: the request's copies, then the replies back), `from`/`to` roles ('MN', 'FA',
+//   'AAA', 'HA', 'KDC'), `ident`, `code`, `lifetime`, `relays` (the hop this one carries on),
+//   `next` (the hop that carries this one on or answers it), `retransmissionOf`, `answers`
+//   (reply → request frame), `responseIn` (request → first reply frame), `responseTime`,
+//   `identChanged`, `protectedChanged` (a relayed copy that changed bytes the MN-HA authenticator
+//   covers), `discardable` (carries an unknown non-skippable extension), `auth` (authenticator
+//   verdicts, from the key module) and `keys` (keys this hop distributes).
+//
+// ## Bounds
+// At most MAX_OPEN transactions are open for matching at once; one whose last message is older
+// than MAX_AGE seconds (capture time) is closed. Closing an unanswered one counts in
+// `evictions` and the packet that caused it gets an expert item. At most MAX_HOPS copies are
+// kept per direction of a transaction (later retransmissions are only counted).
+import type { AbsTime } from '../tree.js';
+
+export type TransactionKind = 'registration' | 'key' | 'revocation';
+export type NodeRole = 'MN' | 'FA' | 'AAA' | 'HA' | 'KDC';
+
+export interface AuthVerdict { type: number; spi: number; status: 'good' | 'bad' | 'unverified' }
+export interface DistributedKey { spi: number; label: string }
+
+export interface Hop {
+  frame: number;
+  time: AbsTime;
+  direction: 'request' | 'reply';
+  src: number;
+  dst: number;
+  srcPort: number;
+  dstPort: number;
+  hop: number;
+  from: NodeRole;
+  to: NodeRole;
+  ident: bigint;
+  code?: number;
+  lifetime?: number;
+  relays?: number;
+  next?: number;
+  retransmissionOf?: number;
+  answers?: number;
+  responseIn?: number;
+  responseTime?: AbsTime;
+  identChanged?: boolean;
+  protectedChanged?: boolean;
+  discardable?: boolean;
+  auth: AuthVerdict[];
+  keys: DistributedKey[];
+}
+
+/** Who a transaction is about, as its first request names it. */
+export interface TransactionKey {
+  /** Low 32 bits of the Identification (the Revocation Identifier for revocations). */
+  low: number;
+  ident: bigint;
+  homeAddr: number;
+  /** The Home Agent field (a revocation's Home Domain Address). */
+  haAddr: number;
+  coa: number;
+  /** SPI of the MN-HA (or MN-AAA) authentication. */
+  spi: number | undefined;
+}
+
+export interface Transaction extends TransactionKey {
+  id: number;
+  kind: TransactionKind;
+  requests: Hop[];
+  replies: Hop[];
+  code: number | undefined;
+  accepted: boolean;
+  replayOf: number | undefined;
+  parent: number | undefined;
+  children: number[];
+  /** Retransmissions beyond MAX_HOPS, counted only. */
+  dropped: number;
+  closed: boolean;
+}
+
+export interface Placement {
+  tx: Transaction | undefined;
+  hop: Hop;
+  /** Offset of the message in its data source, and the data source: which message of the frame. */
+  start: number;
+  src: number;
+  /** For a reply that answers nothing: a pending request on the reverse path with other low bits. */
+  near?: number;
+}
+
+/** What the tracker knows of one message (read from the typed record by tracking.ts). */
+export interface MessageFacts extends TransactionKey {
+  frame: number;
+  time: AbsTime;
+  type: number;
+  start: number;
+  srcIndex: number;
+  src: number;
+  dst: number;
+  srcPort: number;
+  dstPort: number;
+  code?: number;
+  lifetime?: number;
+  /** The message's bytes, and how many of them the MN-HA authenticator covers (0: none). */
+  bytes: Uint8Array;
+  covered: number;
+  discardable: boolean;
+}
+
+/** Transactions open for matching at once. */
+export const MAX_OPEN = 20_000;
+/** Seconds after its last message that a transaction is closed. */
+export const MAX_AGE = 300;
+/** Seconds within which a relay carries a request on. */
+export const RELAY_WINDOW = 30;
+/** Copies kept per direction of one transaction. */
+export const MAX_HOPS = 32;
+
+const REQUESTS: Readonly<Record<number, TransactionKind>> = { 1: 'registration', 8: 'key', 7: 'revocation' };
+const REPLIES: Readonly<Record<number, TransactionKind>> = { 3: 'registration', 9: 'key', 15: 'revocation' };
+
+export function isTrackedType(type: number): boolean { return type in REQUESTS || type in REPLIES; }
+
+const BROADCAST = 0xffffffff;
+/** Limited broadcast, multicast (224/4) or a directed broadcast (x.x.x.255): answered from a unicast address. */
+function isGroupAddress(a: number): boolean { return a === BROADCAST || (a >>> 28) === 0xe || (a & 0xff) === 0xff; }
+
+function seconds(t: AbsTime): number { return t.sec + t.nsec / 1e9; }
+function timeDiff(a: AbsTime, b: AbsTime): AbsTime {
+  let sec = a.sec - b.sec, nsec = a.nsec - b.nsec;
+  if (nsec < 0) { nsec += 1e9; sec -= 1; }
+  return { sec, nsec };
+}
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function findLast<T>(a: readonly T[], ok: (x: T) => boolean): T | undefined {
+  for (let i = a.length - 1; i >= 0; i--) if (ok(a[i]!)) return a[i];
+  return undefined;
+}
+function accepting(kind: TransactionKind, code: number | undefined): boolean {
+  return kind === 'revocation' || code === 0 || (kind === 'registration' && code === 1);
+}
+
+/** Bytes kept while a transaction is open: to tell retransmissions and relay changes. */
+interface OpenState { bytes: Map<number, { bytes: Uint8Array; covered: number }>; last: number }
+
+export class TransactionTable {
+  /** Open transactions by kind and low 32 bits. */
+  private readonly index = new Map<string, Transaction[]>();
+  /** Open transactions in the order they began (a queue with a head). */
+  private queue: Transaction[] = [];
+  private head = 0;
+  private readonly open = new Map<Transaction, OpenState>();
+  /** Latest request of an open transaction on each path `src>dst` (for `near`). */
+  private readonly paths = new Map<string, { tx: Transaction; hop: Hop }>();
+  /** Latest open registration whose request was sent to an address (the HA, for its KDC exchange). */
+  private readonly waitingAt = new Map<number, Transaction>();
+  private readonly kept: Transaction[] = [];
+  private readonly byId = new Map<number, Transaction>();
+  private readonly frames = new Map<number, Placement[]>();
+  private current: { frame: number; list: Placement[] } | null = null;
+  private readonly listeners: Array<(tx: Transaction) => void> = [];
+  readonly evictions = { age: 0, count: 0 };
+  /** Unanswered transactions evicted while placing a frame (for its expert item). */
+  private readonly evictedAt = new Map<number, { age: number; count: number }>();
+  private evictedNow = { age: 0, count: 0 };
+
+  /** Keep transactions and placements of every frame (-2, the TUI); off in a single streaming pass. */
+  retain = true;
+
+  at(frame: number): readonly Placement[] {
+    if (this.current?.frame === frame) return this.current.list;
+    return this.frames.get(frame) ?? [];
+  }
+
+  placement(frame: number, start: number, src = 0): Placement | undefined {
+    return this.at(frame).find(p => p.start === start && p.src === src);
+  }
+
+  /** Unanswered transactions evicted while frame `frame` was placed, by cause. */
+  evictedIn(frame: number): { age: number; count: number } | undefined {
+    if (this.current?.frame === frame) return this.evictedNow.age + this.evictedNow.count ? this.evictedNow : undefined;
+    return this.evictedAt.get(frame);
+  }
+
+  /** The request hop a reply's placement answers. */
+  answered(p: Placement | undefined): Hop | undefined {
+    const a = p?.hop.answers;
+    return a === undefined ? undefined : p!.tx?.requests.find(h => h.frame === a);
+  }
+
+  get(id: number): Transaction | undefined { return this.byId.get(id); }
+
+  all(): readonly Transaction[] { return this.retain ? this.kept : this.queue.slice(this.head); }
+
+  accepted(): Transaction[] { return this.all().filter(t => t.kind === 'registration' && t.accepted); }
+
+  pairs(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const tx of this.all()) for (const r of tx.replies) if (r.answers !== undefined) out.push([r.answers, r.frame]);
+    return out.sort((a, b) => a[1] - b[1]);
+  }
+
+  /** Calls `fn` for each transaction as it closes; returns the function that stops it. */
+  onClose(fn: (tx: Transaction) => void): () => void {
+    this.listeners.push(fn);
+    return () => { const i = this.listeners.indexOf(fn); if (i >= 0) this.listeners.splice(i, 1); };
+  }
+
+  /** The transactions still open for matching, oldest first. */
+  openTransactions(): Transaction[] { return this.queue.slice(this.head).filter(t => !t.closed); }
+
+  /** Annotations from later analyses of a frame's message (authenticator verdicts, keys). */
+  noteAuth(frame: number, start: number, src: number, v: AuthVerdict): void {
+    const p = this.placement(frame, start, src);
+    if (p) p.hop.auth.push(v);
+  }
+
+  /** Forward pass: places one message; returns its placement (undefined for other types). */
+  add(m: MessageFacts): Placement | undefined {
+    if (this.current?.frame !== m.frame) {
+      this.current = { frame: m.frame, list: [] };
+      this.evictedNow = { age: 0, count: 0 };
+    }
+    const before = this.evictedNow.age + this.evictedNow.count;
+    const reqKind = REQUESTS[m.type], repKind = REPLIES[m.type];
+    if (!reqKind && !repKind) return undefined;
+    const hop: Hop = {
+      frame: m.frame, time: m.time, direction: reqKind ? 'request' : 'reply', src: m.src, dst: m.dst, srcPort: m.srcPort, dstPort: m.dstPort,
+      hop: 1, from: reqKind === 'key' ? 'HA' : 'MN', to: reqKind === 'key' ? 'KDC' : 'HA', ident: m.ident, auth: [], keys: [],
+    };
+    if (m.code !== undefined) hop.code = m.code;
+    if (m.lifetime !== undefined) hop.lifetime = m.lifetime;
+    if (m.discardable) hop.discardable = true;
+    const p: Placement = reqKind ? this.request(reqKind, m, hop) : this.reply(repKind!, m, hop);
+    this.current.list.push(p);
+    if (this.retain && this.evictedNow.age + this.evictedNow.count > before) this.evictedAt.set(m.frame, this.evictedNow);
+    if (this.retain) {
+      const l = this.frames.get(m.frame);
+      if (l) { if (!l.includes(p)) l.push(p); } else this.frames.set(m.frame, this.current.list);
+    }
+    return p;
+  }
+
+  private candidates(kind: TransactionKind, low: number): Transaction[] {
+    return this.index.get(`${kind}:${low}`) ?? [];
+  }
+
+  private request(kind: TransactionKind, m: MessageFacts, hop: Hop): Placement {
+    const now = seconds(m.time);
+    const same = (t: Transaction) => t.homeAddr === m.homeAddr && t.haAddr === m.haAddr && (t.spi === undefined || m.spi === undefined || t.spi === m.spi);
+    const cands = this.candidates(kind, m.low).filter(same);
+    let replayOf: number | undefined;
+    for (let i = cands.length - 1; i >= 0; i--) {
+      const tx = cands[i]!;
+      const st = this.open.get(tx)!;
+      // The same hop again: a retransmission if the bytes are the same and nothing accepted it yet.
+      const again = findLast(tx.requests, q => q.src === m.src && q.dst === m.dst);
+      if (again) {
+        const b = st.bytes.get(again.frame);
+        if (!tx.accepted && b && equalBytes(b.bytes, m.bytes)) {
+          hop.hop = again.hop;
+          hop.retransmissionOf = again.retransmissionOf ?? again.frame;
+          if (again.relays !== undefined) hop.relays = again.relays;
+          return this.attach(tx, hop, m, now);
+        }
+        replayOf ??= tx.id;
+        continue;
+      }
+      // A copy carried on by the node the previous copy went to.
+      const from = !tx.accepted && findLast(tx.requests, q => (q.dst === m.src || (isGroupAddress(q.dst) && q.src !== m.src)) && now - seconds(q.time) <= RELAY_WINDOW);
+      if (from) {
+        hop.hop = from.hop + 1;
+        hop.relays = from.frame;
+        from.next ??= m.frame;
+        const b = st.bytes.get(from.frame);
+        if (b && b.covered && m.covered && !equalBytes(b.bytes.subarray(0, b.covered), m.bytes.subarray(0, m.covered))) hop.protectedChanged = true;
+        return this.attach(tx, hop, m, now);
+      }
+      replayOf ??= tx.id;
+    }
+    const tx: Transaction = {
+      id: m.frame, kind, low: m.low, ident: m.ident, homeAddr: m.homeAddr, haAddr: m.haAddr, coa: m.coa, spi: m.spi,
+      requests: [], replies: [], code: undefined, accepted: false, replayOf, parent: undefined, children: [], dropped: 0, closed: false,
+    };
+    if (kind === 'key') {
+      const reg = this.waitingAt.get(m.src);
+      if (reg && !reg.closed && reg.replies.length === 0) { tx.parent = reg.id; reg.children.push(tx.id); }
+    }
+    this.begin(tx, now);
+    return this.attach(tx, hop, m, now);
+  }
+
+  private reply(kind: TransactionKind, m: MessageFacts, hop: Hop): Placement {
+    const now = seconds(m.time);
+    const cands = this.candidates(kind, m.low).filter(t => t.homeAddr === m.homeAddr && (kind !== 'registration' || t.haAddr === m.haAddr));
+    // The request answered: from where this reply goes; sent to its source, else to a group
+    // address, else to another interface; unanswered before answered; the latest.
+    // A sender without an address (0.0.0.0) is answered by broadcast, or at its care-of address.
+    const toMe = (tx: Transaction, q: Hop) => q.src === m.dst || (q.src === 0 && (isGroupAddress(m.dst) || m.dst === tx.coa));
+    let best: { tx: Transaction; q: Hop; score: number } | undefined;
+    for (const tx of cands) for (const q of tx.requests) {
+      if (!toMe(tx, q)) continue;
+      const score = (q.dst === m.src ? 4 : isGroupAddress(q.dst) ? 2 : 0) + (q.responseIn === undefined ? 1 : 0);
+      if (!best || score > best.score || (score === best.score && q.frame > best.q.frame)) best = { tx, q, score };
+    }
+    if (!best) {
+      const near = this.paths.get(`${m.dst}>${m.src}`);
+      const p: Placement = { tx: undefined, hop, start: m.start, src: m.srcIndex };
+      if (near && !near.tx.closed && near.hop.responseIn === undefined && near.tx.kind === kind && now - seconds(near.hop.time) <= RELAY_WINDOW) p.near = near.hop.frame;
+      return p;
+    }
+    const { tx, q } = best;
+    const st = this.open.get(tx)!;
+    hop.answers = q.frame;
+    hop.responseTime = timeDiff(m.time, q.time);
+    if (q.ident >> 32n !== m.ident >> 32n) hop.identChanged = true;
+    const again = findLast(tx.replies, r => r.src === m.src && r.dst === m.dst);
+    const b = again && st.bytes.get(again.frame);
+    if (again && b && equalBytes(b.bytes, m.bytes)) {
+      hop.hop = again.hop;
+      hop.retransmissionOf = again.retransmissionOf ?? again.frame;
+      if (again.relays !== undefined) hop.relays = again.relays;
+    } else {
+      q.responseIn ??= m.frame;
+      // The reply this one carries on, else the request it answers.
+      const from = findLast(tx.replies, r => r.dst === m.src && r.retransmissionOf === undefined);
+      if (from) {
+        hop.hop = from.hop + 1; hop.relays = from.frame; from.next ??= m.frame;
+        const fb = st.bytes.get(from.frame);
+        if (fb && fb.covered && m.covered && !equalBytes(fb.bytes.subarray(0, fb.covered), m.bytes.subarray(0, m.covered))) hop.protectedChanged = true;
+      }
+      else { hop.hop = Math.max(q.hop, ...tx.requests.map(r => r.hop)) + 1; hop.relays = q.frame; }
+      q.next ??= m.frame;
+    }
+    if (accepting(kind, m.code)) tx.accepted = true;
+    // The outcome is the reply that reached the first sender; else the latest.
+    const first = tx.requests[0];
+    if (tx.code === undefined || !first || q.frame === first.frame || !tx.replies.some(r => r.answers === first.frame)) tx.code = m.code;
+    return this.attach(tx, hop, m, now);
+  }
+
+  private begin(tx: Transaction, now: number): void {
+    this.evict(now);
+    const k = `${tx.kind}:${tx.low}`;
+    const l = this.index.get(k);
+    if (l) l.push(tx); else this.index.set(k, [tx]);
+    this.queue.push(tx);
+    this.open.set(tx, { bytes: new Map(), last: now });
+    this.byId.set(tx.id, tx);
+    if (this.retain) this.kept.push(tx);
+  }
+
+  private attach(tx: Transaction, hop: Hop, m: MessageFacts, now: number): Placement {
+    const list = hop.direction === 'request' ? tx.requests : tx.replies;
+    const st = this.open.get(tx)!;
+    st.last = now;
+    if (hop.retransmissionOf !== undefined && list.length >= MAX_HOPS) tx.dropped++;
+    else if (list.length < MAX_HOPS * 2) {
+      list.push(hop);
+      if (st.bytes.size < MAX_HOPS * 2) st.bytes.set(m.frame, { bytes: m.bytes.slice(), covered: m.covered });
+    } else tx.dropped++;
+    if (hop.direction === 'request') {
+      this.paths.set(`${m.src}>${m.dst}`, { tx, hop });
+      if (tx.kind === 'registration') this.waitingAt.set(m.dst, tx);
+    }
+    assignRoles(tx, hop);
+    return { tx, hop, start: m.start, src: m.srcIndex };
+  }
+
+  /** Closes the oldest transactions past MAX_OPEN or MAX_AGE (a closed one is skipped). */
+  private evict(now: number): void {
+    while (this.head < this.queue.length) {
+      const tx = this.queue[this.head]!;
+      const st = this.open.get(tx);
+      const open = this.queue.length - this.head;
+      const cause = !st ? 'closed' : open >= MAX_OPEN ? 'count' : now - st.last > MAX_AGE ? 'age' : null;
+      if (!cause) break;
+      this.head++;
+      if (cause !== 'closed') {
+        if (tx.replies.length === 0) { this.evictions[cause]++; this.evictedNow[cause]++; }
+        this.close(tx);
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
+  }
+
+  private close(tx: Transaction): void {
+    if (tx.closed) return;
+    tx.closed = true;
+    this.open.delete(tx);
+    if (!this.retain) this.byId.delete(tx.id);
+    const k = `${tx.kind}:${tx.low}`;
+    const l = this.index.get(k);
+    if (l) {
+      const i = l.indexOf(tx);
+      if (i >= 0) l.splice(i, 1);
+      if (!l.length) this.index.delete(k);
+    }
+    for (const q of tx.requests) {
+      const pk = `${q.src}>${q.dst}`;
+      if (this.paths.get(pk)?.tx === tx) this.paths.delete(pk);
+      if (this.waitingAt.get(q.dst) === tx) this.waitingAt.delete(q.dst);
+    }
+    for (const fn of this.listeners) fn(tx);
+  }
+}
+
+/**
+ * Who sends and receives a hop, decided when it is placed (so that dissecting a frame again gives
+ * the same roles): a request goes to the HA when addressed to the Home Agent field or sent from
+ * the care-of address (co-located), else to the FA on the first hop and to an AAA server after;
+ * its sender is the receiver of the copy it relays. Replies take the roles their addresses had
+ * on the way in.
+ */
+function assignRoles(tx: Transaction, h: Hop): void {
+  if (tx.kind === 'key') {
+    [h.from, h.to] = h.direction === 'request' ? ['HA', 'KDC'] : ['KDC', 'HA'];
+    return;
+  }
+  if (tx.kind === 'revocation') {
+    // RFC 3543: the HA revokes towards the FA, or the FA towards the HA; the acknowledgement goes back.
+    // (haAddr is the revocation's Home Domain Address.)
+    const first = tx.requests[0] ?? h;
+    const from: NodeRole = first.src === tx.haAddr ? 'HA' : 'FA', to: NodeRole = from === 'HA' ? 'FA' : 'HA';
+    [h.from, h.to] = h.direction === 'request' ? [from, to] : [to, from];
+    return;
+  }
+  if (h.direction === 'request') {
+    const prev = h.relays !== undefined ? tx.requests.find(q => q.frame === h.relays) : undefined;
+    h.from = prev?.to ?? (h.hop === 1 ? 'MN' : 'AAA');
+    h.to = h.dst === tx.haAddr || (h.hop === 1 && h.src !== 0 && h.src === tx.coa) ? 'HA' : h.hop === 1 ? 'FA' : 'AAA';
+    return;
+  }
+  const roleOf = (addr: number): NodeRole | undefined => {
+    for (const q of tx.requests) { if (q.src === addr) return q.from; if (q.dst === addr) return q.to; }
+    return undefined;
+  };
+  const q = tx.requests.find(r => r.frame === h.answers);
+  h.from = roleOf(h.src) ?? q?.to ?? 'HA';
+  h.to = roleOf(h.dst) ?? q?.from ?? 'MN';
+}
