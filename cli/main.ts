@@ -20,6 +20,7 @@ import { runCheck } from './check.js';
 import { attachKeysFile } from './keys.js';
 import { runLive } from './live.js';
 import { runTui } from './tui.js';
+import { luaPlugin, runExport } from './export.js';
 import { createFrameWriter } from '../capture/write.js';
 import { compileFilter, FilterError } from '../dissector/filter/index.js';
 import type { CompiledFilter } from '../dissector/filter/index.js';
@@ -202,11 +203,12 @@ async function analyze(o: Options): Promise<number> {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (argv[0] === 'check') return await runCheck(argv.slice(1), attachKeysFile);
+    if (argv[0] === 'export') return runExport(argv.slice(1), VERSION);
     const o = parseArgs(argv);
     if (o.command === 'tui') return await runTui(o);
     if (o.help) { process.stdout.write(USAGE); return 0; }
     if (o.version) { process.stdout.write(`mipscope ${VERSION}\n`); return 0; }
-    if (o.glossary !== undefined) { process.stdout.write(glossary(o.glossary)); return 0; }
+    if (o.glossary !== undefined) { process.stdout.write(o.glossary === 'lua' ? luaPlugin(VERSION) : glossary(o.glossary)); return 0; }
     if (o.command !== 'analyze') throw new UsageError(`'mipscope ${o.command}' is not available in this build`);
     return await analyze(o);
   } catch (e) {
