@@ -11,6 +11,8 @@ const CHUNK = 1 << 20;
 
 export interface OutputStream {
   write(chunk: Uint8Array | string): boolean;
+  /** Bytes written but not yet handed to the system (0: nothing of the last chunk is held). */
+  readonly writableLength?: number;
   once(event: 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (e: NodeJS.ErrnoException) => void): unknown;
 }
@@ -48,13 +50,18 @@ export class Output {
   flush(): void {
     if (this.pos === 0) return;
     // stdout may write asynchronously (pipes): it keeps this buffer, the next chunk gets a new one.
-    this.send(this.buf.subarray(0, this.pos));
+    // A chunk that stdout took at once (a file, /dev/null, a pipe with room) is reused:
+    // fresh megabytes per chunk are garbage that only a full collection frees.
+    if (this.send(this.buf.subarray(0, this.pos)) && this.stream.writableLength === 0) { this.pos = 0; return; }
     this.buf = Buffer.allocUnsafe(CHUNK);
     this.pos = 0;
   }
 
-  private send(chunk: Uint8Array | string): void {
-    if (this.stream.write(chunk) || this.waiting) return;
+  /** Hands a chunk to stdout; true when it was taken without waiting. */
+  private send(chunk: Uint8Array | string): boolean {
+    if (this.stream.write(chunk)) return true;
+    if (this.waiting) return false;
     this.waiting = new Promise(resolve => this.stream.once('drain', () => { this.waiting = null; resolve(); }));
+    return false;
   }
 }
