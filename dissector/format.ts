@@ -121,11 +121,25 @@ export function displayValue(f: FieldDef, v: Value): string {
 
 const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
 
-/** A string in a label as Wireshark's format_text shows it: C escapes, else \ooo octal. */
+/**
+ * What a terminal must not receive raw: C0 controls and DEL (Wireshark's format_text escapes
+ * them), C1 controls (U+0080–U+009F: 8-bit CSI and friends) and the bidirectional overrides
+ * that reorder what is shown (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
+ */
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+
+/**
+ * Text safe to print, as Wireshark's format_text shows a label: C escapes (\a \b \t \n \v \f
+ * \r), other C0 controls and DEL as \ooo octal, C1 controls and bidi overrides as \uXXXX.
+ * Every label and summary line goes through it (nodeText, summaryLine); field values in
+ * -T fields and json keep their own, exact forms.
+ */
 export function formatText(s: string): string {
-  if (!/[\x00-\x1f\x7f]/.test(s)) return s;
-  return s.replace(/[\x00-\x1f\x7f]/g, ch => {
+  if (!UNSAFE.test(s)) return s;
+  return s.replace(UNSAFE_ALL, ch => {
     const c = ch.charCodeAt(0);
+    if (c >= 0x80) return '\\u' + c.toString(16).padStart(4, '0');
     return C_ESCAPES[c] ?? '\\' + c.toString(8).padStart(3, '0');
   });
 }
@@ -170,7 +184,9 @@ export function nodeText(n: Node): string {
     if (n.children && f.type !== 'bool' && !f.bitmask) s += setFlagNames(n);
   }
   if (n.append) s += n.append;
-  return s;
+  // Texts and appends may carry packet bytes (a decrypted NAI, a message string): escaped here,
+  // once for every renderer.
+  return formatText(s);
 }
 
 /** The label of a node as tshark -V shows it. */

@@ -1,6 +1,6 @@
 // The one-line summary of a packet (tshark's default output) and its columns.
 import type { Packet } from '../packet.js';
-import { relTimeString } from '../format.js';
+import { formatText, relTimeString } from '../format.js';
 
 export type TimeFormat = 'r' | 'a' | 'ad' | 'd' | 'e' | 'u' | 'ud' | 'dd';
 
@@ -71,5 +71,5 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6): string {
 export function summaryLine(pkt: Packet, fmt: TimeFormat = 'r', digits = 6): string {
   const no = String(pkt.no).padStart(5, ' ');
   const time = timeColumn(pkt, fmt, digits).padStart(10, ' ');
-  return `${no} ${time} ${pkt.src.padStart(12, ' ')} → ${pkt.dst.padEnd(12, ' ')} ${pkt.protocol} ${pkt.frame.len} ${pkt.info}`;
+  return formatText(`${no} ${time} ${pkt.src.padStart(12, ' ')} → ${pkt.dst.padEnd(12, ' ')} ${pkt.protocol} ${pkt.frame.len} ${pkt.info}`);
 }

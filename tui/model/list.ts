@@ -1,6 +1,7 @@
 // The packet list: per frame only the summary columns (interned where they repeat) and the worst
 // severity, plus which frames the display filter shows, the selection and the scroll position.
 import type { Packet } from '../../dissector/packet.js';
+import { formatText } from '../../dissector/format.js';
 import { grown } from './frames.js';
 
 /** Worst severity of a frame's expert items and findings (0 none … 4 error), for row colours. */
@@ -58,7 +59,7 @@ export class PacketList {
     const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
     this.firstTs ??= t;
     this.tsRel[no] = t - this.firstTs;
-    this.info[no] = pkt.info;
+    this.info[no] = formatText(pkt.info); // safe to draw: packet bytes may reach the Info column
     if (no > this.total) this.total = no;
     const wasLast = this.selected === this.count - 1;
     if (this.shown === null) this.shownCount = this.total;
