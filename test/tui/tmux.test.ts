@@ -165,6 +165,39 @@ describe.skipIf(!hasTmux)('mipscope tui in tmux', () => {
   });
 });
 
+// Live capture needs root (or CAP_NET_RAW) and the cap module, as the live CLI tests do.
+const canCapture = hasTmux && process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', "require('cap')"], { cwd: ROOT }).status === 0;
+
+describe.skipIf(!canCapture)('mipscope tui -i lo while the sample agents run', () => {
+  it('shows rows as they arrive, counts them, and asks before quitting', async () => {
+    // A port of its own, so that other live tests on lo stay out of this capture.
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const t = start(['-i', 'lo', '-f', `udp port ${port}`, '-o', `mip.udp.port:${port}`]);
+    await t.until(/Live: 0 pkts/);
+    const agents = spawnSync(process.execPath, [join(ROOT, 'dist', 'samples', 'run-live.js'), '--flow', 'stateful', '--duration', '2', '--port', String(port), '--quiet'], { encoding: 'utf8' });
+    expect(agents.status, agents.stderr).toBe(0);
+    const sent = Number(/(\d+) datagrams/.exec(agents.stdout + agents.stderr)?.[1]);
+    expect(sent).toBeGreaterThan(10);
+    let s = await t.until(new RegExp(`Live: ${sent} pkts`));
+    expect(s).toMatch(/^\s+\d+\s+\d+\.\d{6} 127\.0\.0\.\d+\s+127\.0\.0\.\d+\s+MobileIP\s+\d+ Reg (Request|Reply)/m);
+    expect(s).toMatch(new RegExp(`^\\s+${sent}\\s+\\d+\\.\\d{6} `, 'm')); // the newest row is on screen
+    expect(s).toContain(`Frames: ${sent} shown / ${sent}`);
+    // The last row stayed selected: the details follow the newest frame.
+    expect(s).toContain(`Packet details: frame ${sent}`);
+    keep('Live capture on lo (stateful agents)', s);
+    t.keys('q');
+    s = await t.until('A live capture is running. Quit? (y/n)');
+    t.keys('n');
+    await new Promise(r => setTimeout(r, 200));
+    expect(t.screen()).toContain('Packet list');
+    t.keys('q');
+    await t.until('Quit? (y/n)');
+    t.keys('y');
+    s = await t.until('EXIT=0');
+    expect(s).not.toContain('Packet list');
+  });
+});
+
 describe('mipscope tui errors', () => {
   const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'tui', ...args], { encoding: 'utf8' });
   it('bad input ends with one line and exit code 2, before any screen', () => {

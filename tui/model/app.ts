@@ -18,7 +18,7 @@ import type { Level } from './list.js';
 import { DetailsModel } from './details.js';
 import { FilterBar, FilterHistory } from './filter-bar.js';
 import { FindingsModel, findingNode } from './findings.js';
-import { LadderModel, TrackingLadders } from './ladder.js';
+import { LadderModel, TransactionLadders } from './ladder.js';
 import type { RegistrationSource } from './ladder.js';
 import { KeysModel } from './keys.js';
 
@@ -56,7 +56,7 @@ export class TuiModel {
   readonly findings = new FindingsModel();
   /** … and the selected packet's (the conformance pane of the Packets view). */
   readonly packetFindings = new FindingsModel();
-  readonly ladders: TrackingLadders = new TrackingLadders();
+  readonly ladders: TransactionLadders = new TransactionLadders();
   readonly ladder: LadderModel;
   readonly keys: KeysModel;
   private readonly checker: Checker;
@@ -114,7 +114,7 @@ export class TuiModel {
     this.list.add(pkt, level);
     this.collectFindings();
     if (this.activeFilter && !this.filtering && this.activeFilter.match(pkt)) this.list.appendShown(f.no);
-    if (this.selectedNo === undefined) this.syncSelection();
+    if (this.list.selectedFrame !== this.selectedNo) this.syncSelection();
   }
 
   private collectFindings(): void {

@@ -1,14 +1,15 @@
 // Registrations as ladder diagrams: every registration's hops (MN → FA → (AAAF → AAAH) → HA ↔ KDC
 // and back) with times, reply codes, keys distributed and each hop's authenticator verdicts.
 //
-// The ladder is built against RegistrationSource, an interface of its own: TrackingLadders fills
-// it from the dissector's request↔reply tracking and the key state as the capture is read.
+// The ladder is built against RegistrationSource, an interface of its own: TransactionLadders
+// fills it from the session's registration transactions (dissector/mip/transactions.ts), which
+// pair requests, relayed copies and replies and carry each hop's roles, verdicts and keys.
 import type { Packet } from '../../dissector/packet.js';
 import { EXTENSION_TYPES, MESSAGE_TYPES, REPLY_CODES } from '../../dissector/mip/fields.js';
-import { frameKeyResults } from '../../dissector/keys/index.js';
-import type { SecurityAssociation } from '../../dissector/keys/index.js';
+import type { Hop as TxHop, Transaction } from '../../dissector/mip/transactions.js';
 import { ipv4String } from '../../dissector/format.js';
 import { messageView } from '../../conformance/checker.js';
+import { grown } from './frames.js';
 
 export type HopKind = 'request' | 'reply' | 'key-request' | 'key-reply' | 'revocation' | 'revocation-ack';
 
@@ -45,135 +46,117 @@ export interface Registration {
 
 /** Where ladders come from: the tracking below now, a registration model of the session later. */
 export interface RegistrationSource {
-  registrations(): readonly Registration[];
-  /** The registration a frame belongs to. */
-  registrationOf(frame: number): Registration | undefined;
+  /** Registrations so far, in the order they began. */
+  readonly count: number;
+  /** Registration `i` (built when asked: a long capture has many). */
+  registration(i: number): Registration | undefined;
+  /** Index of the registration a frame belongs to, or -1. */
+  indexOfFrame(frame: number): number;
 }
 
-const KIND: Record<number, HopKind> = { 1: 'request', 3: 'reply', 8: 'key-request', 9: 'key-reply', 7: 'revocation', 15: 'revocation-ack' };
-const SHORT: Record<number, string> = { 1: 'Reg Request', 3: 'Reg Reply', 8: 'Key Request', 9: 'Key Reply', 7: 'Revocation', 15: 'Revocation Ack' };
+const SHORT: Record<string, string> = { 'registration request': 'Reg Request', 'registration reply': 'Reg Reply', 'key request': 'Key Request', 'key reply': 'Key Reply', 'revocation request': 'Revocation', 'revocation reply': 'Revocation Ack' };
+const KIND: Record<string, HopKind> = { 'registration request': 'request', 'registration reply': 'reply', 'key request': 'key-request', 'key reply': 'key-reply', 'revocation request': 'revocation', 'revocation reply': 'revocation-ack' };
+const TYPE: Record<string, number> = { 'registration request': 1, 'registration reply': 3, 'key request': 8, 'key reply': 9, 'revocation request': 7, 'revocation reply': 15 };
 
-function keyLabel(sa: SecurityAssociation): string {
-  return `${sa.label ?? 'key'} SPI 0x${sa.spi.toString(16).padStart(8, '0')}`;
-}
-
-interface RawHop { frame: number; time: number; type: number; src: string; dst: string; code?: number; responseTo?: number; retransmission: boolean; auth: AuthVerdict[]; keys: string[] }
-interface Exchange { first: number; mobileNode: string; hops: RawHop[]; keyExchanges: Exchange[]; kind: 'reg' | 'key' | 'rev'; built?: Registration }
-
-/** Roles along a request path of n+1 nodes: MN, FA, (AAAF, AAAH | AAA), HA. */
-function roles(n: number): string[] {
-  if (n <= 0) return ['MN'];
-  if (n === 1) return ['MN', 'HA'];
-  if (n === 2) return ['MN', 'FA', 'HA'];
-  if (n === 3) return ['MN', 'FA', 'AAA', 'HA'];
-  if (n === 4) return ['MN', 'FA', 'AAAF', 'AAAH', 'HA'];
-  return ['MN', 'FA', ...Array.from({ length: n - 3 }, (_, i) => `AAA${i + 1}`), 'HA'];
-}
-
-/** Registrations from the dissector's request↔reply tracking (filled during the forward pass). */
-export class TrackingLadders implements RegistrationSource {
-  private readonly exchanges = new Map<number, Exchange>();
-  private readonly order: Exchange[] = [];
-  private readonly frameOf = new Map<number, Exchange>();
-  private firstTs: number | null = null;
-  private cache: Registration[] | null = null;
-  /** Registrations kept (a bound on memory for a long capture; the newest are dropped past it). */
-  static readonly LIMIT = 100_000;
+/**
+ * Registrations from the session's transaction model. The forward pass only notes which
+ * registration each frame belongs to (and the mobile node's name); a ladder is built when drawn.
+ */
+export class TransactionLadders implements RegistrationSource {
+  /** Top-level transaction ids (registrations, revocations, key exchanges of no registration), in order. */
+  private readonly top: number[] = [];
+  private readonly topIndex = new Map<number, number>();
+  private readonly names = new Map<number, string>();
+  private readonly built = new Map<number, Registration>();
+  /** Per frame: 1 + the index in `top` of the registration it belongs to (0: none). */
+  private frameOf = new Uint32Array(1024);
+  private firstTs: { sec: number; nsec: number } | null = null;
+  private table: Packet['session']['transactions'] | null = null;
 
   /** Feeds one packet of the forward pass. */
   add(pkt: Packet): void {
-    const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
-    this.firstTs ??= t;
+    this.firstTs ??= { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec };
+    const table = (this.table = pkt.session.transactions);
     for (const msg of pkt.mip) {
-      const kind = KIND[msg.type];
-      if (!kind) continue;
-      const p = pkt.session.transactions.placement(pkt.no, msg.start, msg.src);
-      const tx = p?.tx;
-      if (!tx) continue;
-      let ex = this.exchanges.get(tx.id);
-      if (!ex) {
-        if (this.order.length >= TrackingLadders.LIMIT) continue;
-        const k = tx.kind === 'key' ? 'key' : tx.kind === 'registration' ? 'reg' : 'rev';
-        ex = { first: tx.id, mobileNode: messageView(pkt, msg).mobileNode, hops: [], keyExchanges: [], kind: k };
-        this.exchanges.set(tx.id, ex);
-        this.order.push(ex);
-        // A key exchange belongs to the registration that asked for it (the session's model says which).
-        const reg = tx.parent !== undefined ? this.exchanges.get(tx.parent) : undefined;
-        if (reg) { reg.keyExchanges.push(ex); this.parent.set(ex, reg); }
+      const p = table.placement(pkt.no, msg.start, msg.src);
+      if (!p?.tx) continue;
+      const rootId = p.tx.parent ?? p.tx.id;
+      let i = this.topIndex.get(rootId);
+      if (i === undefined) {
+        i = this.top.length;
+        this.top.push(rootId);
+        this.topIndex.set(rootId, i);
+        this.names.set(rootId, messageView(pkt, msg).mobileNode);
       }
-      const kr = frameKeyResults(pkt.session, pkt.no);
-      ex.hops.push({
-        frame: pkt.no, time: t - this.firstTs, type: msg.type,
-        src: ipv4String(p.hop.src), dst: ipv4String(p.hop.dst),
-        ...(msg.code !== undefined && (msg.type === 3 || msg.type === 9) ? { code: msg.code } : {}),
-        ...(p.hop.answers !== undefined ? { responseTo: p.hop.answers } : {}),
-        retransmission: p.hop.retransmissionOf !== undefined,
-        auth: kr.auth.map(a => ({ extension: EXTENSION_TYPES[a.extType] ?? `type ${a.extType}`, status: a.status })),
-        keys: kr.learned.map(keyLabel),
-      });
-      this.frameOf.set(pkt.no, ex.kind === 'key' ? this.parentOf(ex) ?? ex : ex);
-      this.cache = null;
+      this.built.delete(rootId);
+      this.frameOf = grown(this.frameOf, pkt.no);
+      this.frameOf[pkt.no] = i + 1;
     }
   }
 
-  private readonly parent = new Map<Exchange, Exchange>();
-  private parentOf(ex: Exchange): Exchange | undefined { return this.parent.get(ex); }
+  get count(): number { return this.top.length; }
 
-  registrationOf(frame: number): Registration | undefined {
-    const ex = this.frameOf.get(frame);
-    if (!ex) return undefined;
-    this.registrations();
-    return ex.built;
+  registration(i: number): Registration | undefined {
+    const id = this.top[i];
+    const tx = id !== undefined ? this.table?.get(id) : undefined;
+    if (!tx || !this.table) return undefined;
+    let reg = this.built.get(id!);
+    if (!reg) {
+      const children = tx.children.map(c => this.table!.get(c)).filter((c): c is Transaction => c !== undefined);
+      reg = build(tx, children, this.names.get(id!) ?? 'unknown mobile node', this.firstTs ?? { sec: 0, nsec: 0 });
+      this.built.set(id!, reg);
+    }
+    return reg;
   }
 
-  registrations(): readonly Registration[] {
-    if (this.cache) return this.cache;
-    const out: Registration[] = [];
-    for (const ex of this.order) {
-      if (this.parent.has(ex)) continue;
-      const reg = build(ex);
-      ex.built = reg;
-      out.push(reg);
-    }
-    return (this.cache = out);
+  indexOfFrame(frame: number): number {
+    return (frame < this.frameOf.length ? this.frameOf[frame]! : 0) - 1;
   }
 }
 
-function build(ex: Exchange): Registration {
-  const hops = [...ex.hops, ...ex.keyExchanges.flatMap(k => k.hops)].sort((a, b) => a.frame - b.frame);
-  // The request path gives the columns: first request's source, then each request's destination.
-  const requests = ex.hops.filter(h => h.type === 1 || h.type === 7 || h.type === 8);
-  const path: string[] = [];
-  for (const h of requests) {
-    if (!path.length) path.push(h.src);
-    if (!path.includes(h.dst)) path.push(h.dst);
-  }
-  const names = ex.kind === 'reg' ? roles(path.length - 1) : ex.kind === 'key' ? ['HA', 'KDC'] : path.map((_, i) => (i === 0 ? 'HA' : i === path.length - 1 ? 'FA' : 'AAA'));
-  const nodes: LadderNode[] = path.map((a, i) => ({ address: a, role: names[i] ?? '?' }));
-  const column = (addr: string): number => {
-    let i = nodes.findIndex(n => n.address === addr);
-    if (i < 0) { nodes.push({ address: addr, role: '?' }); i = nodes.length - 1; }
+/** Two AAA servers on one path are the foreign (AAAF) and the home (AAAH) one. */
+function nameAaa(nodes: LadderNode[]): void {
+  const aaa = nodes.filter(n => n.role === 'AAA');
+  if (aaa.length === 2) { aaa[0]!.role = 'AAAF'; aaa[1]!.role = 'AAAH'; }
+}
+
+function build(tx: Transaction, children: readonly Transaction[], mobileNode: string, t0: { sec: number; nsec: number }): Registration {
+  const nodes: LadderNode[] = [];
+  const byAddr = new Map<number, number>();
+  const add = (addr: number, role: string): number => {
+    let i = byAddr.get(addr);
+    if (i === undefined) { i = nodes.length; nodes.push({ address: ipv4String(addr), role }); byAddr.set(addr, i); }
     return i;
   };
-  for (const k of ex.keyExchanges) for (const h of k.hops) if (h.type === 8 && !nodes.some(n => n.address === h.dst)) nodes.push({ address: h.dst, role: 'KDC' });
-  const byFrame = new Map(hops.map(h => [h.frame, h]));
-  const out: LadderHop[] = hops.map(h => {
-    let from: number, to: number;
-    const req = h.responseTo !== undefined ? byFrame.get(h.responseTo) : undefined;
-    if (req && (h.type === 3 || h.type === 9 || h.type === 15)) { from = column(req.dst); to = column(req.src); }
-    else { from = column(h.src); to = column(h.dst); }
-    const codeText = h.code !== undefined ? (h.type === 3 ? REPLY_CODES[h.code] ?? `code ${h.code}` : `code ${h.code}`) : undefined;
+  // Columns along the request path: the first sender, then where each copy goes; then the KDC.
+  for (const h of tx.requests) { add(h.src, h.from); add(h.dst, h.to); }
+  for (const c of children) for (const h of c.requests) { add(h.src, h.from); add(h.dst, h.to); }
+  nameAaa(nodes);
+  const all: Array<{ h: TxHop; t: Transaction }> = [];
+  for (const t of [tx, ...children]) for (const h of [...t.requests, ...t.replies]) all.push({ h, t });
+  all.sort((a, b) => a.h.frame - b.h.frame);
+  const requestOf = new Map<number, TxHop>();
+  for (const { h } of all) if (h.direction === 'request') requestOf.set(h.frame, h);
+  const hops: LadderHop[] = all.map(({ h, t }) => {
+    const what = `${t.kind} ${h.direction}`;
+    // A reply goes back where its request came from (a broadcast reply reaches the MN's column).
+    const req = h.answers !== undefined ? requestOf.get(h.answers) : undefined;
+    const from = byAddr.get(h.src) ?? (req ? add(req.dst, h.from) : add(h.src, h.from));
+    const to = byAddr.get(h.dst) ?? (req ? byAddr.get(req.src)! : add(h.dst, h.to));
+    const codeText = h.code !== undefined && h.direction === 'reply' ? (t.kind === 'registration' ? REPLY_CODES[h.code] ?? `code ${h.code}` : `code ${h.code}`) : undefined;
     return {
-      frame: h.frame, time: h.time, kind: KIND[h.type]!, from, to, label: SHORT[h.type] ?? MESSAGE_TYPES[h.type] ?? `type ${h.type}`,
-      ...(h.code !== undefined ? { code: h.code } : {}), ...(codeText !== undefined ? { codeText } : {}),
-      auth: h.auth, keys: h.keys, retransmission: h.retransmission,
+      frame: h.frame, time: h.time.sec - t0.sec + (h.time.nsec - t0.nsec) / 1e9, kind: KIND[what]!, from, to,
+      label: SHORT[what] ?? MESSAGE_TYPES[TYPE[what] ?? 0] ?? what,
+      ...(h.code !== undefined && h.direction === 'reply' ? { code: h.code } : {}), ...(codeText !== undefined ? { codeText } : {}),
+      auth: h.auth.map(a => ({ extension: EXTENSION_TYPES[a.type] ?? `type ${a.type}`, status: a.status })),
+      keys: h.keys.map(k => `${k.label || 'key'} SPI 0x${k.spi.toString(16).padStart(8, '0')}`),
+      retransmission: h.retransmissionOf !== undefined,
     };
   });
-  const finalReply = [...out].reverse().find(h => h.kind === 'reply' || h.kind === 'revocation-ack');
-  return {
-    first: ex.first, mobileNode: ex.mobileNode, nodes, hops: out,
-    outcome: finalReply ? (finalReply.codeText ?? (finalReply.kind === 'revocation-ack' ? 'acknowledged' : 'reply')) : 'no reply',
-  };
+  const outcome = !tx.replies.length ? 'no reply'
+    : tx.kind === 'registration' ? (tx.code !== undefined ? REPLY_CODES[tx.code] ?? `code ${tx.code}` : 'reply')
+      : tx.kind === 'revocation' ? 'acknowledged' : `code ${tx.code}`;
+  return { first: tx.id, mobileNode, nodes, hops, outcome };
 }
 
 /** One line of a drawn ladder; `hop` is the index of the hop drawn on it. */
@@ -233,34 +216,34 @@ export class LadderModel {
   registration = 0;
   hop = 0;
   constructor(readonly source: RegistrationSource) {}
-  get list(): readonly Registration[] { return this.source.registrations(); }
-  get current(): Registration | undefined { return this.list[this.registration]; }
+  get count(): number { return this.source.count; }
+  at(i: number): Registration | undefined { return this.source.registration(i); }
+  get current(): Registration | undefined { return this.at(this.registration); }
   get currentHop(): LadderHop | undefined { return this.current?.hops[this.hop]; }
   /** Down/Up: the next hop, on into the next registration. */
   move(d: number): void {
-    const list = this.list;
-    if (!list.length) return;
-    let r = Math.min(this.registration, list.length - 1), h = this.hop + d;
-    while (h >= list[r]!.hops.length && r < list.length - 1) { h -= list[r]!.hops.length; r++; }
-    while (h < 0 && r > 0) { r--; h += list[r]!.hops.length; }
+    const n = this.count;
+    if (!n) return;
+    let r = Math.min(this.registration, n - 1), h = this.hop + d;
+    while (h >= this.at(r)!.hops.length && r < n - 1) { h -= this.at(r)!.hops.length; r++; }
+    while (h < 0 && r > 0) { r--; h += this.at(r)!.hops.length; }
     this.registration = r;
-    this.hop = Math.max(0, Math.min(list[r]!.hops.length - 1, h));
+    this.hop = Math.max(0, Math.min(this.at(r)!.hops.length - 1, h));
   }
   /** PgDn/PgUp: the next or previous registration. */
   moveRegistration(d: number): void {
-    const n = this.list.length;
+    const n = this.count;
     if (!n) return;
     this.registration = Math.max(0, Math.min(n - 1, this.registration + d));
     this.hop = 0;
   }
   first(): void { this.registration = 0; this.hop = 0; }
-  last(): void { const n = this.list.length; if (n) { this.registration = n - 1; this.hop = this.list[n - 1]!.hops.length - 1; } }
+  last(): void { const n = this.count; if (n) { this.registration = n - 1; this.hop = this.at(n - 1)!.hops.length - 1; } }
   /** Shows the registration of a frame with that frame's hop selected. */
   selectFrame(no: number): boolean {
-    const reg = this.source.registrationOf(no);
+    const i = this.source.indexOfFrame(no);
+    const reg = i >= 0 ? this.at(i) : undefined;
     if (!reg) return false;
-    const i = this.list.indexOf(reg);
-    if (i < 0) return false;
     this.registration = i;
     this.hop = Math.max(0, reg.hops.findIndex(h => h.frame === no));
     return true;

@@ -50,6 +50,7 @@ export class PacketList {
   /** Adds a frame's columns from its dissection (in frame order). */
   add(pkt: Packet, level: Level): void {
     const no = pkt.no;
+    const wasLast = this.selected === this.count - 1;
     if (no >= this.src.length) this.grow(no);
     this.src[no] = this.strings.id(pkt.src);
     this.dst[no] = this.strings.id(pkt.dst);
@@ -61,7 +62,6 @@ export class PacketList {
     this.tsRel[no] = t - this.firstTs;
     this.info[no] = formatText(pkt.info); // safe to draw: packet bytes may reach the Info column
     if (no > this.total) this.total = no;
-    const wasLast = this.selected === this.count - 1;
     if (this.shown === null) this.shownCount = this.total;
     if (this.selected < 0 && this.count > 0) this.selected = 0;
     else if (this.follow && wasLast) this.select(this.count - 1);

@@ -268,12 +268,12 @@ function conformanceBody(m: TuiModel, width: number, height: number, top: number
 
 function registrationsBody(m: TuiModel, width: number, height: number, top: number, regions: Region[]): string[] {
   const lm = m.ladder;
-  const regs = lm.list;
-  const listH = Math.max(4, Math.min(regs.length + 1, Math.floor(height * 0.3)));
-  const out = [header(`Registrations (${regs.length})   PgUp/PgDn: registration, Up/Down: hop, Enter: go to frame`, false, width)];
-  const first = Math.max(0, Math.min(lm.registration - Math.floor((listH - 1) / 2), regs.length - (listH - 1)));
+  const count = lm.count;
+  const listH = Math.max(4, Math.min(count + 1, Math.floor(height * 0.3)));
+  const out = [header(`Registrations (${count})   PgUp/PgDn: registration, Up/Down: hop, Enter: go to frame`, false, width)];
+  const first = Math.max(0, Math.min(lm.registration - Math.floor((listH - 1) / 2), count - (listH - 1)));
   for (let i = 0; i < listH - 1; i++) {
-    const r = regs[first + i];
+    const r = lm.at(first + i);
     if (!r) { out.push(line(i === 0 ? '  no registrations in this capture' : '', width)); continue; }
     const path = r.nodes.map(n => n.role).join(' - ');
     const text = `  #${String(r.first).padEnd(7)} ${r.mobileNode.padEnd(24)} ${path.padEnd(34)} ${String(r.hops.length).padStart(3)} hops  ${r.outcome}`;
