@@ -1,6 +1,8 @@
 // The keys file the user hands in to decrypt and verify (docs/protocol.md §C). A malformed file is one
 // clear line naming the entry and the problem; key material is never echoed.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MAX_DH_PRIVATE_BITS } from '../limits.js';
 import { AUTH_ALGS } from './mac.js';
 import type { AuthAlg } from './mac.js';
@@ -181,6 +183,18 @@ export function parseKeysFile(text: string, name: string): KeysFile {
   return { name, sas, dh };
 }
 
+/** The samples/ folder of this installation: its keys files are public by design (no warning). */
+function samplesDir(): string | null {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++, d = dirname(d)) if (existsSync(join(d, 'package.json'))) return join(realpathSync(d), 'samples') + sep;
+  return null;
+}
+
+function isShippedSample(path: string): boolean {
+  const dir = samplesDir();
+  return dir !== null && realpathSync(path).startsWith(dir);
+}
+
 /** Reads and parses a keys file. Throws KeysFileError (one line, no key bytes). */
 export function loadKeysFile(path: string): KeysFile {
   let text: string;
@@ -194,7 +208,7 @@ export function loadKeysFile(path: string): KeysFile {
   const keys = parseKeysFile(text, path);
   try {
     const mode = statSync(path).mode;
-    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0 && !isShippedSample(path)) {
       keys.warnings = [`keys file ${path} is readable by others (permissions 0${(mode & 0o777).toString(8)}): it holds keys; chmod 600 ${path}`];
     }
   } catch { /* read above: a stat failure is not worth a warning */ }
