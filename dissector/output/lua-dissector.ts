@@ -49,6 +49,8 @@ local function guarded(fn, on_trunc)
   error(err, 0)
 end
 
+local verify_authenticators
+local json_null = {}
 local function kx_type(kind) return mipscope.prefs["kx.type." .. kind] end
 local function kx_kind(t)
   for _, k in ipairs(KX_ORDER) do if kx_type(k) == t then return k end end
@@ -678,6 +680,7 @@ local function dissect_extensions(m)
       return
     end
     node:set_len(hdr + length)
+    table.insert(m.exts, { type = t, off = off, hdr = hdr, stop = dend, node = node })
     if not h then
       if t < 128 then expert_at(node, E["mip.ext.unknown_nonskippable"], "Unknown non-skippable extension type " .. t .. ": a receiver discards the message (RFC 5944 §1.9)")
       else expert_at(node, E["mip.ext.unknown_skippable"], "Unknown skippable extension type " .. t) end
@@ -698,6 +701,190 @@ local function dissect_extensions(m)
 end
 
 ---------------------------------------------------------------------------------------------
+-- Authenticators (RFC 5944 §3.5.1, RFC 2002 §3.5.1): HMAC-MD5 and keyed MD5 prefix+suffix under
+-- the SAs of the keys file named by the keys_file preference. Other algorithms, and keys learned
+-- from the traffic, are mipscope's.
+---------------------------------------------------------------------------------------------
+local md5
+do
+  local band, bor, bxor, bnot, rol, rshift, tobit = bit.band, bit.bor, bit.bxor, bit.bnot, bit.rol, bit.rshift, bit.tobit
+  local S = { 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+    4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21 }
+  local K = {}
+  for i, k in ipairs(MD5_K) do K[i - 1] = tobit(k) end
+  local function le32(s, i)
+    local a, b, c, d = s:byte(i, i + 3)
+    return tobit(a + b * 256 + c * 65536 + d * 16777216)
+  end
+  local function tole(x) return string.char(band(x, 255), band(rshift(x, 8), 255), band(rshift(x, 16), 255), band(rshift(x, 24), 255)) end
+  md5 = function(msg)
+    local bits = #msg * 8
+    msg = msg .. "\128" .. string.rep("\0", (55 - #msg) % 64) .. tole(tobit(bits % 4294967296)) .. tole(tobit(math.floor(bits / 4294967296)))
+    local a0, b0, c0, d0 = tobit(0x67452301), tobit(0xefcdab89), tobit(0x98badcfe), tobit(0x10325476)
+    for chunk = 1, #msg, 64 do
+      local M = {}
+      for j = 0, 15 do M[j] = le32(msg, chunk + 4 * j) end
+      local A, B, C, D = a0, b0, c0, d0
+      for i = 0, 63 do
+        local f, g
+        if i < 16 then f, g = bor(band(B, C), band(bnot(B), D)), i
+        elseif i < 32 then f, g = bor(band(D, B), band(bnot(D), C)), (5 * i + 1) % 16
+        elseif i < 48 then f, g = bxor(B, C, D), (3 * i + 5) % 16
+        else f, g = bxor(C, bor(B, bnot(D))), (7 * i) % 16 end
+        A, B, C, D = D, tobit(B + rol(tobit(A + f + K[i] + M[g]), S[i + 1])), B, C
+      end
+      a0, b0, c0, d0 = tobit(a0 + A), tobit(b0 + B), tobit(c0 + C), tobit(d0 + D)
+    end
+    return tole(a0) .. tole(b0) .. tole(c0) .. tole(d0)
+  end
+end
+
+local function xor_pad(key, byte)
+  local out = {}
+  for i = 1, 64 do out[i] = string.char(bit.bxor(key:byte(i) or 0, byte)) end
+  return table.concat(out)
+end
+local MACS = {
+  ["hmac-md5"] = function(key, data) -- RFC 2104
+    if #key > 64 then key = md5(key) end
+    return md5(xor_pad(key, 0x5c) .. md5(xor_pad(key, 0x36) .. data))
+  end,
+  ["md5-prefix-suffix"] = function(key, data) return md5(key .. data .. key) end,
+}
+
+-- A small JSON reader for the keys file (the user's own file; depth and size bounded all the same).
+local function json_decode(text)
+  local pos = 1
+  local function fail(what) error("keys file: " .. what .. " at character " .. pos, 0) end
+  local function ws() pos = text:find("[^ \t\r\n]", pos) or #text + 1 end
+  local value
+  local function str()
+    local out = {}
+    pos = pos + 1
+    while true do
+      local ch = text:sub(pos, pos)
+      if ch == "" then fail("unterminated string") end
+      if ch == '"' then pos = pos + 1; return table.concat(out) end
+      if ch == "\\" then
+        local e = text:sub(pos + 1, pos + 1)
+        local map = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
+        if map[e] then table.insert(out, map[e]); pos = pos + 2
+        elseif e == "u" then table.insert(out, "?"); pos = pos + 6
+        else fail("bad escape") end
+      else table.insert(out, ch); pos = pos + 1 end
+    end
+  end
+  value = function(depth)
+    if depth > 20 then fail("nesting too deep") end
+    ws()
+    local ch = text:sub(pos, pos)
+    if ch == "{" then
+      local obj = {}
+      pos = pos + 1; ws()
+      if text:sub(pos, pos) == "}" then pos = pos + 1; return obj end
+      while true do
+        ws()
+        if text:sub(pos, pos) ~= '"' then fail("expected a member name") end
+        local k = str(); ws()
+        if text:sub(pos, pos) ~= ":" then fail("expected ':'") end
+        pos = pos + 1
+        obj[k] = value(depth + 1); ws()
+        local c = text:sub(pos, pos); pos = pos + 1
+        if c == "}" then return obj end
+        if c ~= "," then fail("expected ',' or '}'") end
+      end
+    elseif ch == "[" then
+      local arr = {}
+      pos = pos + 1; ws()
+      if text:sub(pos, pos) == "]" then pos = pos + 1; return arr end
+      while true do
+        table.insert(arr, value(depth + 1)); ws()
+        local c = text:sub(pos, pos); pos = pos + 1
+        if c == "]" then return arr end
+        if c ~= "," then fail("expected ',' or ']'") end
+      end
+    elseif ch == '"' then return str()
+    else
+      local lit = text:match("^-?[%d.eE+-]+", pos)
+      if lit then pos = pos + #lit; return tonumber(lit) end
+      for word, v in pairs({ ["true"] = true, ["false"] = false, ["null"] = json_null }) do
+        if text:sub(pos, pos + #word - 1) == word then pos = pos + #word; return v end
+      end
+      fail("unexpected character")
+    end
+  end
+  local v = value(0)
+  ws()
+  if pos <= #text then fail("trailing characters") end
+  return v
+end
+
+local keys = { path = nil, sas = nil }
+local function parse_spi(v)
+  if type(v) == "number" then return v end
+  if type(v) ~= "string" then return nil end
+  if v:match("^%s*0[xX]%x+%s*$") then return tonumber(v:match("%x+", v:find("[xX]") + 1), 16) end
+  return tonumber(v)
+end
+local function hex_to_raw(h)
+  if type(h) ~= "string" or #h % 2 ~= 0 or h:find("[^%x]") then return nil end
+  return (h:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end))
+end
+-- The SAs of the keys file, read again when the preference changes; an unreadable file is reported once.
+local function keys_file_sas()
+  local path = mipscope.prefs.keys_file
+  if path == keys.path then return keys.sas end
+  keys.path, keys.sas = path, nil
+  if path == nil or path == "" then return nil end
+  local f, err = io.open(path, "rb")
+  if not f then report_failure("mipscope: cannot read the keys file: " .. tostring(err)); return nil end
+  local text = f:read(MAX_KEYS_FILE_BYTES + 1) or ""
+  f:close()
+  if #text > MAX_KEYS_FILE_BYTES then report_failure("mipscope: the keys file " .. path .. " is larger than " .. MAX_KEYS_FILE_BYTES .. " bytes"); return nil end
+  local ok, doc = pcall(json_decode, text)
+  if not ok then report_failure("mipscope: " .. path .. ": " .. tostring(doc)); return nil end
+  local sas = {}
+  for _, e in ipairs(type(doc) == "table" and type(doc.sas) == "table" and doc.sas or {}) do
+    local spi, key = parse_spi(e.spi), hex_to_raw(e.key)
+    if spi and key and type(e.auth) == "string" then sas[spi] = { key = key, auth = e.auth } end
+  end
+  keys.sas = sas
+  return sas
+end
+
+local AUTH_TYPES = { [32] = true, [33] = true, [34] = true, [36] = true }
+verify_authenticators = function(m)
+  local sas = keys_file_sas()
+  if not sas then return end
+  local tvb, verified = m.tvb, 0
+  for _, x in ipairs(m.exts) do
+    local spi_at = x.off + x.hdr
+    local auth_at = spi_at + 4
+    if AUTH_TYPES[x.type] and auth_at <= x.stop then
+      local sa = sas[tvb(spi_at, 4):uint()]
+      local mac = sa and MACS[sa.auth]
+      local range = tvb(auth_at, x.stop - auth_at)
+      if mac and verified < MAX_AUTHENTICATORS_PER_MESSAGE then
+        verified = verified + 1
+        local expected = mac(sa.key, tvb(0, auth_at):raw())
+        local status = (range:len() == 16 and range:raw() == expected) and "good" or "bad"
+        local si = x.node:add(F["mip.auth.status"], range, status)
+        si:set_generated(true)
+        x.node:add(F["mip.auth.alg"], range, sa.auth):set_generated(true)
+        if status == "bad" then
+          local ba = ByteArray.new(expected, true)
+          x.node:add(F["mip.auth.expected"], ba:tvb("Expected authenticator")()):set_generated(true)
+          expert_at(si, E["mip.auth.bad"], "Authenticator does not verify under the keys file's SA " .. spi_hex(tvb(spi_at, 4):uint()))
+        end
+        x.node:append_text(" [" .. status .. "]")
+      else
+        x.node:add(F["mip.auth.status"], range, "unverified"):set_generated(true)
+      end
+    end
+  end
+end
+
+---------------------------------------------------------------------------------------------
 -- The protocol
 ---------------------------------------------------------------------------------------------
 function mipscope.dissector(tvb, pinfo, tree)
@@ -708,7 +895,7 @@ function mipscope.dissector(tvb, pinfo, tree)
   local node = tree:add(F["mip"], tvb(0, len))
   node:add(F["mip.type"], tvb(0, 1))
   node:append_text(" (" .. (MESSAGE_TYPES[t] or ("Unknown type " .. t)) .. ")")
-  local m = { type = t, tvb = tvb, len = len, node = node, ext_start = len, info = "" }
+  local m = { type = t, tvb = tvb, len = len, node = node, ext_start = len, info = "", exts = {} }
   local body = MSG[t]
   if not body then
     pinfo.cols.info = (MESSAGE_TYPES[t] or "Unknown message") .. " (type " .. t .. ")"
@@ -720,7 +907,10 @@ function mipscope.dissector(tvb, pinfo, tree)
     expert_at(node, E["mipscope.malformed"], "Malformed Packet (Exception occurred): mip: the message is shorter than its fixed fields")
     m.info = m.info .. " [Malformed Packet]"
   end)
-  if ok then guarded(function() dissect_extensions(m) end, function() end) end
+  if ok then
+    guarded(function() dissect_extensions(m) end, function() end)
+    verify_authenticators(m)
+  end
   pinfo.cols.info = m.info
   return len
 end

@@ -3,7 +3,7 @@
 // fields that need no decryption) must have the same values on every frame. On the clean samples
 // tshark must report no Lua error, no malformed packet and no expert item at all.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,8 +21,10 @@ import { randomFrames } from '../fixtures/random-mip.js';
 import { ROOT, runCli, runTshark, toFrames, writePcapng } from '../helpers.js';
 
 const AGG = '\x1f';
-/** Every field the plugin declares, except its protocol item. */
-const FIELDS = luaFields().filter(f => f.type !== 'protocol').map(f => f.abbrev);
+/** Authenticator verdicts: computed, not read off the wire; compared with keys files below. */
+const VERDICTS = ['mip.auth.status', 'mip.auth.alg', 'mip.auth.expected'];
+/** Every field the plugin declares, except its protocol item and the verdicts. */
+const FIELDS = luaFields().filter(f => f.type !== 'protocol' && !VERDICTS.includes(f.abbrev)).map(f => f.abbrev);
 const COL = new Map(FIELDS.map((f, i) => [f, i]));
 const ENC_DATA = COL.get('mip.kx.enc.data')!;
 
@@ -98,6 +100,41 @@ function compare(file: string, frames: readonly Frame[], prefs: readonly string[
   });
 }
 
+/**
+ * Authenticator verdicts with a keys file: where the plugin gives one (an HMAC-MD5 or keyed-MD5
+ * prefix+suffix SA of the file) it must be mipscope's, with the same algorithm and, for a bad
+ * authenticator, the same expected value. Returns the verdicts compared and how many were bad.
+ */
+function compareVerdicts(file: string, keys: string): { compared: number; bad: number; unverified: number; diffs: string[] } {
+  const fieldArgs = ['-T', 'fields', '-E', 'occurrence=a', '-E', `aggregator=${AGG}`, ...VERDICTS.flatMap(f => ['-e', f])];
+  const ts = runTshark(['-X', `lua_script:${plugin}`, '-o', `mipscope.keys_file:${keys}`, '-r', file, ...fieldArgs]).split('\n').slice(0, -1);
+  const ms = runCli(['-r', file, '--keys', keys, ...fieldArgs]);
+  expect(ms.code).toBe(0);
+  const ml = ms.stdout.split('\n').slice(0, -1);
+  expect(ts.length).toBe(ml.length);
+  const out = { compared: 0, bad: 0, unverified: 0, diffs: [] as string[] };
+  const cols = (line: string) => line.split('\t').map(c => (c ? c.split(AGG) : []));
+  ts.forEach((line, i) => {
+    const [pStatus, pAlg, pExpected] = cols(line), [mStatus, mAlg, mExpected] = cols(ml[i]!);
+    // The verdicts that carry an algorithm (and, when bad, an expected value), by position.
+    const verified = (st: string[]) => st.flatMap((v, k) => (v === 'unverified' ? [] : [k]));
+    const badOnes = (st: string[]) => st.flatMap((v, k) => (v === 'bad' ? [k] : []));
+    const mv = verified(mStatus!), mb = badOnes(mStatus!);
+    expect(pStatus!.length, `frame ${i + 1}: one verdict per authenticator`).toBe(mStatus!.length);
+    verified(pStatus!).forEach((k, n) => {
+      out.compared++;
+      if (pStatus![k] === 'bad') out.bad++;
+      const alg = mAlg![mv.indexOf(k)];
+      if (pStatus![k] !== mStatus![k] || pAlg![n] !== alg) out.diffs.push(`frame ${i + 1} authenticator ${k + 1}: plugin ${pStatus![k]}/${pAlg![n]}, mipscope ${mStatus![k]}/${alg}`);
+    });
+    out.unverified += pStatus!.filter(v => v === 'unverified').length;
+    badOnes(pStatus!).forEach((k, n) => {
+      if (pExpected![n] !== mExpected![mb.indexOf(k)]) out.diffs.push(`frame ${i + 1} authenticator ${k + 1}: expected ${pExpected![n]} vs ${mExpected![mb.indexOf(k)]}`);
+    });
+  });
+  return out;
+}
+
 /** The frames of a capture up to any damage. */
 function readFrames(path: string): Frame[] {
   const out: Frame[] = [];
@@ -114,7 +151,7 @@ describe('the generated Wireshark Lua plugin', () => {
       .filter(c => c[0] === 'F' && c[4] === 'mip' && c[3] !== 'FT_NONE').map(c => c[2]!);
     expect(builtin.length).toBeGreaterThan(80);
     expect(builtin.filter(f => !COL.has(f))).toEqual([]);
-    expect(luaNames(LUA_DISSECTOR).fields.length).toBe(FIELDS.length + 1);
+    expect(luaNames(LUA_DISSECTOR).fields.length).toBe(FIELDS.length + 1 + VERDICTS.length);
   });
 
   it('is what -G lua prints; bad export arguments are one line and exit code 2', () => {
@@ -168,6 +205,35 @@ describe('the generated Wireshark Lua plugin', () => {
   // Other KX type numbers: an SA payload on 150 and GP-NAI on 112 (what was the SA payload's).
   const negotiation = join(ROOT, 'samples', 'captures', 'kx-negotiation.pcapng');
   check('kx-negotiation.pcapng with other KX type numbers (-o mip.kx.type.*)', () => compare(negotiation, readFrames(negotiation), ['mip.kx.type.sa:150', 'mip.kx.type.gp_nai:112']), false);
+
+  describe('authenticator verdicts with the keys_file preference', () => {
+    const verdictTotals = { compared: 0, bad: 0 };
+    const run = (name: string, make: () => { file: string; keys: string }, wantBad: boolean) => it(name, () => {
+      const { file, keys } = make();
+      const r = compareVerdicts(file, keys);
+      verdictTotals.compared += r.compared;
+      verdictTotals.bad += r.bad;
+      expect(r.diffs.slice(0, 20)).toEqual([]);
+      expect(r.compared).toBeGreaterThan(0);
+      if (wantBad) expect(r.bad).toBeGreaterThan(0);
+    });
+    const sample = (name: string) => () => ({ file: join(ROOT, 'samples', 'captures', `${name}.pcapng`), keys: join(ROOT, 'samples', 'captures', `${name}.keys.json`) });
+    run('HMAC-MD5 good and bad on fault-bad-auth.pcapng, as mipscope', sample('fault-bad-auth'), true);
+    run('HMAC-MD5 on kx-multi.pcapng, as mipscope', sample('kx-multi'), false);
+    // The standard corpus: MN-HA, MN-FA, FA-HA and generalized authentication under one key, SPI 0x101 keyed MD5 prefix+suffix.
+    run('HMAC-MD5 and keyed-MD5 prefix+suffix on the standard corpus, as mipscope', () => {
+      const key = '11'.repeat(16);
+      const spis = [0x100, 0x101, 0x102, 0x103, 0x104, 0x105, 0x106, 0x107, 0x108, 0x109, 0x10a, 0x110, 0x111, 0x200, 0x300, 0x400];
+      const sas = spis.map(spi => ({ spi, key, auth: spi === 0x101 ? 'md5-prefix-suffix' : 'hmac-md5' }));
+      const keys = join(mkdtempSync(join(tmpdir(), 'mipscope-lua-keys-')), 'keys.json');
+      writeFileSync(keys, JSON.stringify({ sas }), { mode: 0o600 });
+      return { file: writePcapng(standardFrames()), keys };
+    }, false);
+    it('reports the verdicts compared', () => {
+      expect(verdictTotals.compared).toBeGreaterThan(60);
+      console.log(`Lua plugin authenticator verdicts: ${verdictTotals.compared} equal to mipscope's (${verdictTotals.bad} bad)`);
+    });
+  });
 
   it('reports the agreement figure', () => {
     expect(totals.values).toBeGreaterThan(10_000);
