@@ -204,6 +204,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (argv[0] === 'check') return await runCheck(argv.slice(1), attachKeysFile);
     if (argv[0] === 'export') return runExport(argv.slice(1), VERSION);
+    // The database commands load DuckDB: only when asked for.
+    if (argv[0] === 'index') return await (await import('./index-cmd.js')).runIndex(argv.slice(1));
+    if (argv[0] === 'sql') return await (await import('./sql.js')).runSql(argv.slice(1));
+    if (argv[0] === 'stats') return await (await import('./stats-db.js')).runStats(argv.slice(1));
     const o = parseArgs(argv);
     if (o.command === 'tui') return await runTui(o);
     if (o.help) { process.stdout.write(USAGE); return 0; }

@@ -50,6 +50,13 @@ function mobileNodeNai(msg: MipMessage): string | undefined {
   return undefined;
 }
 
+/** The mobile node's NAI in a message: the NAI extension, else a GP-NAI (decrypted where keys allow). */
+export function messageNai(msg: MipMessage): string | undefined {
+  const n: Node[] = [];
+  subtreeNodes(msg.node, 'mip.nai', n);
+  return typeof n[0]?.value === 'string' ? n[0].value : mobileNodeNai(msg);
+}
+
 export function messageView(pkt: Packet, msg: MipMessage): MessageView {
   const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
   const cache = new Map<string, Node[]>();
@@ -58,7 +65,7 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
     if (!v) { v = []; subtreeNodes(msg.node, abbrev, v); cache.set(abbrev, v); }
     return v;
   };
-  const nai = fields('mip.nai')[0]?.value ?? mobileNodeNai(msg);
+  const nai = messageNai(msg);
   const home = msg.homeAddr;
   const table = pkt.session.transactions;
   const placement = table.placement(pkt.no, msg.start, msg.src);

@@ -1,0 +1,191 @@
+// One capture → rows of every table: the same session, keys, dissection and conformance checker
+// as the CLI, in one streaming pass. Rows leave in batches so a large capture stays small in memory.
+import { createHash } from 'node:crypto';
+import { openSync, readSync, closeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { readCaptureSync } from '../capture/read.js';
+import type { Frame } from '../capture/frame.js';
+import { dissectFrame, ipv4String, parsePrefs, Session } from '../dissector/index.js';
+import type { Packet, Node } from '../dissector/index.js';
+import type { MipMessage } from '../dissector/mip/extensions.js';
+import { extensionHandler } from '../dissector/mip/extensions.js';
+import { EXTENSION_TYPES } from '../dissector/mip/fields.js';
+import { trackResult } from '../dissector/mip/tracking.js';
+import { attachKeys, loadKeysFile } from '../dissector/keys/index.js';
+import { kxState } from '../dissector/keys/state.js';
+import { LEARN_METHODS } from '../dissector/keys/table.js';
+import { Checker, messageNai } from '../conformance/checker.js';
+import { selectRules } from '../conformance/rules/index.js';
+import { emptyRows } from './schema.js';
+import type { Row, TableRows } from './schema.js';
+
+export interface AnalyzeOptions { keys?: string; prefs?: readonly string[] }
+
+/** What identifies a capture file: its content hash, and the id derived from it. */
+export interface CaptureIdentity { path: string; hash: string; id: bigint; firstTime: number | null }
+
+/** Microseconds since the epoch (exact in a double until the year 2255). */
+export function micros(sec: number, nsec: number): number { return sec * 1e6 + Math.floor(nsec / 1000); }
+
+/** SHA-256 of the file, and the time of its first frame (files are ordered by it); throws on an unreadable file. */
+export function identify(path: string): CaptureIdentity {
+  const h = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+  } finally { closeSync(fd); }
+  const hash = h.digest('hex');
+  let firstTime: number | null = null;
+  const it = readCaptureSync(path);
+  try {
+    const f = it.next();
+    if (!f.done) firstTime = micros(f.value.tsSec, f.value.tsNsec);
+  } finally { it.return(undefined); }
+  return { path, hash, id: BigInt('0x' + hash.slice(0, 16)), firstTime };
+}
+
+function ip(v: number | undefined): string | null { return v === undefined ? null : ipv4String(v); }
+
+function each(n: Node, visit: (n: Node) => void): void {
+  if (n.children) for (const c of n.children) { visit(c); each(c, visit); }
+}
+
+function firstValue(n: Node, abbrev: string): unknown {
+  let v: unknown;
+  each(n, c => { if (v === undefined && c.field?.abbrev === abbrev) v = c.value; });
+  return v;
+}
+
+/** A request's answer as the session's request↔reply model found it (the one place to switch models). */
+export function answeredRequest(pkt: Packet): { request: number; seconds: number } | undefined {
+  const r = trackResult(pkt.session, pkt.no);
+  if (r?.responseTo === undefined) return undefined;
+  return { request: r.responseTo, seconds: r.time ? r.time.sec + r.time.nsec / 1e9 : 0 };
+}
+
+/** Registration requests still waiting for a reply in this file; the oldest leave past this many. */
+const MAX_PENDING = 50_000;
+
+export class CaptureRows {
+  private rows: TableRows = emptyRows();
+  private pending = new Map<number, Row>();
+  private count = 0;
+  private size = 0;
+  private first: number | null = null;
+  private last: number | null = null;
+  private linktype = 0;
+
+  constructor(readonly id: bigint, private readonly flush: (rows: TableRows) => void, readonly batch = 20_000) {}
+
+  add(pkt: Packet): void {
+    const f = pkt.frame, no = pkt.no, t = micros(f.tsSec, f.tsNsec), cap = this.id;
+    if (this.count === 0) { this.first = t; this.linktype = f.linktype; }
+    this.count++;
+    this.last = t;
+    const msgs = (pkt.meta.mip as MipMessage[] | undefined) ?? [];
+    const m = msgs[0];
+    const protocols = pkt.layers.slice(1).join(':');
+    const spis: number[] = [];
+    let position = 0;
+    for (const msg of msgs) {
+      for (const e of msg.exts) {
+        const name = extensionHandler(e.type, pkt.session.prefs)?.name ?? EXTENSION_TYPES[e.type] ?? `Unknown Extension ${e.type}`;
+        const verdict = firstValue(e.node, 'mip.auth.status');
+        const spi = firstValue(e.node, 'mip.auth.spi');
+        if (typeof spi === 'number') spis.push(spi);
+        this.push('extensions', [cap, no, t, ++position, e.type, name, e.length, typeof verdict === 'string' ? verdict : null]);
+      }
+    }
+    const nai = m ? messageNai(m) ?? null : null;
+    this.push('packets', [
+      cap, no, t, pkt.src, pkt.dst, protocols, f.len, pkt.info,
+      m?.type ?? null, m?.code ?? null, m?.flags ?? null, m?.lifetime ?? null,
+      ip(m?.homeAddr), ip(m?.haAddr), ip(m?.coa), m?.ident ?? null, nai, spis.length ? spis : null,
+    ]);
+    for (const msg of msgs) {
+      if (msg.type === 1) {
+        const r = trackResult(pkt.session, no);
+        this.pending.set(no, [cap, no, t, messageNai(msg) ?? null, ip(msg.homeAddr), ip(msg.haAddr), ip(msg.coa),
+          ip(pkt.meta.ipSrc as number | undefined), ip(pkt.meta.ipDst as number | undefined), r?.hop ?? null, msg.ident ?? null, null, null, null, null]);
+        if (this.pending.size > MAX_PENDING) {
+          const [oldest, row] = this.pending.entries().next().value as [number, Row];
+          this.pending.delete(oldest);
+          this.push('registrations', row);
+        }
+      } else if (msg.type === 3) {
+        const a = answeredRequest(pkt);
+        const req = a && this.pending.get(a.request);
+        if (a && req && req[11] === null) {
+          req[11] = cap; req[12] = no; req[13] = msg.code ?? null; req[14] = a.seconds;
+        }
+      }
+    }
+    this.keys(pkt, t, msgs);
+    if (this.size >= this.batch) this.emit();
+  }
+
+  /** Keys the frame taught (never their bytes), with the SA that protected them in transit. */
+  private keys(pkt: Packet, t: number, msgs: MipMessage[]): void {
+    const learned = kxState(pkt.session).learnedIn.get(pkt.no);
+    if (!learned?.length) return;
+    const protectedBy = new Map<number, string>();
+    for (const msg of msgs) for (const e of msg.exts) {
+      const spis: number[] = [];
+      each(e.node, c => { if (c.field?.abbrev === 'mip.kx.learned.spi' && typeof c.value === 'number') spis.push(c.value); });
+      if (!spis.length) continue;
+      const gp = firstValue(e.node, 'mip.kx.gp.spi'), label = firstValue(e.node, 'mip.kx.key.label'), from = firstValue(e.node, 'mip.kx.key.learned_in');
+      const by = typeof gp === 'number' && gp !== 0
+        ? `SPI 0x${gp.toString(16).padStart(8, '0')}${typeof label === 'string' ? ` (${label})` : typeof from === 'number' ? ` (learned in frame ${from})` : ''}`
+        : null;
+      if (by) for (const s of spis) protectedBy.set(s, by);
+    }
+    for (const sa of learned) {
+      const method = sa.source.kind === 'learned' ? LEARN_METHODS[sa.source.method] : 'keys file';
+      this.push('keys_learned', [this.id, pkt.no, t, sa.spi, sa.label ? `${sa.label}: ${method}` : method, protectedBy.get(sa.spi) ?? null]);
+    }
+  }
+
+  private push(table: keyof TableRows, row: Row): void { this.rows[table].push(row); this.size++; }
+
+  private emit(): void {
+    this.flush(this.rows);
+    this.rows = emptyRows();
+    this.size = 0;
+  }
+
+  /** The last rows: findings, the registrations still pending, and the capture's own row. */
+  finish(ident: CaptureIdentity, checker: Checker): Row {
+    checker.finish();
+    for (const f of checker.findings) this.push('findings', [this.id, f.frame, null, f.rule, f.severity, f.node ?? null, f.message]);
+    for (const row of this.pending.values()) this.push('registrations', row);
+    this.pending.clear();
+    this.emit();
+    return [this.id, basename(ident.path), ident.path, ident.hash, this.linktype, BigInt(this.count), this.first, this.last];
+  }
+}
+
+/**
+ * Analyzes one capture file into rows, handed to `onRows` in batches; returns the captures row.
+ * A damaged file throws CaptureFileError (the caller discards what it was given).
+ */
+export function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOptions, onRows: (rows: TableRows) => void): Row {
+  const session = new Session(parsePrefs(opts.prefs ?? []));
+  if (opts.keys !== undefined) attachKeys(session, loadKeysFile(opts.keys));
+  // One streaming pass keeps no per-frame results (memory stays flat), as the CLI's.
+  session.retain = false;
+  const checker = new Checker(selectRules([], []), opts.keys !== undefined);
+  // Findings need their frame's time: remembered per frame that has one (bounded by the checker's own findings).
+  const frameTimes: number[] = [];
+  const out = new CaptureRows(ident.id, rows => {
+    for (const r of rows.findings) r[2] = frameTimes[r[1] as number] ?? null;
+    onRows(rows);
+  });
+  for (const f of readCaptureSync(ident.path) as Iterable<Frame>) {
+    const pkt = dissectFrame(f, session);
+    checker.add(pkt);
+    frameTimes[f.no] = micros(f.tsSec, f.tsNsec);
+    out.add(pkt);
+  }
+  return out.finish(ident, checker);
+}

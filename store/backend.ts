@@ -1,0 +1,46 @@
+// The one interface every back end writes through (DuckDB, Parquet, ClickHouse).
+import type { Row, TableRows } from './schema.js';
+
+/** The rows of one capture, written so that a failure or a kill leaves none of them behind. */
+export interface CaptureWriter {
+  append(rows: TableRows): Promise<void>;
+  /** Writes the capture's own row last: a capture is in the store when, and only when, this returns. */
+  commit(capture: Row): Promise<void>;
+  /** Drops what was appended (after a damaged file). */
+  abort(): Promise<void>;
+}
+
+/** A Registration Request still without a reply, as the linker sees it. */
+export interface OpenRequest {
+  capture: bigint; frame: number; time: number; destination: string | null; identification: bigint | null;
+  /** The capture's first time, which orders captures. */
+  captureTime: number;
+}
+
+/** A Registration Reply that no request row points to yet. */
+export interface LooseReply {
+  capture: bigint; frame: number; time: number; source: string | null; identification: bigint | null; code: number | null;
+  captureTime: number;
+}
+
+export interface Link { capture: bigint; requestFrame: number; replyCapture: bigint; replyFrame: number; code: number | null; seconds: number }
+
+export interface QueryResult { columns: string[]; rows: unknown[][] }
+
+export interface Backend {
+  readonly label: string;
+  /** True when the capture with this id is in the store (fully). */
+  has(id: bigint): Promise<boolean>;
+  begin(id: bigint): Promise<CaptureWriter>;
+  /** Open requests and loose replies with a time in [from, to] (µs). */
+  openRequests(from: number, to: number): Promise<OpenRequest[]>;
+  looseReplies(from: number, to: number): Promise<LooseReply[]>;
+  link(links: readonly Link[]): Promise<void>;
+  /** First and last frame time (µs) over these captures, when any is in the store. */
+  timeSpan(ids: readonly bigint[]): Promise<{ first: number; last: number } | null>;
+  query(sql: string): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+/** An error for people from a back end (a server that is down, a database that cannot be opened). */
+export class StoreError extends Error {}

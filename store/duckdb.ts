@@ -1,0 +1,152 @@
+// The embedded default back end: one DuckDB file that DuckDB's own CLI, Python and R open.
+// One transaction per capture (appenders run inside it), the capture's row last: a killed run
+// leaves no partial capture, and the next run indexes it again from the start.
+import { DuckDBInstance, LIST, UINTEGER, timestampValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { StoreError } from './backend.js';
+import type { Backend, CaptureWriter, Link, LooseReply, OpenRequest, QueryResult } from './backend.js';
+import { TABLES } from './schema.js';
+import type { ColumnType, Row, Table, TableRows } from './schema.js';
+
+const SQL_TYPES: Record<ColumnType, string> = {
+  u64: 'UBIGINT', u32: 'UINTEGER', u16: 'USMALLINT', u8: 'UTINYINT', f64: 'DOUBLE', text: 'VARCHAR', time: 'TIMESTAMP', 'u32[]': 'UINTEGER[]',
+};
+const U32_LIST = LIST(UINTEGER);
+
+export function duckdbCreateTable(t: Table): string {
+  const cols = t.columns.map(c => `${c.name} ${SQL_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`);
+  return `CREATE TABLE IF NOT EXISTS ${t.name} (${cols.join(', ')})`;
+}
+
+function appendRow(a: DuckDBAppender, t: Table, row: Row): void {
+  const cols = t.columns;
+  for (let i = 0; i < cols.length; i++) {
+    const v = row[i];
+    if (v === null || v === undefined) { a.appendNull(); continue; }
+    switch (cols[i]!.type) {
+      case 'u64': a.appendUBigInt(typeof v === 'bigint' ? v : BigInt(v as number)); break;
+      case 'u32': a.appendUInteger(v as number); break;
+      case 'u16': a.appendUSmallInt(v as number); break;
+      case 'u8': a.appendUTinyInt(v as number); break;
+      case 'f64': a.appendDouble(v as number); break;
+      case 'text': a.appendVarchar(v as string); break;
+      case 'time': a.appendTimestamp(timestampValue(BigInt(v as number))); break;
+      case 'u32[]': a.appendList(v as number[], U32_LIST); break;
+    }
+  }
+  a.endRow();
+}
+
+/** Plain values of a result: numbers, bigint for 64-bit integers, arrays for lists, DuckDB's text for the rest (timestamps to the microsecond). */
+function plain(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(plain);
+  const items = (v as { items?: unknown }).items;
+  if (Array.isArray(items)) return items.map(plain);
+  return String(v);
+}
+
+export class DuckDbBackend implements Backend {
+  readonly label: string;
+  protected constructor(private readonly instance: DuckDBInstance, protected readonly conn: DuckDBConnection, path: string) { this.label = path; }
+
+  /** Runs inside a capture's transaction, just before it commits (the Parquet copy). */
+  protected async beforeCommit(_run: (sql: string) => Promise<unknown>, _id: bigint): Promise<void> {}
+
+  /** Runs after links were stored, with the captures whose registrations changed. */
+  protected async afterLink(_captures: ReadonlySet<bigint>): Promise<void> {}
+
+  static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<DuckDbBackend> {
+    const { instance, conn } = await DuckDbBackend.connect(path, opts);
+    return new DuckDbBackend(instance, conn, path);
+  }
+
+  protected static async connect(path: string, opts: { readOnly?: boolean }): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, opts.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    } catch (e) {
+      throw new StoreError(`cannot open database '${path}': ${((e as Error).message.split('\n')[0] ?? '').replace(/^IO Error: /, '')}`);
+    }
+    const conn = await instance.connect();
+    if (!opts.readOnly) for (const t of TABLES) await conn.run(duckdbCreateTable(t));
+    return { instance, conn };
+  }
+
+  async has(id: bigint): Promise<boolean> {
+    const r = await this.conn.runAndReadAll(`SELECT count(*) FROM captures WHERE capture = ${id}`);
+    return Number(r.getRows()[0]![0]) > 0;
+  }
+
+  async begin(id: bigint): Promise<CaptureWriter> {
+    const conn = await this.instance.connect();
+    await conn.run('BEGIN TRANSACTION');
+    const write = async (name: string, rows: readonly Row[]) => {
+      if (!rows.length) return;
+      const t = TABLES.find(x => x.name === name)!;
+      const a = await conn.createAppender(name);
+      for (const r of rows) appendRow(a, t, r);
+      a.closeSync();
+    };
+    let done = false;
+    const end = async (sql: string) => { if (done) return; done = true; try { await conn.run(sql); } finally { conn.closeSync(); } };
+    return {
+      append: async rows => { for (const t of TABLES) if (t.name !== 'captures') await write(t.name, rows[t.name]); },
+      commit: async capture => {
+        await write('captures', [capture]);
+        try { await this.beforeCommit(sql => conn.run(sql), id); } catch (e) { await end('ROLLBACK'); throw e; }
+        await end('COMMIT');
+      },
+      abort: () => end('ROLLBACK'),
+    };
+  }
+
+  async openRequests(from: number, to: number): Promise<OpenRequest[]> {
+    const r = await this.conn.runAndReadAll(`SELECT r.capture, r.request_frame, epoch_us(r.time), r.destination, r.identification, epoch_us(c.first_time)
+      FROM registrations r JOIN captures c ON c.capture = r.capture
+      WHERE r.reply_frame IS NULL AND r.time BETWEEN make_timestamp(${from}::BIGINT) AND make_timestamp(${to}::BIGINT)`);
+    return r.getRowsJS().map(x => ({ capture: x[0] as bigint, frame: x[1] as number, time: Number(x[2]), destination: x[3] as string | null, identification: x[4] as bigint | null, captureTime: Number(x[5]) }));
+  }
+
+  async looseReplies(from: number, to: number): Promise<LooseReply[]> {
+    const r = await this.conn.runAndReadAll(`SELECT p.capture, p.frame, epoch_us(p.time), p.source, p.identification, p.code, epoch_us(c.first_time)
+      FROM packets p JOIN captures c ON c.capture = p.capture
+      WHERE p.type = 3 AND p.time BETWEEN make_timestamp(${from}::BIGINT) AND make_timestamp(${to}::BIGINT)
+        AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.reply_capture = p.capture AND r.reply_frame = p.frame)`);
+    return r.getRowsJS().map(x => ({ capture: x[0] as bigint, frame: x[1] as number, time: Number(x[2]), source: x[3] as string | null, identification: x[4] as bigint | null, code: x[5] as number | null, captureTime: Number(x[6]) }));
+  }
+
+  async link(links: readonly Link[]): Promise<void> {
+    if (!links.length) return;
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const st = await this.conn.prepare('UPDATE registrations SET reply_capture = $1, reply_frame = $2, code = $3, response_time = $4 WHERE capture = $5 AND request_frame = $6 AND reply_frame IS NULL');
+      for (const l of links) {
+        st.bindUBigInt(1, l.replyCapture); st.bindUInteger(2, l.replyFrame);
+        if (l.code === null) st.bindNull(3); else st.bindUTinyInt(3, l.code);
+        st.bindDouble(4, l.seconds); st.bindUBigInt(5, l.capture); st.bindUInteger(6, l.requestFrame);
+        await st.run();
+      }
+      await this.conn.run('COMMIT');
+    } catch (e) { await this.conn.run('ROLLBACK'); throw e; }
+    await this.afterLink(new Set(links.map(l => l.capture)));
+  }
+
+  async timeSpan(ids: readonly bigint[]): Promise<{ first: number; last: number } | null> {
+    if (!ids.length) return null;
+    const r = await this.conn.runAndReadAll(`SELECT epoch_us(min(first_time)), epoch_us(max(last_time)) FROM captures WHERE capture IN (${ids.join(',')})`);
+    const [a, b] = r.getRowsJS()[0]!;
+    return a === null || b === null ? null : { first: Number(a), last: Number(b) };
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    let r;
+    try { r = await this.conn.runAndReadAll(sql); } catch (e) { throw new StoreError(((e as Error).message.split('\n')[0] ?? '')); }
+    return { columns: r.columnNames(), rows: r.getRows().map(row => row.map(plain)) };
+  }
+
+  async close(): Promise<void> {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
