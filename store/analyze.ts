@@ -10,7 +10,7 @@ import type { Packet, Node } from '../dissector/index.js';
 import type { MipMessage } from '../dissector/mip/extensions.js';
 import { extensionHandler } from '../dissector/mip/extensions.js';
 import { EXTENSION_TYPES } from '../dissector/mip/fields.js';
-import { trackResult } from '../dissector/mip/tracking.js';
+import type { Placement, TransactionTable } from '../dissector/mip/transactions.js';
 import { attachKeys, loadKeysFile } from '../dissector/keys/index.js';
 import { kxState } from '../dissector/keys/state.js';
 import { LEARN_METHODS } from '../dissector/keys/table.js';
@@ -57,11 +57,11 @@ function firstValue(n: Node, abbrev: string): unknown {
   return v;
 }
 
-/** A request's answer as the session's request↔reply model found it (the one place to switch models). */
-export function answeredRequest(pkt: Packet): { request: number; seconds: number } | undefined {
-  const r = trackResult(pkt.session, pkt.no);
-  if (r?.responseTo === undefined) return undefined;
-  return { request: r.responseTo, seconds: r.time ? r.time.sec + r.time.nsec / 1e9 : 0 };
+/** The first reply to a request, as the session's registration-transaction model pairs them (RFC 5944 §3.3–3.8). */
+export function firstAnswer(table: TransactionTable, p: Placement | undefined): { request: number; seconds: number } | undefined {
+  const q = table.answered(p);
+  if (!q || q.responseIn !== p!.hop.frame || !p!.hop.responseTime) return undefined;
+  return { request: q.frame, seconds: p!.hop.responseTime.sec + p!.hop.responseTime.nsec / 1e9 };
 }
 
 /** Registration requests still waiting for a reply in this file; the oldest leave past this many. */
@@ -78,12 +78,20 @@ export class CaptureRows {
 
   constructor(readonly id: bigint, private readonly flush: (rows: TableRows) => void, readonly batch = 20_000) {}
 
+  /** A transaction closed (no later message can join it): its request rows are final. */
+  closed(frames: readonly number[]): void {
+    for (const f of frames) {
+      const row = this.pending.get(f);
+      if (row) { this.pending.delete(f); this.push('registrations', row); }
+    }
+  }
+
   add(pkt: Packet): void {
     const f = pkt.frame, no = pkt.no, t = micros(f.tsSec, f.tsNsec), cap = this.id;
     if (this.count === 0) { this.first = t; this.linktype = f.linktype; }
     this.count++;
     this.last = t;
-    const msgs = (pkt.meta.mip as MipMessage[] | undefined) ?? [];
+    const msgs = pkt.mip;
     const m = msgs[0];
     const protocols = pkt.layers.slice(1).join(':');
     const spis: number[] = [];
@@ -103,18 +111,19 @@ export class CaptureRows {
       m?.type ?? null, m?.code ?? null, m?.flags ?? null, m?.lifetime ?? null,
       ip(m?.homeAddr), ip(m?.haAddr), ip(m?.coa), m?.ident ?? null, nai, spis.length ? spis : null,
     ]);
+    const table = pkt.session.transactions;
     for (const msg of msgs) {
+      const p = table.placement(no, msg.start, msg.src);
       if (msg.type === 1) {
-        const r = trackResult(pkt.session, no);
         this.pending.set(no, [cap, no, t, messageNai(msg) ?? null, ip(msg.homeAddr), ip(msg.haAddr), ip(msg.coa),
-          ip(pkt.meta.ipSrc as number | undefined), ip(pkt.meta.ipDst as number | undefined), r?.hop ?? null, msg.ident ?? null, null, null, null, null]);
+          ip(msg.udp?.ip?.src), ip(msg.udp?.ip?.dst), p?.hop.hop ?? null, msg.ident ?? null, null, null, null, null]);
         if (this.pending.size > MAX_PENDING) {
           const [oldest, row] = this.pending.entries().next().value as [number, Row];
           this.pending.delete(oldest);
           this.push('registrations', row);
         }
       } else if (msg.type === 3) {
-        const a = answeredRequest(pkt);
+        const a = firstAnswer(table, p);
         const req = a && this.pending.get(a.request);
         if (a && req && req[11] === null) {
           req[11] = cap; req[12] = no; req[13] = msg.code ?? null; req[14] = a.seconds;
@@ -181,6 +190,7 @@ export function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOptions, onR
     for (const r of rows.findings) r[2] = frameTimes[r[1] as number] ?? null;
     onRows(rows);
   });
+  session.transactions.onClose(tx => out.closed(tx.requests.map(h => h.frame)));
   for (const f of readCaptureSync(ident.path) as Iterable<Frame>) {
     const pkt = dissectFrame(f, session);
     checker.add(pkt);

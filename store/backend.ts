@@ -12,14 +12,16 @@ export interface CaptureWriter {
 
 /** A Registration Request still without a reply, as the linker sees it. */
 export interface OpenRequest {
-  capture: bigint; frame: number; time: number; destination: string | null; identification: bigint | null;
+  capture: bigint; frame: number; time: number; source: string | null; destination: string | null; identification: bigint | null;
+  homeAddress: string | null; homeAgent: string | null; careOfAddress: string | null;
   /** The capture's first time, which orders captures. */
   captureTime: number;
 }
 
 /** A Registration Reply that no request row points to yet. */
 export interface LooseReply {
-  capture: bigint; frame: number; time: number; source: string | null; identification: bigint | null; code: number | null;
+  capture: bigint; frame: number; time: number; source: string | null; destination: string | null; identification: bigint | null; code: number | null;
+  homeAddress: string | null; homeAgent: string | null;
   captureTime: number;
 }
 

@@ -188,17 +188,23 @@ export class ClickHouseBackend implements Backend {
 
   async openRequests(from: number, to: number): Promise<OpenRequest[]> {
     const times = await this.captureTimes();
-    const r = await this.rows(`SELECT capture, request_frame, ${this.micros('time')} AS us, destination, identification FROM registrations
+    const r = await this.rows(`SELECT capture, request_frame, ${this.micros('time')} AS us, source, destination, identification, home_address, home_agent, care_of_address FROM registrations
       WHERE reply_frame IS NULL AND ${this.micros('time')} BETWEEN ${Math.max(0, from)} AND ${Math.max(0, to)}`);
-    return r.rows.filter(x => times.has(x[0] as bigint)).map(x => ({ capture: x[0] as bigint, frame: Number(x[1]), time: Number(x[2]), destination: x[3] as string | null, identification: x[4] as bigint | null, captureTime: times.get(x[0] as bigint)! }));
+    return r.rows.filter(x => times.has(x[0] as bigint)).map(x => ({
+      capture: x[0] as bigint, frame: Number(x[1]), time: Number(x[2]), source: x[3] as string | null, destination: x[4] as string | null, identification: x[5] as bigint | null,
+      homeAddress: x[6] as string | null, homeAgent: x[7] as string | null, careOfAddress: x[8] as string | null, captureTime: times.get(x[0] as bigint)!,
+    }));
   }
 
   async looseReplies(from: number, to: number): Promise<LooseReply[]> {
     const times = await this.captureTimes();
-    const r = await this.rows(`SELECT capture, frame, ${this.micros('time')} AS us, source, identification, code FROM packets
+    const r = await this.rows(`SELECT capture, frame, ${this.micros('time')} AS us, source, destination, identification, code, home_address, home_agent FROM packets
       WHERE type = 3 AND ${this.micros('time')} BETWEEN ${Math.max(0, from)} AND ${Math.max(0, to)}
         AND (capture, frame) ${this.o.cluster ? 'GLOBAL ' : ''}NOT IN (SELECT assumeNotNull(reply_capture), assumeNotNull(reply_frame) FROM registrations WHERE reply_frame IS NOT NULL)`);
-    return r.rows.filter(x => times.has(x[0] as bigint)).map(x => ({ capture: x[0] as bigint, frame: Number(x[1]), time: Number(x[2]), source: x[3] as string | null, identification: x[4] as bigint | null, code: x[5] === null ? null : Number(x[5]), captureTime: times.get(x[0] as bigint)! }));
+    return r.rows.filter(x => times.has(x[0] as bigint)).map(x => ({
+      capture: x[0] as bigint, frame: Number(x[1]), time: Number(x[2]), source: x[3] as string | null, destination: x[4] as string | null, identification: x[5] as bigint | null,
+      code: x[6] === null ? null : Number(x[6]), homeAddress: x[7] as string | null, homeAgent: x[8] as string | null, captureTime: times.get(x[0] as bigint)!,
+    }));
   }
 
   async link(links: readonly Link[]): Promise<void> {

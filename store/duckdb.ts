@@ -102,18 +102,24 @@ export class DuckDbBackend implements Backend {
   }
 
   async openRequests(from: number, to: number): Promise<OpenRequest[]> {
-    const r = await this.conn.runAndReadAll(`SELECT r.capture, r.request_frame, epoch_us(r.time), r.destination, r.identification, epoch_us(c.first_time)
+    const r = await this.conn.runAndReadAll(`SELECT r.capture, r.request_frame, epoch_us(r.time), r.source, r.destination, r.identification, r.home_address, r.home_agent, r.care_of_address, epoch_us(c.first_time)
       FROM registrations r JOIN captures c ON c.capture = r.capture
       WHERE r.reply_frame IS NULL AND r.time BETWEEN make_timestamp(${from}::BIGINT) AND make_timestamp(${to}::BIGINT)`);
-    return r.getRowsJS().map(x => ({ capture: x[0] as bigint, frame: x[1] as number, time: Number(x[2]), destination: x[3] as string | null, identification: x[4] as bigint | null, captureTime: Number(x[5]) }));
+    return r.getRowsJS().map(x => ({
+      capture: x[0] as bigint, frame: x[1] as number, time: Number(x[2]), source: x[3] as string | null, destination: x[4] as string | null, identification: x[5] as bigint | null,
+      homeAddress: x[6] as string | null, homeAgent: x[7] as string | null, careOfAddress: x[8] as string | null, captureTime: Number(x[9]),
+    }));
   }
 
   async looseReplies(from: number, to: number): Promise<LooseReply[]> {
-    const r = await this.conn.runAndReadAll(`SELECT p.capture, p.frame, epoch_us(p.time), p.source, p.identification, p.code, epoch_us(c.first_time)
+    const r = await this.conn.runAndReadAll(`SELECT p.capture, p.frame, epoch_us(p.time), p.source, p.destination, p.identification, p.code, p.home_address, p.home_agent, epoch_us(c.first_time)
       FROM packets p JOIN captures c ON c.capture = p.capture
       WHERE p.type = 3 AND p.time BETWEEN make_timestamp(${from}::BIGINT) AND make_timestamp(${to}::BIGINT)
         AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.reply_capture = p.capture AND r.reply_frame = p.frame)`);
-    return r.getRowsJS().map(x => ({ capture: x[0] as bigint, frame: x[1] as number, time: Number(x[2]), source: x[3] as string | null, identification: x[4] as bigint | null, code: x[5] as number | null, captureTime: Number(x[6]) }));
+    return r.getRowsJS().map(x => ({
+      capture: x[0] as bigint, frame: x[1] as number, time: Number(x[2]), source: x[3] as string | null, destination: x[4] as string | null, identification: x[5] as bigint | null,
+      code: x[6] as number | null, homeAddress: x[7] as string | null, homeAgent: x[8] as string | null, captureTime: Number(x[9]),
+    }));
   }
 
   async link(links: readonly Link[]): Promise<void> {
