@@ -17,7 +17,7 @@ import { extractedValue } from '../../dissector/output/view.js';
 import { luaExperts, luaFields, luaNames } from '../../dissector/output/lua.js';
 import { LUA_DISSECTOR } from '../../dissector/output/lua-dissector.js';
 import { standardFrames } from '../../samples/standard.js';
-import { randomFrames } from '../fixtures/random-mip.js';
+import { prng, randomFrames } from '../fixtures/random-mip.js';
 import { ROOT, runCli, runTshark, toFrames, writePcapng } from '../helpers.js';
 
 const AGG = '\x1f';
@@ -27,6 +27,8 @@ const VERDICTS = ['mip.auth.status', 'mip.auth.alg', 'mip.auth.expected'];
 const FIELDS = luaFields().filter(f => f.type !== 'protocol' && !VERDICTS.includes(f.abbrev)).map(f => f.abbrev);
 const COL = new Map(FIELDS.map((f, i) => [f, i]));
 const ENC_DATA = COL.get('mip.kx.enc.data')!;
+/** String values that held a NUL byte (compared up to it). */
+let nulStrings = 0;
 
 const plugin = (() => {
   const file = join(mkdtempSync(join(tmpdir(), 'mipscope-lua-')), 'mipscope.lua');
@@ -53,6 +55,8 @@ function mipscopeValues(frames: readonly Frame[], prefs: readonly string[]): { s
       const col = COL.get(n.field.abbrev);
       if (col !== undefined) a[col]!.push(v);
       if (pkt.sources[n.src]!.name.startsWith('Decrypted')) continue;
+      // Wireshark's strings end at a NUL byte (FT_STRING is a C string); mipscope's keep the rest.
+      if (col !== undefined && n.field.type === 'string' && v.includes('\0')) { nulStrings++; s[col]!.push(v.slice(0, v.indexOf('\0'))); continue; }
       if (n.field === KX.encIv) s[ENC_DATA]!.push(v);
       else if (n.field === KX.encCiphertext || n.field === KX.encTag) s[ENC_DATA]!.push(s[ENC_DATA]!.pop()! + v);
       else if (col !== undefined) s[col]!.push(v);
@@ -202,6 +206,27 @@ describe('the generated Wireshark Lua plugin', () => {
   const corpus = (list: FrameLike[]) => () => compare(writePcapng(list), toFrames(list));
   check('the standard corpus', corpus(standardFrames()), false);
   check('randomized messages (seeded)', corpus(randomFrames(1, 400)), false);
+  // Damaged KX messages: bytes of the Mobile IP payload changed at random (seeded), so that lengths,
+  // counts and types run past their bounds; both tools must still agree and Lua must not fail.
+  check('KX messages with random damage (seeded)', () => {
+    const rnd = prng(15);
+    const list: FrameLike[] = [];
+    for (const name of ['kx-negotiation', 'kx-dh', 'kx-seed', 'kx-stateful', 'kx-counter-proposal']) {
+      for (const f of readFrames(join(ROOT, 'samples', 'captures', `${name}.pcapng`))) {
+        const d = f.data;
+        if (f.linktype !== 1 || d[12] !== 0x08 || d[13] !== 0x00 || d[23] !== 17) continue;
+        const start = 14 + (d[14]! & 15) * 4 + 8;
+        if (start >= d.length) continue;
+        for (let copy = 0; copy < 3; copy++) {
+          const data = Uint8Array.from(d);
+          const n = 1 + Math.floor(rnd() * 3);
+          for (let k = 0; k < n; k++) data[start + Math.floor(rnd() * (d.length - start))] = Math.floor(rnd() * 256);
+          list.push({ tsSec: f.tsSec, tsNsec: f.tsNsec, linktype: 1, data, len: data.length });
+        }
+      }
+    }
+    return compare(writePcapng(list), toFrames(list));
+  }, false);
   // Other KX type numbers: an SA payload on 150 and GP-NAI on 112 (what was the SA payload's).
   const negotiation = join(ROOT, 'samples', 'captures', 'kx-negotiation.pcapng');
   check('kx-negotiation.pcapng with other KX type numbers (-o mip.kx.type.*)', () => compare(negotiation, readFrames(negotiation), ['mip.kx.type.sa:150', 'mip.kx.type.gp_nai:112']), false);
@@ -238,6 +263,6 @@ describe('the generated Wireshark Lua plugin', () => {
   it('reports the agreement figure', () => {
     expect(totals.values).toBeGreaterThan(10_000);
     expect(totals.kxValues).toBeGreaterThan(10_000);
-    console.log(`Lua plugin agreement: ${totals.equal}/${totals.values} field values on ${totals.frames} frames (mip.kx.*: ${totals.kxEqual}/${totals.kxValues})`);
+    console.log(`Lua plugin agreement: ${totals.equal}/${totals.values} field values on ${totals.frames} frames (mip.kx.*: ${totals.kxEqual}/${totals.kxValues}; ${nulStrings} string value(s) compared up to a NUL byte)`);
   });
 });
