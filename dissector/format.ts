@@ -23,6 +23,35 @@ export function etherString(b: Uint8Array): string {
   return s;
 }
 
+/**
+ * A MAC address as Wireshark names it with its manufacturer table off but for the names it
+ * always knows: "Broadcast", and the 00:00:00 block as "00:00:00_xx:xx:xx".
+ */
+export function etherName(b: Uint8Array): string {
+  if (b.length === 6 && b.every(x => x === 0xff)) return 'Broadcast';
+  if (b.length === 6 && b[0] === 0 && b[1] === 0 && b[2] === 0) return `00:00:00_${etherString(b.subarray(3))}`;
+  return etherString(b);
+}
+
+/** An IPv6 address in RFC 5952 form: lower case, the longest run of two or more zero groups as "::". */
+export function ipv6String(b: Uint8Array): string {
+  const g: number[] = [];
+  for (let i = 0; i + 1 < 16 && i + 1 < b.length; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < g.length;) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < g.length && g[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const h = (xs: number[]) => xs.map(x => x.toString(16)).join(':');
+  if (best < 0) return h(g);
+  // An IPv4-mapped address keeps its dotted tail, as Wireshark prints it.
+  if (best === 0 && bestLen === 5 && g[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  return `${h(g.slice(0, best))}::${h(g.slice(best + bestLen))}`;
+}
+
 /** "Nov 27, 2026 17:25:53.123456789 UTC", tshark's absolute UTC time. */
 export function absTimeString(t: AbsTime): string {
   const d = new Date(t.sec * 1000);
@@ -78,6 +107,7 @@ export function fieldValueString(f: FieldDef, v: Value): string {
     case 'int32': case 'framenum': case 'double': return String(v);
     case 'ipv4': return ipv4String(v as number);
     case 'ether': return etherString(v as Uint8Array);
+    case 'ipv6': return ipv6String(v as Uint8Array);
     case 'bytes': { const b = v as Uint8Array; return b.length ? hex(b) : '<MISSING>'; }
     case 'string': return escapeString(v as string);
     case 'abstime': return absTimeString(v as AbsTime);
@@ -113,6 +143,7 @@ export function displayValue(f: FieldDef, v: Value): string {
       return f.base === 'none' ? name : `${name} (${raw})`;
     }
     case 'bytes': return bytesLabel(v as Uint8Array);
+    case 'ether': return `${etherName(v as Uint8Array)} (${etherString(v as Uint8Array)})`;
     case 'reltime': return `${relTimeString(v as AbsTime)} seconds`;
     case 'string': return formatText(v as string);
     default: return fieldValueString(f, v);

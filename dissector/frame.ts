@@ -45,6 +45,7 @@ function diff(a: { sec: number; nsec: number }, b: { sec: number; nsec: number }
 export function addData(pkt: Packet, buf: Uint8Array, start: number, end: number, src: number): void {
   if (end <= start) return;
   const d = pkt.add(null, DATA.data, null, start, end - start, src);
+  if (d !== DETACHED) d.append = ` (${end - start} byte${end - start === 1 ? '' : 's'})`; // "Data (16 bytes)", as tshark
   pkt.layers.push('data');
   pkt.add(d, DATA.bytes, buf.subarray(start, end), start, end - start, src);
   pkt.addGenerated(d, DATA.len, end - start, start, end - start, src);

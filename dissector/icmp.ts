@@ -1,19 +1,34 @@
 // ICMP (RFC 792) with router/agent advertisement (RFC 1256, RFC 5944 §2.1) and solicitation.
 import { registerExperts, registerFields } from './fields.js';
-import { ipProtocols } from './dispatch.js';
+import { etherTypes, ipProtocols } from './dispatch.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor } from './cursor.js';
-import { addData } from './frame.js';
+import { addData, dissectNested } from './frame.js';
+import { DETACHED } from './packet.js';
 import { CHECKSUM_STATUS, onesComplementSum } from './ipv4.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
 
 const ICMP_TYPES: Record<number, string> = {
-  0: 'Echo (ping) reply', 3: 'Destination unreachable', 5: 'Redirect', 8: 'Echo (ping) request',
+  0: 'Echo (ping) reply', 3: 'Destination unreachable', 4: 'Source quench (flow control)', 5: 'Redirect', 8: 'Echo (ping) request',
   9: 'Router advertisement', 10: 'Router solicitation', 11: 'Time-to-live exceeded', 12: 'Parameter problem',
   13: 'Timestamp request', 14: 'Timestamp reply',
 };
 const ADVERT_CODES: Record<number, string> = { 0: 'Normal router advertisement', 16: 'Does not route common traffic' };
+const UNREACH_CODES: Record<number, string> = {
+  0: 'Network unreachable', 1: 'Host unreachable', 2: 'Protocol unreachable', 3: 'Port unreachable', 4: 'Fragmentation needed',
+  5: 'Source route failed', 6: 'Destination network unknown', 7: 'Destination host unknown', 8: 'Source host isolated',
+  9: 'Network administratively prohibited', 10: 'Host administratively prohibited', 11: 'Network unreachable for TOS',
+  12: 'Host unreachable for TOS', 13: 'Communication administratively filtered', 14: 'Host precedence violation', 15: 'Precedence cutoff in effect',
+};
+/** Code names per type, as tshark appends them to the code. */
+const CODE_NAMES: Record<number, Record<number, string>> = {
+  3: UNREACH_CODES,
+  5: { 0: 'Redirect for network', 1: 'Redirect for host', 2: 'Redirect for TOS and network', 3: 'Redirect for TOS and host' },
+  9: ADVERT_CODES,
+  11: { 0: 'Time to live exceeded in transit', 1: 'Fragment reassembly time exceeded' },
+  12: { 0: 'Pointer indicates the error', 1: 'Required option missing', 2: 'Bad length' },
+};
 const MIP_EXT_TYPES: Record<number, string> = { 0: 'One byte padding extension', 16: 'Mobility Agent Advertisement Extension', 19: 'Prefix Lengths Extension', 24: 'Challenge Extension' };
 
 export const ICMP = registerFields({
@@ -22,7 +37,17 @@ export const ICMP = registerFields({
   code: { abbrev: 'icmp.code', name: 'Code', type: 'uint8' },
   checksum: { abbrev: 'icmp.checksum', name: 'Checksum', type: 'uint16', base: 'hex' },
   checksumStatus: { abbrev: 'icmp.checksum.status', name: 'Checksum Status', type: 'uint8', base: 'none', values: CHECKSUM_STATUS },
-  reserved: { abbrev: 'icmp.reserved', name: 'Reserved', type: 'bytes' },
+  unused: { abbrev: 'icmp.unused', name: 'Unused', type: 'bytes' },
+  ident: { abbrev: 'icmp.ident', name: 'Identifier (BE)', type: 'uint16', base: 'dec_hex' },
+  identLe: { abbrev: 'icmp.ident_le', name: 'Identifier (LE)', type: 'uint16', base: 'dec_hex' },
+  seq: { abbrev: 'icmp.seq', name: 'Sequence Number (BE)', type: 'uint16', base: 'dec_hex' },
+  seqLe: { abbrev: 'icmp.seq_le', name: 'Sequence Number (LE)', type: 'uint16', base: 'dec_hex' },
+  mtu: { abbrev: 'icmp.mtu', name: 'MTU of next hop', type: 'uint16' },
+  pointer: { abbrev: 'icmp.pointer', name: 'Pointer', type: 'uint32' },
+  redirGw: { abbrev: 'icmp.redir_gw', name: 'Gateway Address', type: 'ipv4' },
+  respIn: { abbrev: 'icmp.resp_in', name: 'Response frame', type: 'framenum', description: 'The response to this request is in this frame' },
+  respTo: { abbrev: 'icmp.resp_to', name: 'Request frame', type: 'framenum', description: 'This is a response to the request in this frame' },
+  respTime: { abbrev: 'icmp.resptime', name: 'Response time', type: 'double', description: 'The time between the request and the response, in ms.' },
   numAddrs: { abbrev: 'icmp.num_addrs', name: 'Number of addresses', type: 'uint8' },
   addrEntrySize: { abbrev: 'icmp.addr_entry_size', name: 'Address entry size', type: 'uint8' },
   lifetime: { abbrev: 'icmp.lifetime', name: 'Lifetime', type: 'uint16' },
@@ -105,31 +130,132 @@ function mipExtensions(pkt: Packet, icmp: Node, buf: Uint8Array, start: number, 
   }
 }
 
+/** Seconds as Wireshark's unsigned_time_secs_to_str: "45 seconds", "30 minutes", "1 hour, 5 seconds". */
+export function secondsText(v: number): string {
+  if (v === 0) return '0 seconds';
+  const parts: string[] = [];
+  const unit = (n: number, name: string) => { if (n) parts.push(`${n} ${name}${n === 1 ? '' : 's'}`); };
+  unit(Math.floor(v / 86400), 'day');
+  unit(Math.floor(v / 3600) % 24, 'hour');
+  unit(Math.floor(v / 60) % 60, 'minute');
+  unit(v % 60, 'second');
+  return parts.join(', ');
+}
+
+/** Errors and redirects quote the datagram that caused them (RFC 792). */
+const QUOTING = new Set([3, 4, 5, 11, 12]);
+
+interface EchoState {
+  /** Conversation and id/seq → request frame and time, bounded. */
+  requests: Map<string, { frame: number; sec: number; nsec: number }>;
+  /** Reply frame → [request frame, ms] for re-dissection; request frame → reply frame. */
+  replies: Map<number, [number, number]>;
+  responseIn: Map<number, number>;
+}
+/** Echo requests waiting for their reply, per capture. */
+export const ECHO_PENDING_LIMIT = 4096;
+
+function echoState(pkt: Packet): EchoState {
+  let s = pkt.session.ext.get('icmp.echo') as EchoState | undefined;
+  if (!s) { s = { requests: new Map(), replies: new Map(), responseIn: new Map() }; pkt.session.ext.set('icmp.echo', s); }
+  return s;
+}
+
+/** Request/reply matching as Wireshark does: the conversation (address pair), identifier and sequence number. */
+function matchEcho(pkt: Packet, n: Node, type: number, id: number, seq: number, src: number): void {
+  const st = echoState(pkt);
+  const a = pkt.meta.ipSrc as number, b = pkt.meta.ipDst as number;
+  if (typeof a !== 'number' || typeof b !== 'number') return;
+  const key = `${Math.min(a, b)}:${Math.max(a, b)}:${id}:${seq}`;
+  if (!pkt.session.visited(pkt.no)) {
+    if (type === 8) {
+      if (st.requests.size >= ECHO_PENDING_LIMIT) st.requests.delete(st.requests.keys().next().value!);
+      st.requests.set(key, { frame: pkt.no, sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec });
+    } else {
+      const r = st.requests.get(key);
+      if (r) {
+        st.requests.delete(key);
+        const ms = (pkt.frame.tsSec - r.sec) * 1e3 + (pkt.frame.tsNsec - r.nsec) / 1e6;
+        st.replies.set(pkt.no, [r.frame, ms]);
+        if (pkt.session.retain) st.responseIn.set(r.frame, pkt.no);
+      }
+    }
+  }
+  if (type === 8) {
+    const reply = st.responseIn.get(pkt.no);
+    if (reply !== undefined) { pkt.addGenerated(n, ICMP.respIn, reply, 0, 0, src); pkt.info += ` (reply in ${reply})`; }
+  } else {
+    const m = st.replies.get(pkt.no);
+    if (m) {
+      pkt.addGenerated(n, ICMP.respTo, m[0], 0, 0, src);
+      const rt = pkt.addGenerated(n, ICMP.respTime, m[1], 0, 0, src);
+      if (rt !== DETACHED) rt.text = `Response time: ${m[1].toFixed(3)} ms`;
+      pkt.info += ` (request in ${m[0]})`;
+      if (!pkt.session.retain) st.replies.delete(pkt.no);
+    }
+  }
+}
+
+/** Runs `fn` and moves the top-level nodes it added into `parent` (but those of protocol `keepAtTop`). */
+function inSubtree(pkt: Packet, parent: Node, fn: () => void, keepAtTop?: string): void {
+  const before = pkt.tree.length;
+  fn();
+  if (pkt.want !== null || parent === DETACHED) return;
+  for (const x of pkt.tree.splice(before)) if (x.field?.abbrev === keepAtTop) pkt.tree.push(x); else (parent.children ??= []).push(x);
+}
+
+/** The quoted datagram of an error: dissected as IPv4 inside the ICMP subtree, columns untouched. */
+function quotedDatagram(pkt: Packet, n: Node, buf: Uint8Array, start: number, end: number, src: number): void {
+  const cols = { info: pkt.info, protocol: pkt.protocol, src: pkt.src, dst: pkt.dst, ipSrc: pkt.meta.ipSrc, ipDst: pkt.meta.ipDst, ttl: pkt.meta.ipTtl };
+  const wasInError = pkt.meta.inError === true;
+  pkt.meta.inError = true;
+  // As tshark: the quoted layers sit in the ICMP subtree, a Mobile IP message at the top.
+  inSubtree(pkt, n, () => dissectNested(pkt, 'ip', n, etherTypes.get(0x0800)!, buf, start, end, src), 'mip');
+  pkt.meta.inError = wasInError;
+  pkt.info = cols.info; pkt.protocol = cols.protocol; pkt.src = cols.src; pkt.dst = cols.dst;
+  pkt.meta.ipSrc = cols.ipSrc; pkt.meta.ipDst = cols.ipDst; pkt.meta.ipTtl = cols.ttl;
+}
+
 const icmp: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
   const n = pkt.add(null, ICMP.icmp, null, start, end - start, src);
   pkt.layers.push('icmp');
   pkt.protocol = 'ICMP';
+  const inError = pkt.meta.inError === true;
   const type = c.u8(), code = c.u8();
-  pkt.add(n, ICMP.type, type, start, 1, src);
+  const mobileAdvert = type === 9 && (code === 0 || code === 16) && end - start > 8 + buf[start + 4]! * Math.max(buf[start + 5] ?? 2, 2) * 4;
+  const typeName = mobileAdvert ? 'Mobile IP Advertisement' : ICMP_TYPES[type];
+  const typeNode = pkt.add(n, ICMP.type, type, start, 1, src);
+  if (typeNode !== DETACHED) typeNode.text = `Type: ${type} (${typeName ?? 'Unknown'})`;
+  const codeName = CODE_NAMES[type]?.[code];
   const codeNode = pkt.add(n, ICMP.code, code, start + 1, 1, src);
-  if (type === 9 && ADVERT_CODES[code]) codeNode.append = ` (${ADVERT_CODES[code]})`;
+  if (codeName && codeNode !== DETACHED) codeNode.append = ` (${codeName})`;
   const checksum = c.u16();
   const ck = pkt.add(n, ICMP.checksum, checksum, start + 2, 2, src);
-  const ok = onesComplementSum(buf, start, end) === 0xffff;
-  pkt.addGenerated(n, ICMP.checksumStatus, ok ? 1 : 0, start + 2, 2, src);
-  if (!ok) {
-    const calc = ~onesComplementSum(buf, start, end, 0xffff - checksum) & 0xffff;
-    ck.append = ` incorrect, should be 0x${calc.toString(16).padStart(4, '0')}`;
-    pkt.addExpert(ck, E.badChecksum, start + 2, 2);
+  if (inError) {
+    // A quoted message is usually cut short: its checksum cannot be verified.
+    if (ck !== DETACHED) ck.append = ' [unverified] [in ICMP error packet]';
+    pkt.addGenerated(n, ICMP.checksumStatus, 2, start + 2, 2, src);
+  } else {
+    const ok = onesComplementSum(buf, start, end) === 0xffff;
+    pkt.addGenerated(n, ICMP.checksumStatus, ok ? 1 : 0, start + 2, 2, src);
+    if (ok) { if (ck !== DETACHED) ck.append = ' [correct]'; }
+    else {
+      const calc = ~onesComplementSum(buf, start, end, 0xffff - checksum) & 0xffff;
+      const should = `0x${calc.toString(16).padStart(4, '0')}`;
+      if (ck !== DETACHED) ck.append = ` incorrect, should be ${should}`;
+      pkt.addExpert(ck, E.badChecksum, start + 2, 2, `Bad checksum [should be ${should}]`);
+    }
   }
-  pkt.info = ICMP_TYPES[type] ?? `Unknown ICMP (type ${type})`;
+  // As tshark's Info: the type name padded to 20 characters, then the code name.
+  pkt.info = (typeName ?? `Unknown ICMP (type ${type})`).padEnd(20) + (codeName ? ` (${codeName})` : '');
   if (type === 9) {
-    pkt.info += ADVERT_CODES[code] ? ` (${ADVERT_CODES[code]})` : '';
     const num = c.u8(), size = c.u8();
     pkt.add(n, ICMP.numAddrs, num, start + 4, 1, src);
     pkt.add(n, ICMP.addrEntrySize, size, start + 5, 1, src);
-    pkt.add(n, ICMP.lifetime, c.u16(), start + 6, 2, src);
+    const lifetime = c.u16();
+    const lt = pkt.add(n, ICMP.lifetime, lifetime, start + 6, 2, src);
+    if (lt !== DETACHED) lt.append = ` (${secondsText(lifetime)})`;
     let off = start + 8;
     for (let i = 0; i < num; i++) {
       const a = new Cursor(buf, off, end);
@@ -137,12 +263,27 @@ const icmp: Dissector = (pkt, buf, start, end, src) => {
       pkt.add(n, ICMP.prefLevel, a.u32() | 0, off + 4, 4, src);
       off += Math.max(size, 2) * 4;
     }
-    if ((code === 0 || code === 16) && off < end) {
-      pkt.info = `Mobile IP Advertisement${ADVERT_CODES[code] ? ` (${ADVERT_CODES[code]})` : ''}`; // as tshark names an advertisement with mobility extensions
-      mipExtensions(pkt, n, buf, off, end, src);
-    }
+    if ((code === 0 || code === 16) && off < end) mipExtensions(pkt, n, buf, off, end, src);
   } else if (type === 10) {
-    pkt.add(n, ICMP.reserved, c.bytes(Math.min(4, c.remaining)), start + 4, 4, src);
+    // RFC 1256 §3.2: four reserved bytes, which tshark 4.0 does not show.
+  } else if (type === 0 || type === 8) {
+    const id = c.u16(), seq = c.u16();
+    pkt.add(n, ICMP.ident, id, start + 4, 2, src);
+    pkt.add(n, ICMP.identLe, ((id & 0xff) << 8) | (id >> 8), start + 4, 2, src);
+    pkt.add(n, ICMP.seq, seq, start + 6, 2, src);
+    pkt.add(n, ICMP.seqLe, ((seq & 0xff) << 8) | (seq >> 8), start + 6, 2, src);
+    pkt.info += ` id=0x${id.toString(16).padStart(4, '0')}, seq=${seq}/${((seq & 0xff) << 8) | (seq >> 8)}` + (typeof pkt.meta.ipTtl === 'number' ? `, ttl=${pkt.meta.ipTtl}` : '');
+    if (!inError) matchEcho(pkt, n, type, id, seq, src);
+    if (end > start + 8) inSubtree(pkt, n, () => addData(pkt, buf, start + 8, end, src)); // tshark shows the echoed data inside ICMP
+  } else if (QUOTING.has(type) && end - start >= 8) {
+    if (type === 5) pkt.add(n, ICMP.redirGw, c.u32(), start + 4, 4, src);
+    else if (type === 12) { pkt.add(n, ICMP.pointer, c.u8(), start + 4, 1, src); pkt.add(n, ICMP.unused, c.bytes(3), start + 5, 3, src); }
+    else if (type === 3 && code === 4) { pkt.add(n, ICMP.unused, c.bytes(2), start + 4, 2, src); pkt.add(n, ICMP.mtu, c.u16(), start + 6, 2, src); }
+    else if (type !== 4) pkt.add(n, ICMP.unused, c.bytes(4), start + 4, 4, src); // tshark shows no Unused on a source quench
+    // tshark decodes a redirect's quote as the original header and 64 bits of data (RFC 792).
+    let qEnd = end;
+    if (type === 5 && end - start > 8 + 20) qEnd = Math.min(end, start + 8 + ((buf[start + 8]! & 0x0f) * 4) + 8);
+    if (end > start + 8) quotedDatagram(pkt, n, buf, start + 8, qEnd, src);
   } else if (end > start + 4) {
     addData(pkt, buf, start + 4, end, src);
   }

@@ -3,6 +3,8 @@ import './link.js';
 import './ipv4.js';
 import './udp.js';
 import './icmp.js';
+import './arp.js';
+import './tunnels.js';
 import './mip/messages.js';
 import './mip/tracking.js';
 import './kx/index.js';

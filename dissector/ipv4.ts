@@ -8,7 +8,8 @@ import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
 
-export const IP_PROTOCOLS: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 55: 'MOBILE' };
+// Names as tshark's ip.proto value table.
+export const IP_PROTOCOLS: Record<number, string> = { 0: 'IPv6 Hop-by-Hop Option', 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 43: 'Routing Header for IPv6', 44: 'Fragment Header for IPv6', 47: 'Generic Routing Encapsulation', 50: 'Encap Security Payload', 51: 'Authentication Header', 55: 'IP Mobility', 58: 'ICMPv6', 59: 'IPv6 No Next Header', 60: 'Destination Options for IPv6' };
 export const CHECKSUM_STATUS = { 0: 'Bad', 1: 'Good', 2: 'Unverified', 3: 'Not present', 4: 'Illegal' } as const;
 
 export const IP = registerFields({
@@ -99,7 +100,9 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   pkt.add(flags, IP.mf, (ff & 0x2000) !== 0, start + 6, 1, src);
   const fragOffset = (ff & 0x1fff) * 8;
   pkt.add(ip, IP.fragOffset, fragOffset, start + 6, 2, src);
-  pkt.add(ip, IP.ttl, c.u8(), start + 8, 1, src);
+  const ttl = c.u8();
+  pkt.add(ip, IP.ttl, ttl, start + 8, 1, src);
+  pkt.meta.ipTtl = ttl;
   const proto = c.u8();
   pkt.add(ip, IP.proto, proto, start + 9, 1, src);
   const checksum = c.u16();
@@ -130,7 +133,8 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
     return;
   }
   if (payloadEnd > end) {
-    pkt.addExpert(ip, E.lenPastFrame, start + 2, 2, `IPv4 total length (${totalLen}) exceeds the ${end - start} bytes captured`);
+    // A datagram quoted by an ICMP error is cut short on purpose (RFC 792).
+    if (pkt.meta.inError !== true) pkt.addExpert(ip, E.lenPastFrame, start + 2, 2, `IPv4 total length (${totalLen}) exceeds the ${end - start} bytes captured`);
     payloadEnd = end;
   }
   const payloadStart = start + hdrLen;

@@ -113,6 +113,8 @@ export class Packet {
       return true;
     } catch (e) {
       if (e instanceof BoundsError) {
+        // A datagram quoted by an ICMP error is cut short on purpose (RFC 792): its end is no anomaly.
+        if (this.meta.inError === true) return false;
         const n = this.addExpert(parent, MALFORMED, e.at, 0, `Malformed Packet (Exception occurred): ${protoName} ${e.message}`);
         this.addHidden(n, EXPERT_FIELDS.malformed, null, e.at, 0);
         if (!this.info.includes('[Malformed Packet]')) this.info += (this.info ? ' ' : '') + '[Malformed Packet]';

@@ -50,7 +50,8 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   const ck = pkt.add(n, UDP.checksum, checksum, start + 6, 2, src);
   let payloadEnd = end;
   if (length < 8 || start + length > end) {
-    pkt.addExpert(ln, E.badLength, start + 4, 2, `Bad length value ${length} ${length < 8 ? '< 8' : `> IP payload length ${end - start}`}`);
+    // A datagram quoted by an ICMP error is cut short on purpose (RFC 792).
+    if (length < 8 || pkt.meta.inError !== true) pkt.addExpert(ln, E.badLength, start + 4, 2, `Bad length value ${length} ${length < 8 ? '< 8' : `> IP payload length ${end - start}`}`);
   } else payloadEnd = start + length;
   if (checksum === 0) pkt.addGenerated(n, UDP.checksumStatus, 3, start + 6, 2, src);
   else if (pkt.session.prefs['udp.check_checksum'] && payloadEnd === start + length && carrier) {
@@ -69,6 +70,10 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   } else pkt.addGenerated(n, UDP.checksumStatus, 2, start + 6, 2, src);
   pkt.info = `${sp} → ${dp} Len=${length - 8}`;
   const payloadStart = start + 8;
+  if (payloadEnd > payloadStart) {
+    const pl = pkt.add(n, UDP.payload, buf.subarray(payloadStart, payloadEnd), payloadStart, payloadEnd - payloadStart, src);
+    if (pl !== DETACHED) pl.text = `UDP payload (${payloadEnd - payloadStart} byte${payloadEnd - payloadStart === 1 ? '' : 's'})`;
+  }
   const next = portDissector(pkt.session.prefs, sp, dp);
   if (next && payloadEnd > payloadStart) next(pkt, buf, payloadStart, payloadEnd, src);
   else addData(pkt, buf, payloadStart, payloadEnd, src);

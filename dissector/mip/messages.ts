@@ -37,10 +37,11 @@ const NTP_UNIX_OFFSET = 2208988800;
 
 /**
  * NTP timestamp → absolute time, as Wireshark's ENC_TIME_NTP: seconds with the top bit set are
- * era 0 (1968–2036), without it era 1 (2036–2104); 0 means unset (RFC 4330 §3).
+ * era 0 (1968–2036), without it era 1 (2036–2104); only an all-zero value means unset (RFC 4330
+ * §3), so a zero seconds word with a non-zero fraction is in 2036 as tshark prints it.
  */
 export function ntpToTime(hi: number, lo: number): AbsTime {
-  const sec = hi === 0 ? 0 : (hi & 0x80000000) !== 0 ? hi - NTP_UNIX_OFFSET : hi + 4294967296 - NTP_UNIX_OFFSET;
+  const sec = hi === 0 && lo === 0 ? 0 : (hi & 0x80000000) !== 0 ? hi - NTP_UNIX_OFFSET : hi + 4294967296 - NTP_UNIX_OFFSET;
   const nsec = Math.trunc(1e9 * (lo / 4294967296));
   return { sec, nsec };
 }
@@ -164,7 +165,8 @@ export const dissectMip: Dissector = (pkt, buf, start, end, src) => {
   const ok = pkt.call('mip', node, () => body(pkt, msg, new Cursor(buf, start + 1, end)));
   if (!ok) return;
   pkt.call('mip', node, () => dissectExtensions(pkt, msg));
-  for (const hook of messageHooks) pkt.call('mip', node, () => hook(pkt, msg));
+  // A message quoted by an ICMP error is a copy: it teaches the session nothing (no key, no pending request).
+  if (pkt.meta.inError !== true) for (const hook of messageHooks) pkt.call('mip', node, () => hook(pkt, msg));
 };
 
 udpPortPrefs.set('mip.udp.port', dissectMip);

@@ -1,5 +1,5 @@
 // `-T fields`: one line per packet, the values of the -e fields (tshark's conventions).
-import { fieldByAbbrev } from '../fields.js';
+import { expertByAbbrev, fieldByAbbrev } from '../fields.js';
 import type { FieldDef } from '../fields.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
@@ -57,6 +57,8 @@ export class FieldExtractor {
   /** field id → column indexes, for one pass over the packet's nodes. */
   private readonly byId = new Map<number, number[]>();
   private readonly quote: string;
+  /** expert abbrev → column indexes. */
+  private readonly experts = new Map<string, number[]>();
 
   constructor(readonly names: readonly string[], readonly opts: FieldsOptions) {
     this.columns = names.map((n, i) => {
@@ -68,6 +70,8 @@ export class FieldExtractor {
         return { kind: 'field', def } as Column;
       }
       if (isColumnName(n)) return { kind: 'column', name: n } as Column;
+      // An expert item's abbrev (`-G fields` lists them): "1" for each occurrence, as tshark prints it.
+      if (expertByAbbrev(n)) { this.experts.set(n, [...(this.experts.get(n) ?? []), i]); return { kind: 'expert', abbrev: n } as Column; }
       throw new FieldsError(`Some fields aren't valid: '${n}' is neither a field nor a column name (see 'mipscope -G fields')`);
     });
     this.quote = opts.quote === 'd' ? '"' : opts.quote === 's' ? "'" : '';
@@ -87,6 +91,7 @@ export class FieldExtractor {
       const n = all[i]!;
       const f = n.field;
       if (!f) continue;
+      if (n.expert && this.experts.size) for (const c of this.experts.get(n.expert.abbrev) ?? []) vals[c]!.push('1');
       const cols = this.byId.get(f.id);
       if (cols) for (const c of cols) vals[c]!.push(extractedValue(n));
     }

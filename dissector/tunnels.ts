@@ -1,0 +1,236 @@
+// Tunnels of the Mobile IP data path: IP-in-IP (RFC 2003), minimal encapsulation (RFC 2004)
+// and GRE (RFC 2784, key and sequence number of RFC 2890), with the IPv6 header (RFC 8200) to
+// the point of naming the next protocol. Every inner datagram goes through dissectNested, the
+// one nesting limit of the engine.
+import { registerExperts, registerFields } from './fields.js';
+import { etherTypes, ipProtocols } from './dispatch.js';
+import type { Dissector } from './dispatch.js';
+import { Cursor, readU32 } from './cursor.js';
+import { addData, dissectNested } from './frame.js';
+import { CHECKSUM_STATUS, IP, IP_PROTOCOLS, ipString, onesComplementSum } from './ipv4.js';
+import { ipv6String } from './format.js';
+import { DETACHED } from './packet.js';
+import type { Packet } from './packet.js';
+
+/** One tunnelled datagram seen in a packet: what the bindings of the session match against. */
+export interface Tunnel {
+  kind: 'ipip' | 'minenc' | 'gre';
+  /** Tunnel end points (the outer header). */
+  outerSrc: number; outerDst: number;
+  /** The inner (original) datagram's addresses. */
+  innerSrc: number; innerDst: number;
+  /** Bytes of the inner datagram. */
+  bytes: number;
+  greKey: number | null;
+}
+
+/** Run once per packet for its outermost tunnel, after the inner datagram is dissected. */
+export const tunnelHooks: Array<(pkt: Packet, t: Tunnel) => void> = [];
+
+function tunnelled(pkt: Packet, t: Tunnel): void {
+  // The outermost IPv4 tunnel is the one a binding carries.
+  if (pkt.meta.tunnel || typeof t.outerSrc !== 'number' || typeof t.outerDst !== 'number') return;
+  pkt.meta.tunnel = t;
+  for (const h of tunnelHooks) h(pkt, t);
+}
+
+const ipv4: Dissector = (pkt, buf, start, end, src) => etherTypes.get(0x0800)!(pkt, buf, start, end, src);
+
+// --- IP-in-IP ----------------------------------------------------------------------------------
+
+/** RFC 2003: the payload of IP protocol 4 is a whole IPv4 datagram (tshark lists "ip:ip"). */
+const ipInIp: Dissector = (pkt, buf, start, end, src) => {
+  const outerSrc = pkt.meta.ipSrc as number, outerDst = pkt.meta.ipDst as number;
+  dissectNested(pkt, 'ip', null, ipv4, buf, start, end, src);
+  if (end - start >= 20) tunnelled(pkt, { kind: 'ipip', outerSrc, outerDst, innerSrc: readU32(buf, start + 12), innerDst: readU32(buf, start + 16), bytes: end - start, greKey: null });
+};
+
+// --- Minimal encapsulation -----------------------------------------------------------------------
+
+// tshark 4.0 has no dissector for IP protocol 55 (it shows Data): these names are mipscope's.
+export const MINENC = registerFields({
+  minenc: { abbrev: 'minenc', name: 'Minimal Encapsulation within IP', type: 'protocol' },
+  proto: { abbrev: 'minenc.proto', name: 'Protocol', type: 'uint8', values: IP_PROTOCOLS },
+  s: { abbrev: 'minenc.s', name: 'Original Source Address Present', type: 'bool', bits: 8, bitmask: 0x80 },
+  reserved: { abbrev: 'minenc.reserved', name: 'Reserved', type: 'uint8', bits: 8, bitmask: 0x7f, base: 'hex' },
+  checksum: { abbrev: 'minenc.checksum', name: 'Header Checksum', type: 'uint16', base: 'hex' },
+  checksumStatus: { abbrev: 'minenc.checksum.status', name: 'Header checksum status', type: 'uint8', base: 'none', values: CHECKSUM_STATUS },
+  dst: { abbrev: 'minenc.dst', name: 'Original Destination Address', type: 'ipv4' },
+  src: { abbrev: 'minenc.src', name: 'Original Source Address', type: 'ipv4' },
+});
+
+const E = registerExperts({
+  minencChecksum: { abbrev: 'minenc.checksum.bad', summary: 'Bad minimal forwarding header checksum', group: 'checksum', severity: 'error' },
+  greChecksum: { abbrev: 'gre.checksum.incorrect', summary: 'Incorrect GRE Checksum', group: 'protocol', severity: 'warn' },
+  ipv6Version: { abbrev: 'ipv6.bogus_ipv6_version', summary: 'Bogus IP version', group: 'malformed', severity: 'error' },
+  ipv6Plen: { abbrev: 'ipv6.plen_exceeds_framing', summary: 'IPv6 payload length does not match expected framing length', group: 'protocol', severity: 'warn' },
+});
+
+/**
+ * RFC 2004 §3: protocol, S bit, header checksum, original destination and (with S) original
+ * source; the rest is the original payload, handed to its protocol with the original addresses.
+ */
+const minimalEncapsulation: Dissector = (pkt, buf, start, end, src) => {
+  const c = new Cursor(buf, start, end);
+  const outerSrc = pkt.meta.ipSrc as number, outerDst = pkt.meta.ipDst as number;
+  const b1 = c.peekU16();
+  const withSource = (b1 & 0x80) !== 0;
+  const hl = withSource ? 12 : 8;
+  const n = pkt.add(null, MINENC.minenc, null, start, Math.min(hl, end - start), src);
+  pkt.layers.push('minenc');
+  const proto = c.u8();
+  pkt.add(n, MINENC.proto, proto, start, 1, src);
+  const f = c.u8();
+  pkt.add(n, MINENC.s, withSource, start + 1, 1, src);
+  pkt.add(n, MINENC.reserved, f & 0x7f, start + 1, 1, src);
+  const checksum = c.u16();
+  pkt.add(n, MINENC.checksum, checksum, start + 2, 2, src);
+  const dst = c.u32();
+  const origSrc = withSource ? readU32(buf, start + 8) : outerSrc;
+  const ok = start + hl <= end && onesComplementSum(buf, start, start + hl) === 0xffff;
+  pkt.addGenerated(n, MINENC.checksumStatus, ok ? 1 : 0, start + 2, 2, src);
+  if (!ok) pkt.addExpert(n, E.minencChecksum, start + 2, 2);
+  pkt.add(n, MINENC.dst, dst, start + 4, 4, src);
+  if (withSource) { c.skip(4); pkt.add(n, MINENC.src, origSrc, start + 8, 4, src); }
+  if (n !== DETACHED) n.append = `, Src: ${ipString(origSrc)}, Dst: ${ipString(dst)}`;
+  // The decapsulated datagram runs between the original end points (UDP's pseudo-header, columns).
+  pkt.meta.ipSrc = origSrc; pkt.meta.ipDst = dst;
+  pkt.src = ipString(origSrc); pkt.dst = ipString(dst);
+  const next = ipProtocols.get(proto);
+  if (next) dissectNested(pkt, IP_PROTOCOLS[proto] ?? String(proto), null, next, buf, start + hl, end, src);
+  else addData(pkt, buf, start + hl, end, src);
+  tunnelled(pkt, { kind: 'minenc', outerSrc, outerDst, innerSrc: origSrc, innerDst: dst, bytes: end - start - hl + 20, greKey: null });
+};
+
+// --- GRE -----------------------------------------------------------------------------------------
+
+const GRE_PROTOCOLS: Record<number, string> = { 0x0800: 'IP', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x6558: 'Transparent Ethernet bridging', 0x880b: 'PPP' };
+
+export const GRE = registerFields({
+  gre: { abbrev: 'gre', name: 'Generic Routing Encapsulation', type: 'protocol' },
+  flagsAndVersion: { abbrev: 'gre.flags_and_version', name: 'Flags and Version', type: 'uint16', base: 'hex' },
+  checksumBit: { abbrev: 'gre.flags.checksum', name: 'Checksum Bit', type: 'bool', bits: 16, bitmask: 0x8000, tf: ['Yes', 'No'] },
+  routingBit: { abbrev: 'gre.flags.routing', name: 'Routing Bit', type: 'bool', bits: 16, bitmask: 0x4000, tf: ['Yes', 'No'] },
+  keyBit: { abbrev: 'gre.flags.key', name: 'Key Bit', type: 'bool', bits: 16, bitmask: 0x2000, tf: ['Yes', 'No'] },
+  seqBit: { abbrev: 'gre.flags.sequence_number', name: 'Sequence Number Bit', type: 'bool', bits: 16, bitmask: 0x1000, tf: ['Yes', 'No'] },
+  strictSourceRoute: { abbrev: 'gre.flags.strict_source_route', name: 'Strict Source Route Bit', type: 'bool', bits: 16, bitmask: 0x0800, tf: ['Yes', 'No'] },
+  recursion: { abbrev: 'gre.flags.recursion_control', name: 'Recursion control', type: 'uint16', bits: 16, bitmask: 0x0700 },
+  ack: { abbrev: 'gre.flags.ack', name: 'Acknowledgment', type: 'bool', bits: 16, bitmask: 0x0080, tf: ['Yes', 'No'] },
+  reserved: { abbrev: 'gre.flags.reserved', name: 'Flags (Reserved)', type: 'uint16', bits: 16, bitmask: 0x00f8 },
+  version: { abbrev: 'gre.flags.version', name: 'Version', type: 'uint16', bits: 16, bitmask: 0x0007, values: { 0: 'GRE', 1: 'Enhanced GRE' } },
+  proto: { abbrev: 'gre.proto', name: 'Protocol Type', type: 'uint16', base: 'hex', values: GRE_PROTOCOLS },
+  checksum: { abbrev: 'gre.checksum', name: 'Checksum', type: 'uint16', base: 'hex' },
+  checksumStatus: { abbrev: 'gre.checksum.status', name: 'Checksum Status', type: 'uint8', base: 'none', values: CHECKSUM_STATUS },
+  offset: { abbrev: 'gre.offset', name: 'Offset', type: 'uint16' },
+  key: { abbrev: 'gre.key', name: 'Key', type: 'uint32', base: 'hex' },
+  seq: { abbrev: 'gre.sequence_number', name: 'Sequence Number', type: 'uint32' },
+});
+
+const GRE_FLAGS = [GRE.checksumBit, GRE.routingBit, GRE.keyBit, GRE.seqBit, GRE.strictSourceRoute];
+
+const gre: Dissector = (pkt, buf, start, end, src) => {
+  const c = new Cursor(buf, start, end);
+  const outerSrc = pkt.meta.ipSrc as number, outerDst = pkt.meta.ipDst as number;
+  const fv = c.u16(), proto = c.u16();
+  const hasCk = (fv & 0x8000) !== 0, hasRouting = (fv & 0x4000) !== 0, hasKey = (fv & 0x2000) !== 0, hasSeq = (fv & 0x1000) !== 0;
+  const hl = 4 + (hasCk || hasRouting ? 4 : 0) + (hasKey ? 4 : 0) + (hasSeq ? 4 : 0);
+  const n = pkt.add(null, GRE.gre, null, start, Math.min(hl, end - start), src);
+  pkt.layers.push('gre');
+  if (n !== DETACHED) n.append = ` (${GRE_PROTOCOLS[proto] ?? `0x${proto.toString(16).padStart(4, '0')}`})`;
+  const fn = pkt.add(n, GRE.flagsAndVersion, fv, start, 2, src);
+  if (fn !== DETACHED) fn.text = `Flags and Version: 0x${fv.toString(16).padStart(4, '0')}`; // without the set flags' names, as tshark
+  for (const f of GRE_FLAGS) pkt.add(fn, f, (fv & f.bitmask) !== 0, start, 2, src);
+  pkt.add(fn, GRE.recursion, (fv & 0x0700) >> 8, start, 2, src);
+  if ((fv & 7) === 1) pkt.add(fn, GRE.ack, (fv & 0x80) !== 0, start, 2, src);
+  pkt.add(fn, GRE.reserved, (fv & ((fv & 7) === 1 ? 0x78 : 0xf8)) >> 3, start, 2, src);
+  pkt.add(fn, GRE.version, fv & 7, start, 2, src);
+  pkt.add(n, GRE.proto, proto, start + 2, 2, src);
+  if (hasCk || hasRouting) {
+    const at = c.pos;
+    const checksum = c.u16();
+    if (hasCk) {
+      const ck = pkt.add(n, GRE.checksum, checksum, at, 2, src);
+      const ok = onesComplementSum(buf, start, end) === 0xffff;
+      if (ok) { if (ck !== DETACHED) ck.append = ' [correct]'; }
+      else {
+        const calc = ~onesComplementSum(buf, start, end, 0xffff - checksum) & 0xffff;
+        const should = `0x${calc.toString(16).padStart(4, '0')}`;
+        if (ck !== DETACHED) ck.append = ` incorrect, should be ${should}`;
+        pkt.addExpert(ck, E.greChecksum, at, 2, `Incorrect GRE Checksum [should be ${should}]`);
+      }
+      pkt.addGenerated(n, GRE.checksumStatus, ok ? 1 : 0, at, 2, src);
+    }
+    pkt.add(n, GRE.offset, c.u16(), at + 2, 2, src);
+  }
+  let key: number | null = null;
+  if (hasKey) { const at = c.pos; key = c.u32(); pkt.add(n, GRE.key, key, at, 4, src); }
+  if (hasSeq) { const at = c.pos; pkt.add(n, GRE.seq, c.u32(), at, 4, src); }
+  if (hasRouting) { addData(pkt, buf, c.pos, end, src); return; } // source routes (RFC 1701) are not decoded
+  const next = etherTypes.get(proto);
+  if (next) dissectNested(pkt, GRE_PROTOCOLS[proto] ?? 'gre', null, next, buf, c.pos, end, src);
+  else addData(pkt, buf, c.pos, end, src);
+  if (proto === 0x0800 && end - c.pos >= 20) tunnelled(pkt, { kind: 'gre', outerSrc, outerDst, innerSrc: readU32(buf, c.pos + 12), innerDst: readU32(buf, c.pos + 16), bytes: end - c.pos, greKey: key });
+};
+
+// --- IPv6 ----------------------------------------------------------------------------------------
+
+export const IPV6 = registerFields({
+  ipv6: { abbrev: 'ipv6', name: 'Internet Protocol Version 6', type: 'protocol' },
+  version: { abbrev: 'ipv6.version', name: 'Version', type: 'uint8' },
+  tclass: { abbrev: 'ipv6.tclass', name: 'Traffic Class', type: 'uint32', base: 'hex', bits: 32, bitmask: 0x0ff00000 },
+  dscp: { abbrev: 'ipv6.tclass.dscp', name: 'Differentiated Services Codepoint', type: 'uint32', bits: 32, bitmask: 0x0fc00000 },
+  ecn: { abbrev: 'ipv6.tclass.ecn', name: 'Explicit Congestion Notification', type: 'uint32', bits: 32, bitmask: 0x00300000 },
+  flow: { abbrev: 'ipv6.flow', name: 'Flow Label', type: 'uint24', base: 'hex', bits: 32, bitmask: 0x000fffff },
+  plen: { abbrev: 'ipv6.plen', name: 'Payload Length', type: 'uint16' },
+  nxt: { abbrev: 'ipv6.nxt', name: 'Next Header', type: 'uint8', values: IP_PROTOCOLS },
+  hlim: { abbrev: 'ipv6.hlim', name: 'Hop Limit', type: 'uint8' },
+  src: { abbrev: 'ipv6.src', name: 'Source Address', type: 'ipv6' },
+  dst: { abbrev: 'ipv6.dst', name: 'Destination Address', type: 'ipv6' },
+  addr: { abbrev: 'ipv6.addr', name: 'Source or Destination Address', type: 'ipv6' },
+});
+
+const ipv6: Dissector = (pkt, buf, start, end, src) => {
+  const c = new Cursor(buf, start, end);
+  const n = pkt.add(null, IPV6.ipv6, null, start, Math.min(40, end - start), src);
+  pkt.layers.push('ipv6');
+  pkt.protocol = 'IPv6';
+  const w = c.u32();
+  pkt.add(n, IP.version, w >>> 28, start, 1, src); // tshark shows the version as ip.version too
+  pkt.add(n, IPV6.version, w >>> 28, start, 1, src);
+  if (w >>> 28 !== 6) {
+    pkt.addExpert(n, E.ipv6Version, start, 1, `Bogus IP version (${w >>> 28}, must be 6)`);
+    addData(pkt, buf, start + 1, end, src);
+    return;
+  }
+  const tc = pkt.add(n, IPV6.tclass, (w >>> 20) & 0xff, start, 4, src);
+  pkt.add(tc, IPV6.dscp, (w >>> 22) & 0x3f, start, 4, src);
+  pkt.add(tc, IPV6.ecn, (w >>> 20) & 3, start, 4, src);
+  pkt.add(n, IPV6.flow, w & 0xfffff, start + 1, 3, src);
+  const plen = c.u16();
+  pkt.add(n, IPV6.plen, plen, start + 4, 2, src);
+  const nxt = c.u8();
+  pkt.add(n, IPV6.nxt, nxt, start + 6, 1, src);
+  pkt.add(n, IPV6.hlim, c.u8(), start + 7, 1, src);
+  const s = c.bytes(16), d = c.bytes(16);
+  pkt.add(n, IPV6.src, s, start + 8, 16, src);
+  pkt.addHidden(n, IPV6.addr, s, start + 8, 16, src);
+  pkt.add(n, IPV6.dst, d, start + 24, 16, src);
+  pkt.addHidden(n, IPV6.addr, d, start + 24, 16, src);
+  pkt.src = ipv6String(s); pkt.dst = ipv6String(d);
+  if (n !== DETACHED) n.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
+  let payloadEnd = start + 40 + plen;
+  if (payloadEnd > end) { pkt.addExpert(n, E.ipv6Plen, start + 4, 2, `IPv6 payload length does not match expected framing length (${plen} > ${end - start - 40})`); payloadEnd = end; }
+  // Extension headers and the upper layers over IPv6 (whose checksums need its pseudo-header) are not decoded.
+  const next = nxt === 4 || nxt === 41 || nxt === 47 ? ipProtocols.get(nxt) : undefined;
+  if (next) { delete pkt.meta.ipSrc; delete pkt.meta.ipDst; next(pkt, buf, c.pos, payloadEnd, src); }
+  else addData(pkt, buf, c.pos, payloadEnd, src);
+};
+
+/** Shows the IPv6 header at `start` as the payload of IPv4 protocol 41 (6in4) or an IPv6 EtherType. */
+const ipv6Nested: Dissector = (pkt, buf, start, end, src) => { dissectNested(pkt, 'ipv6', null, ipv6, buf, start, end, src); };
+
+ipProtocols.set(4, ipInIp);
+ipProtocols.set(55, minimalEncapsulation);
+ipProtocols.set(47, gre);
+ipProtocols.set(41, ipv6Nested);
+etherTypes.set(0x86dd, ipv6);
