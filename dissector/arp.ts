@@ -6,6 +6,7 @@ import type { Dissector } from './dispatch.js';
 import { Cursor, readU32 } from './cursor.js';
 import { etherString } from './format.js';
 import { ipString } from './ipv4.js';
+import { MAX_ARP_ADDRESSES } from './limits.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Session } from './session.js';
@@ -40,8 +41,6 @@ const E = registerExperts({
   tableFull: { abbrev: 'arp.address_table.full', summary: 'ARP address table full: no more addresses are followed in this capture', group: 'sequence', severity: 'note' },
 });
 
-/** Addresses followed per capture for duplicate detection (each entry a few dozen bytes). */
-export const ARP_ADDRESS_LIMIT = 65536;
 
 interface AddressEntry { mac: string; frame: number; sec: number }
 /** Per-capture ARP state: IPv4 address → first MAC seen claiming it; results per frame for re-dissection. */
@@ -67,8 +66,8 @@ function checkDuplicate(pkt: Packet, st: ArpState, ip: number, mac: Uint8Array, 
   const m = etherString(mac);
   const e = st.addresses.get(ip);
   if (!e) {
-    if (st.addresses.size >= ARP_ADDRESS_LIMIT) {
-      if (!st.full) pkt.addExpert(null, E.tableFull, 0, 0, `ARP address table full (limit ${ARP_ADDRESS_LIMIT}, ARP_ADDRESS_LIMIT): later addresses are not checked for duplicates`);
+    if (st.addresses.size >= MAX_ARP_ADDRESSES) {
+      if (!st.full) pkt.addExpert(null, E.tableFull, 0, 0, `ARP address table full (limit ${MAX_ARP_ADDRESSES}, MAX_ARP_ADDRESSES): later addresses are not checked for duplicates`);
       st.full = true;
       return;
     }

@@ -5,6 +5,7 @@ import type { Dissector } from './dispatch.js';
 import { Cursor } from './cursor.js';
 import { addData, dissectNested } from './frame.js';
 import { DETACHED } from './packet.js';
+import { MAX_PENDING_ECHOES } from './limits.js';
 import { CHECKSUM_STATUS, onesComplementSum } from './ipv4.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
@@ -152,8 +153,6 @@ interface EchoState {
   replies: Map<number, [number, number]>;
   responseIn: Map<number, number>;
 }
-/** Echo requests waiting for their reply, per capture. */
-export const ECHO_PENDING_LIMIT = 4096;
 
 function echoState(pkt: Packet): EchoState {
   let s = pkt.session.ext.get('icmp.echo') as EchoState | undefined;
@@ -169,7 +168,7 @@ function matchEcho(pkt: Packet, n: Node, type: number, id: number, seq: number, 
   const key = `${Math.min(a, b)}:${Math.max(a, b)}:${id}:${seq}`;
   if (!pkt.session.visited(pkt.no)) {
     if (type === 8) {
-      if (st.requests.size >= ECHO_PENDING_LIMIT) st.requests.delete(st.requests.keys().next().value!);
+      if (st.requests.size >= MAX_PENDING_ECHOES) st.requests.delete(st.requests.keys().next().value!);
       st.requests.set(key, { frame: pkt.no, sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec });
     } else {
       const r = st.requests.get(key);

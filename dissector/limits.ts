@@ -43,3 +43,8 @@ export const MAX_DH_PRIVATE_BITS = 8192;
  * costs n² bytes of MAC. Real messages carry two or three; the rest are left unverified.
  */
 export const MAX_AUTHENTICATORS_PER_MESSAGE = 16;
+
+/** IPv4 addresses followed for ARP duplicate-address detection per capture; later ones are not checked. */
+export const MAX_ARP_ADDRESSES = 65536;
+/** ICMP echo requests waiting for their reply; the oldest is forgotten first. */
+export const MAX_PENDING_ECHOES = 4096;
