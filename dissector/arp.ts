@@ -75,6 +75,11 @@ function checkDuplicate(pkt: Packet, st: ArpState, ip: number, mac: Uint8Array, 
   } else if (e.mac !== m) out.push([ip, e, pkt.frame.tsSec - e.sec]);
 }
 
+/** An IPv4-over-Ethernet ARP message, for the rules and bindings that read across packets. */
+export interface ArpMessage { op: number; senderIp: number; senderMac: string; targetIp: number; targetMac: string; gratuitous: boolean }
+/** The ARP message of each packet that carries one. */
+export const arpMessages = new WeakMap<Packet, ArpMessage>();
+
 const arp: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
   const hwType = c.u16(), protoType = c.u16(), hwSize = c.u8(), protoSize = c.u8(), op = c.u16();
@@ -112,7 +117,7 @@ const arp: Dissector = (pkt, buf, start, end, src) => {
     if (op === 1) pkt.info = announcement ? `ARP Announcement for ${s}` : gratuitous ? `Gratuitous ARP for ${s} (Request)` : probe ? `Who has ${t}? (ARP Probe)` : `Who has ${t}? Tell ${s}`;
     else if (op === 2) pkt.info = gratuitous ? `Gratuitous ARP for ${s} (Reply)` : `${s} is at ${ether ? etherString(sha) : ''}`;
     else pkt.info = opName;
-    pkt.meta.arp = { op, senderIp: readU32(spa, 0), senderMac: ether ? etherString(sha) : '', targetIp: readU32(tpa, 0), gratuitous };
+    arpMessages.set(pkt, { op, senderIp: readU32(spa, 0), senderMac: ether ? etherString(sha) : '', targetIp: readU32(tpa, 0), targetMac: ether ? etherString(tha) : '', gratuitous });
     if (ether) duplicates(pkt, readU32(spa, 0), sha, op === 2 ? readU32(tpa, 0) : 0, tha);
   } else pkt.info = opName;
   // Bytes after the message are the Ethernet padding of a short frame (as after an IP datagram).

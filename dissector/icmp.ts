@@ -163,8 +163,9 @@ function echoState(pkt: Packet): EchoState {
 /** Request/reply matching as Wireshark does: the conversation (address pair), identifier and sequence number. */
 function matchEcho(pkt: Packet, n: Node, type: number, id: number, seq: number, src: number): void {
   const st = echoState(pkt);
-  const a = pkt.meta.ipSrc as number, b = pkt.meta.ipDst as number;
-  if (typeof a !== 'number' || typeof b !== 'number') return;
+  const h = pkt.ipv4.at(-1);
+  if (!h) return;
+  const a = h.src, b = h.dst;
   const key = `${Math.min(a, b)}:${Math.max(a, b)}:${id}:${seq}`;
   if (!pkt.session.visited(pkt.no)) {
     if (type === 8) {
@@ -205,14 +206,15 @@ function inSubtree(pkt: Packet, parent: Node, fn: () => void, keepAtTop?: string
 
 /** The quoted datagram of an error: dissected as IPv4 inside the ICMP subtree, columns untouched. */
 function quotedDatagram(pkt: Packet, n: Node, buf: Uint8Array, start: number, end: number, src: number): void {
-  const cols = { info: pkt.info, protocol: pkt.protocol, src: pkt.src, dst: pkt.dst, ipSrc: pkt.meta.ipSrc, ipDst: pkt.meta.ipDst, ttl: pkt.meta.ipTtl };
-  const wasInError = pkt.meta.inError === true;
-  pkt.meta.inError = true;
+  const cols = { info: pkt.info, protocol: pkt.protocol, src: pkt.src, dst: pkt.dst, ipv4: pkt.ipv4.length, udp: pkt.udp.length, mip: pkt.mip.length };
+  const wasInError = pkt.inError;
+  pkt.inError = true;
   // As tshark: the quoted layers sit in the ICMP subtree, a Mobile IP message at the top.
   inSubtree(pkt, n, () => dissectNested(pkt, 'ip', n, etherTypes.get(0x0800)!, buf, start, end, src), 'mip');
-  pkt.meta.inError = wasInError;
+  pkt.inError = wasInError;
   pkt.info = cols.info; pkt.protocol = cols.protocol; pkt.src = cols.src; pkt.dst = cols.dst;
-  pkt.meta.ipSrc = cols.ipSrc; pkt.meta.ipDst = cols.ipDst; pkt.meta.ipTtl = cols.ttl;
+  // The quoted headers and message are not this packet's: tracking, bindings and rules read the real ones.
+  pkt.ipv4.length = cols.ipv4; pkt.udp.length = cols.udp; pkt.mip.length = cols.mip;
 }
 
 const icmp: Dissector = (pkt, buf, start, end, src) => {
@@ -220,7 +222,7 @@ const icmp: Dissector = (pkt, buf, start, end, src) => {
   const n = pkt.add(null, ICMP.icmp, null, start, end - start, src);
   pkt.layers.push('icmp');
   pkt.protocol = 'ICMP';
-  const inError = pkt.meta.inError === true;
+  const inError = pkt.inError;
   const type = c.u8(), code = c.u8();
   const mobileAdvert = type === 9 && (code === 0 || code === 16) && end - start > 8 + buf[start + 4]! * Math.max(buf[start + 5] ?? 2, 2) * 4;
   const typeName = mobileAdvert ? 'Mobile IP Advertisement' : ICMP_TYPES[type];
@@ -271,7 +273,7 @@ const icmp: Dissector = (pkt, buf, start, end, src) => {
     pkt.add(n, ICMP.identLe, ((id & 0xff) << 8) | (id >> 8), start + 4, 2, src);
     pkt.add(n, ICMP.seq, seq, start + 6, 2, src);
     pkt.add(n, ICMP.seqLe, ((seq & 0xff) << 8) | (seq >> 8), start + 6, 2, src);
-    pkt.info += ` id=0x${id.toString(16).padStart(4, '0')}, seq=${seq}/${((seq & 0xff) << 8) | (seq >> 8)}` + (typeof pkt.meta.ipTtl === 'number' ? `, ttl=${pkt.meta.ipTtl}` : '');
+    pkt.info += ` id=0x${id.toString(16).padStart(4, '0')}, seq=${seq}/${((seq & 0xff) << 8) | (seq >> 8)}` + (pkt.ipv4.at(-1)?.ttl !== undefined ? `, ttl=${pkt.ipv4.at(-1)!.ttl}` : '');
     if (!inError) matchEcho(pkt, n, type, id, seq, src);
     if (end > start + 8) inSubtree(pkt, n, () => addData(pkt, buf, start + 8, end, src)); // tshark shows the echoed data inside ICMP
   } else if (QUOTING.has(type) && end - start >= 8) {

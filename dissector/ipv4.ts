@@ -102,7 +102,6 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   pkt.add(ip, IP.fragOffset, fragOffset, start + 6, 2, src);
   const ttl = c.u8();
   pkt.add(ip, IP.ttl, ttl, start + 8, 1, src);
-  pkt.meta.ipTtl = ttl;
   const proto = c.u8();
   pkt.add(ip, IP.proto, proto, start + 9, 1, src);
   const checksum = c.u16();
@@ -124,7 +123,7 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   pkt.addHidden(ip, IP.addr, d, start + 16, 4, src);
   pkt.src = ipString(s); pkt.dst = ipString(d);
   if (ip !== DETACHED) ip.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
-  pkt.ipv4.push({ src: s, dst: d, proto });
+  pkt.ipv4.push({ src: s, dst: d, proto, ttl });
   if (hdrLen > 20) pkt.add(ip, IP.options, c.bytes(Math.min(hdrLen - 20, c.remaining)), start + 20, hdrLen - 20, src);
 
   let payloadEnd = start + totalLen;
@@ -134,7 +133,7 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   }
   if (payloadEnd > end) {
     // A datagram quoted by an ICMP error is cut short on purpose (RFC 792).
-    if (pkt.meta.inError !== true) pkt.addExpert(ip, E.lenPastFrame, start + 2, 2, `IPv4 total length (${totalLen}) exceeds the ${end - start} bytes captured`);
+    if (!pkt.inError) pkt.addExpert(ip, E.lenPastFrame, start + 2, 2, `IPv4 total length (${totalLen}) exceeds the ${end - start} bytes captured`);
     payloadEnd = end;
   }
   const payloadStart = start + hdrLen;

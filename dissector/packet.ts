@@ -9,7 +9,7 @@ import type { Session } from './session.js';
 import type { MipMessage } from './mip/extensions.js';
 
 /** An IPv4 header as later layers and analyses read it (typed, one per header in the packet). */
-export interface Ipv4Header { src: number; dst: number; proto: number }
+export interface Ipv4Header { src: number; dst: number; proto: number; ttl?: number }
 /** A UDP header's ports. */
 export interface UdpHeader { srcPort: number; dstPort: number; ip: Ipv4Header | undefined }
 
@@ -43,6 +43,8 @@ export class Packet {
   readonly ipv4: Ipv4Header[] = [];
   readonly udp: UdpHeader[] = [];
   readonly mip: MipMessage[] = [];
+  /** True while the datagram quoted by an ICMP error is dissected: a copy, cut short on purpose. */
+  inError = false;
   /** How many dissections are open inside one another (limits.ts MAX_NESTING_DEPTH). */
   depth = 0;
   /** New Diffie-Hellman primality tests run for this packet (kx/negotiation.ts MAX_PRIME_TESTS_PER_PACKET). */
@@ -114,7 +116,7 @@ export class Packet {
     } catch (e) {
       if (e instanceof BoundsError) {
         // A datagram quoted by an ICMP error is cut short on purpose (RFC 792): its end is no anomaly.
-        if (this.meta.inError === true) return false;
+        if (this.inError) return false;
         const n = this.addExpert(parent, MALFORMED, e.at, 0, `Malformed Packet (Exception occurred): ${protoName} ${e.message}`);
         this.addHidden(n, EXPERT_FIELDS.malformed, null, e.at, 0);
         if (!this.info.includes('[Malformed Packet]')) this.info += (this.info ? ' ' : '') + '[Malformed Packet]';

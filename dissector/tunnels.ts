@@ -26,11 +26,19 @@ export interface Tunnel {
 
 /** Run once per packet for its outermost tunnel, after the inner datagram is dissected. */
 export const tunnelHooks: Array<(pkt: Packet, t: Tunnel) => void> = [];
+/** The outermost IPv4 tunnel of each packet that has one. */
+export const tunnels = new WeakMap<Packet, Tunnel>();
+
+/** The end points of the IPv4 header that carries the current layer (undefined over IPv6). */
+function carrier(pkt: Packet): { outerSrc: number; outerDst: number } {
+  const h = pkt.ipv4.at(-1);
+  return { outerSrc: h?.src as number, outerDst: h?.dst as number };
+}
 
 function tunnelled(pkt: Packet, t: Tunnel): void {
   // The outermost IPv4 tunnel is the one a binding carries.
-  if (pkt.meta.tunnel || typeof t.outerSrc !== 'number' || typeof t.outerDst !== 'number') return;
-  pkt.meta.tunnel = t;
+  if (tunnels.has(pkt) || typeof t.outerSrc !== 'number' || typeof t.outerDst !== 'number') return;
+  tunnels.set(pkt, t);
   for (const h of tunnelHooks) h(pkt, t);
 }
 
@@ -40,7 +48,7 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => etherTypes.get(0x0800)!(p
 
 /** RFC 2003: the payload of IP protocol 4 is a whole IPv4 datagram (tshark lists "ip:ip"). */
 const ipInIp: Dissector = (pkt, buf, start, end, src) => {
-  const outerSrc = pkt.meta.ipSrc as number, outerDst = pkt.meta.ipDst as number;
+  const { outerSrc, outerDst } = carrier(pkt);
   dissectNested(pkt, 'ip', null, ipv4, buf, start, end, src);
   if (end - start >= 20) tunnelled(pkt, { kind: 'ipip', outerSrc, outerDst, innerSrc: readU32(buf, start + 12), innerDst: readU32(buf, start + 16), bytes: end - start, greKey: null });
 };
@@ -72,7 +80,7 @@ const E = registerExperts({
  */
 const minimalEncapsulation: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
-  const outerSrc = pkt.meta.ipSrc as number, outerDst = pkt.meta.ipDst as number;
+  const { outerSrc, outerDst } = carrier(pkt);
   const b1 = c.peekU16();
   const withSource = (b1 & 0x80) !== 0;
   const hl = withSource ? 12 : 8;
@@ -94,7 +102,7 @@ const minimalEncapsulation: Dissector = (pkt, buf, start, end, src) => {
   if (withSource) { c.skip(4); pkt.add(n, MINENC.src, origSrc, start + 8, 4, src); }
   if (n !== DETACHED) n.append = `, Src: ${ipString(origSrc)}, Dst: ${ipString(dst)}`;
   // The decapsulated datagram runs between the original end points (UDP's pseudo-header, columns).
-  pkt.meta.ipSrc = origSrc; pkt.meta.ipDst = dst;
+  pkt.ipv4.push({ src: origSrc, dst, proto });
   pkt.src = ipString(origSrc); pkt.dst = ipString(dst);
   const next = ipProtocols.get(proto);
   if (next) dissectNested(pkt, IP_PROTOCOLS[proto] ?? String(proto), null, next, buf, start + hl, end, src);
@@ -130,7 +138,7 @@ const GRE_FLAGS = [GRE.checksumBit, GRE.routingBit, GRE.keyBit, GRE.seqBit, GRE.
 
 const gre: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
-  const outerSrc = pkt.meta.ipSrc as number, outerDst = pkt.meta.ipDst as number;
+  const { outerSrc, outerDst } = carrier(pkt);
   const fv = c.u16(), proto = c.u16();
   const hasCk = (fv & 0x8000) !== 0, hasRouting = (fv & 0x4000) !== 0, hasKey = (fv & 0x2000) !== 0, hasSeq = (fv & 0x1000) !== 0;
   const hl = 4 + (hasCk || hasRouting ? 4 : 0) + (hasKey ? 4 : 0) + (hasSeq ? 4 : 0);
@@ -222,7 +230,7 @@ const ipv6: Dissector = (pkt, buf, start, end, src) => {
   if (payloadEnd > end) { pkt.addExpert(n, E.ipv6Plen, start + 4, 2, `IPv6 payload length does not match expected framing length (${plen} > ${end - start - 40})`); payloadEnd = end; }
   // Extension headers and the upper layers over IPv6 (whose checksums need its pseudo-header) are not decoded.
   const next = nxt === 4 || nxt === 41 || nxt === 47 ? ipProtocols.get(nxt) : undefined;
-  if (next) { delete pkt.meta.ipSrc; delete pkt.meta.ipDst; next(pkt, buf, c.pos, payloadEnd, src); }
+  if (next) next(pkt, buf, c.pos, payloadEnd, src);
   else addData(pkt, buf, c.pos, payloadEnd, src);
 };
 

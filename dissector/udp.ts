@@ -51,7 +51,7 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   let payloadEnd = end;
   if (length < 8 || start + length > end) {
     // A datagram quoted by an ICMP error is cut short on purpose (RFC 792).
-    if (length < 8 || pkt.meta.inError !== true) pkt.addExpert(ln, E.badLength, start + 4, 2, `Bad length value ${length} ${length < 8 ? '< 8' : `> IP payload length ${end - start}`}`);
+    if (length < 8 || !pkt.inError) pkt.addExpert(ln, E.badLength, start + 4, 2, `Bad length value ${length} ${length < 8 ? '< 8' : `> IP payload length ${end - start}`}`);
   } else payloadEnd = start + length;
   if (checksum === 0) pkt.addGenerated(n, UDP.checksumStatus, 3, start + 6, 2, src);
   else if (pkt.session.prefs['udp.check_checksum'] && payloadEnd === start + length && carrier) {

@@ -166,7 +166,7 @@ export const dissectMip: Dissector = (pkt, buf, start, end, src) => {
   if (!ok) return;
   pkt.call('mip', node, () => dissectExtensions(pkt, msg));
   // A message quoted by an ICMP error is a copy: it teaches the session nothing (no key, no pending request).
-  if (pkt.meta.inError !== true) for (const hook of messageHooks) pkt.call('mip', node, () => hook(pkt, msg));
+  if (!pkt.inError) for (const hook of messageHooks) pkt.call('mip', node, () => hook(pkt, msg));
 };
 
 udpPortPrefs.set('mip.udp.port', dissectMip);
