@@ -78,6 +78,10 @@ class Output {
   private fd = -1;
   private ownsFd = false;
   private sink: Sink | null = null;
+  /** Bytes already in the file: always a whole number of blocks. */
+  private written = 0;
+  /** Where each block in the buffer starts (reserve is called once per block). */
+  private starts: number[] = [];
   closed = false;
   readonly label: string;
 
@@ -108,6 +112,7 @@ class Output {
     }
     const at = this.n;
     this.n += size;
+    this.starts.push(at);
     return at;
   }
 
@@ -128,7 +133,9 @@ class Output {
   flush(): void {
     if (this.n === 0) return;
     const bytes = this.buf.subarray(0, this.n);
+    const starts = this.starts;
     this.n = 0;
+    this.starts = [];
     if (this.sink) {
       this.sink(Buffer.from(bytes)); // a copy: our buffer is reused
       return;
@@ -139,9 +146,27 @@ class Output {
         done += fs.writeSync(this.fd, bytes, done, bytes.length - done);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { sleepSync(1); continue; }
+        this.cutToWholeBlocks(starts, done);
         throw writeError(this.label, err);
       }
     }
+    this.written += bytes.length;
+  }
+
+  /**
+   * After a failed write (a full disk): the file is cut back to its last complete block, so
+   * that it reads cleanly up to the last packet that was written whole.
+   */
+  private cutToWholeBlocks(starts: number[], done: number): void {
+    if (!this.ownsFd) return;
+    let keep = 0;
+    for (const b of starts) if (b <= done) keep = b;
+    try { fs.ftruncateSync(this.fd, this.written + keep); } catch { /* not a regular file: nothing to cut */ }
+    this.written += keep;
+    this.n = 0;
+    this.closed = true;
+    try { fs.closeSync(this.fd); } catch { /* already failing */ }
+    this.ownsFd = false;
   }
 
   close(): void {
@@ -166,6 +191,7 @@ function writeError(label: string, err: unknown): CaptureFileError {
   const reasons: Record<string, string> = {
     ENOENT: 'no such directory', EACCES: 'permission denied', EISDIR: 'it is a directory',
     ENOSPC: 'no space left on device', EROFS: 'read-only file system', EPIPE: 'the reader went away',
+    EFBIG: 'file too large (the file size limit is reached)', EDQUOT: 'disk quota exceeded',
   };
   const reason = (e?.code && reasons[e.code]) ?? (e?.message ?? String(err));
   return new CaptureFileError(`cannot write capture file '${label}': ${reason}`);
