@@ -31,7 +31,7 @@ const RENAMED_EXPERTS: Record<string, ExpertDef> = { 'mipscope.malformed': MALFO
 /** Message types the Lua dissector has a body for; the generator checks it against messageTable. */
 const LUA_MESSAGE_TYPES = [1, 3, 4, 7, 8, 9, 15];
 
-/** Expected value lengths of the transform attributes 1-5 (WIRE.md B.3), as negotiation.ts. */
+/** Expected value lengths of the transform attributes 1-5 (docs/protocol.md §B.3), as negotiation.ts. */
 const ATTR_LENGTHS: Record<number, number> = { 1: 2, 2: 4, 3: 1, 4: 1, 5: 1 };
 
 /** The plugin reads at most this much of a keys file. */
