@@ -39,7 +39,12 @@ function start(args: string[], size = { x: 160, y: 48 }): Tui {
       const end = Date.now() + ms;
       for (;;) {
         const s = screen();
-        if (typeof what === 'string' ? s.includes(what) : what.test(s)) return s;
+        // A match on a screen still being drawn: take it once two captures agree.
+        if (typeof what === 'string' ? s.includes(what) : what.test(s)) {
+          await new Promise(r => setTimeout(r, 60));
+          if (screen() === s) return s;
+          continue;
+        }
         if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
         await new Promise(r => setTimeout(r, 50));
       }

@@ -76,6 +76,8 @@ export class TuiModel {
 
   /** Reading the file: frames read so far of about how many (by bytes), or null when done. */
   loading: Progress | null = null;
+  /** The conformance checker's pass over a file (after the list is complete), or null. */
+  checking: Progress | null = null;
   loaded = false;
   /** A filter pass over the capture, or null. */
   filtering: (Progress & { text: string }) | null = null;
@@ -97,24 +99,38 @@ export class TuiModel {
     this.ladder = new LadderModel(this.ladders as RegistrationSource);
     this.keys = new KeysModel(this.session);
     this.packetFindings.whole = false;
+    this.ladders.fullPacket = no => { const f = this.store.get(no); return f ? dissectFrame(f, this.session) : undefined; };
     this.yieldFn = opts.yieldFn ?? nextTick;
   }
 
   // ------------------------------------------------------------------------------------------
   // Reading
 
-  /** One frame of the forward pass: indexed, dissected once, checked, listed. */
+  /** One frame of the forward pass: indexed, dissected once, checked, listed (live capture). */
   addFrame(f: Frame, offset = -1): void {
     this.store.add(f, offset);
     const pkt = dissectFrame(f, this.session);
     this.checker.add(pkt);
+    this.collectFindings();
+    this.listPacket(pkt);
+  }
+
+  /** Lists a packet of the forward pass (its summary columns, severity, registration, filter). */
+  private listPacket(pkt: Packet): void {
     this.ladders.add(pkt);
     let level: Level = 0;
     for (const e of pkt.experts) { const l = SEVERITY_LEVEL[e.expert!.severity]; if (l > level) level = l as Level; }
     this.list.add(pkt, level);
-    this.collectFindings();
-    if (this.activeFilter && !this.filtering && this.activeFilter.match(pkt)) this.list.appendShown(f.no);
+    for (const fd of this.findings.forFrame(pkt.no)) this.list.raise(pkt.no, SEVERITY_LEVEL[fd.severity] as Level);
+    if (this.activeFilter && !this.filtering && this.activeFilter.match(pkt)) this.list.appendShown(pkt.no);
     if (this.list.selectedFrame !== this.selectedNo) this.syncSelection();
+  }
+
+  /** Fields the first pass over a file keeps: none but expert items, plus what the filter reads. */
+  private listWant(): Uint8Array {
+    const want = new Uint8Array(allFields().length);
+    for (const n of this.activeFilter?.fields ?? []) { const f = fieldByAbbrev(n); if (f) want[f.id] = 1; }
+    return want;
   }
 
   private collectFindings(): void {
@@ -140,35 +156,67 @@ export class TuiModel {
   }
 
   /**
-   * Reads a capture file in slices: the first screen shows after the first slice, the list
-   * grows while the rest is read. A damaged file keeps the frames before the damage and says so.
+   * Reads a capture file in slices, in two passes so that a large file is usable at once. The
+   * first pass lists every frame through the fast path (summary columns, expert items, session
+   * state: keys learned, transactions), so the first screen shows after the first slice and the
+   * whole list (and the filter) long before the conformance checker is done. The second pass
+   * reads the file again with full trees for the checker; findings arrive while the user works.
+   * A damaged file keeps the frames before the damage and says so.
    */
   async openFile(path: string, size: number): Promise<void> {
     this.store = new FileFrameStore(path);
     let offset = -1;
-    const it = readCaptureSync(path, { onFrameOffset: o => { offset = o; } });
     this.loading = { done: 0, total: size };
     let read = 0;
+    let want = this.listWant(), wantFor = this.activeFilter;
+    const failed = await this.slices(readCaptureSync(path, { onFrameOffset: o => { offset = o; } }), f => {
+      if (wantFor !== this.activeFilter) { want = this.listWant(); wantFor = this.activeFilter; }
+      this.store.add(f, offset);
+      this.listPacket(dissectFrame(f, this.session, want));
+      read = offset + f.caplen;
+    }, () => { this.loading = { done: read, total: size }; });
+    this.loading = null;
+    if (failed) this.error(failed.message);
+    this.onChange();
+    if (this.quit) return;
+    // The conformance pass: the same frames again, each dissected in full (the session gives the
+    // same trees as the first pass built), in capture order as the rules expect.
+    const total = this.store.index.count;
+    this.checking = { done: 0, total };
+    let checked = 0;
+    const it = (function* (store: FrameStore) { for (let no = 1; no <= total; no++) { const f = store.get(no); if (f) yield f; } })(this.store);
+    await this.slices(it, f => {
+      this.checker.add(dissectFrame(f, this.session));
+      checked = f.no;
+    }, () => { this.checking = { done: checked, total }; this.collectFindings(); });
+    this.checking = null;
+    if (!this.quit) this.finishLoading();
+  }
+
+  /**
+   * Runs `each` over frames in time-bound slices, yielding to the event loop between them (keys
+   * and redraws go on). Returns the capture error that ended the frames early, if any.
+   */
+  private async slices(frames: Iterator<Frame>, each: (f: Frame) => void, progress: () => void): Promise<CaptureFileError | null> {
     try {
       for (;;) {
         const until = Date.now() + SLICE_MS;
         let done = false;
         while (Date.now() < until) {
-          const r = it.next();
+          const r = frames.next();
           if (r.done) { done = true; break; }
-          this.addFrame(r.value, offset);
-          read = offset + r.value.caplen;
+          each(r.value);
         }
-        this.loading = { done: read, total: size };
+        progress();
         this.onChange();
-        if (done) break;
+        if (done) return null;
         await this.yieldFn();
-        if (this.quit) return;
+        if (this.quit) return null;
       }
     } catch (e) {
-      if (e instanceof CaptureFileError) this.error(e.message); else throw e;
+      if (e instanceof CaptureFileError) return e;
+      throw e;
     }
-    this.finishLoading();
   }
 
   /** Live capture: frames are kept in memory as they arrive; the list follows the last row. */
@@ -378,7 +426,7 @@ export class TuiModel {
     }
     const frames = `Frames: ${this.list.count} shown / ${this.list.total}`;
     const filter = this.filtering ? `Filtering "${this.filtering.text}" ${pct(this.filtering)} (Esc cancels)` : this.activeFilter ? `Filter: ${this.activeFilter.text}` : '';
-    const progress = this.loading ? `Loading ${pct(this.loading)}` : '';
+    const progress = this.loading ? `Loading ${pct(this.loading)}` : this.checking ? `Checking conformance ${pct(this.checking)}` : '';
     const live = this.live ? `Live: ${this.live.packets} pkts, ${this.live.perSecond.toFixed(0)} pkts/s, ${this.live.dropped} dropped${this.live.running ? '' : ' (stopped)'}` : '';
     return { field, frames, filter, progress, live };
   }

@@ -72,6 +72,22 @@ export class TransactionLadders implements RegistrationSource {
   private frameOf = new Uint32Array(1024);
   private firstTs: { sec: number; nsec: number } | null = null;
   private table: Packet['session']['transactions'] | null = null;
+  /**
+   * The mobile node's name (NAI, decrypted when keys allow, else home address) of the message
+   * that began a transaction: read from the full tree of that frame, dissected again when drawn.
+   */
+  fullPacket: ((frame: number) => Packet | undefined) | null = null;
+
+  private nameOf(id: number): string {
+    let n = this.names.get(id);
+    if (n === undefined) {
+      const pkt = this.fullPacket?.(id);
+      const msg = pkt?.mip.find(m => pkt.session.transactions.placement(id, m.start, m.src)?.tx?.id === id) ?? pkt?.mip[0];
+      n = pkt && msg ? messageView(pkt, msg).mobileNode : 'unknown mobile node';
+      this.names.set(id, n);
+    }
+    return n;
+  }
 
   /** Feeds one packet of the forward pass. */
   add(pkt: Packet): void {
@@ -86,7 +102,6 @@ export class TransactionLadders implements RegistrationSource {
         i = this.top.length;
         this.top.push(rootId);
         this.topIndex.set(rootId, i);
-        this.names.set(rootId, messageView(pkt, msg).mobileNode);
       }
       this.built.delete(rootId);
       this.frameOf = grown(this.frameOf, pkt.no);
@@ -103,7 +118,7 @@ export class TransactionLadders implements RegistrationSource {
     let reg = this.built.get(id!);
     if (!reg) {
       const children = tx.children.map(c => this.table!.get(c)).filter((c): c is Transaction => c !== undefined);
-      reg = build(tx, children, this.names.get(id!) ?? 'unknown mobile node', this.firstTs ?? { sec: 0, nsec: 0 });
+      reg = build(tx, children, this.nameOf(id!), this.firstTs ?? { sec: 0, nsec: 0 });
       this.built.set(id!, reg);
     }
     return reg;
