@@ -18,16 +18,19 @@ const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 /** Headless: prints JSON timings of one load and one filter pass. */
 async function load(file: string, filter: string): Promise<void> {
   const t0 = performance.now();
-  let first = -1;
+  let first = -1, listed = -1, rssListed = 0;
   const m = new TuiModel({ historyFile: null });
-  m.onChange = () => { if (first < 0 && m.list.count > 0) first = performance.now() - t0; };
+  m.onChange = () => {
+    if (first < 0 && m.list.count > 0) first = performance.now() - t0;
+    if (listed < 0 && m.checking) { listed = performance.now() - t0; rssListed = process.memoryUsage().rss; }
+  };
   await m.openFile(file, statSync(file).size);
   const loaded = performance.now() - t0;
   const rssLoaded = process.memoryUsage().rss;
   const f0 = performance.now();
   await m.applyFilter(filter);
   const filtered = performance.now() - f0;
-  process.stdout.write(JSON.stringify({ frames: m.list.total, firstScreenMs: Math.round(first), loadMs: Math.round(loaded), filterMs: Math.round(filtered), shown: m.list.count, rssLoadedMiB: Math.round(rssLoaded / 2 ** 20), findings: m.findings.all.length }) + '\n');
+  process.stdout.write(JSON.stringify({ frames: m.list.total, firstScreenMs: Math.round(first), listedMs: Math.round(listed), rssListedMiB: Math.round(rssListed / 2 ** 20), checkedMs: Math.round(loaded), filterMs: Math.round(filtered), shown: m.list.count, rssLoadedMiB: Math.round(rssLoaded / 2 ** 20), findings: m.findings.all.length }) + '\n');
 }
 
 /** The real TUI in tmux: milliseconds until the first rows are on screen, and until loading ends. */
@@ -66,5 +69,5 @@ if (mode === 'load') {
   process.stdout.write(`headless model: ${r.stdout.trim()}\n`);
   process.stdout.write(`peak RSS (load + filter "${filter}"): ${peak ? Math.round(parseInt(peak, 10) / 1024) : '?'} MiB\n`);
   const t = tmuxFirstScreen(file);
-  if (t) process.stdout.write(`real TUI in tmux: first screen after ${t.firstScreenMs} ms, whole file read after ${t.loadedMs} ms\n`);
+  if (t) process.stdout.write(`real TUI in tmux: first screen after ${t.firstScreenMs} ms, whole list shown after ${t.loadedMs} ms (the conformance pass goes on)\n`);
 }

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { CaptureFileError, readCaptureSync, ioError } from '../capture/read.js';
 import { openLiveCapture } from '../capture/live.js';
 import type { LiveCapture } from '../capture/live.js';
+import { openLiveWriter } from '../capture/live-write.js';
+import type { LiveWriter } from '../capture/live-write.js';
 import { parsePrefs, PrefError } from '../dissector/index.js';
 import { compileFilter, FilterError } from '../dissector/filter/index.js';
 import { TuiModel } from '../tui/model/app.js';
@@ -17,7 +19,7 @@ import type { Options } from './args.js';
 import { attachKeysFile } from './keys.js';
 
 export const TUI_USAGE = `Usage: mipscope tui -r FILE [--keys FILE] [-Y FILTER] [-o NAME:VALUE]
-       mipscope tui -i IFACE [-f BPF] [--keys FILE] [-Y FILTER]
+       mipscope tui -i IFACE [-f BPF] [-w FILE [-F pcapng|pcap]] [--keys FILE] [-Y FILTER]
 Keys: Tab panes, arrows or hjkl, gg/G, PgUp/PgDn, Enter, \\ maximise, / filter, 1-4 views, ? help, q quit.
 `;
 
@@ -37,7 +39,9 @@ export async function runTui(o: Options): Promise<number> {
   });
   let size = 0;
   let capture: LiveCapture | null = null;
+  let writer: LiveWriter | null = null;
   const stop = new AbortController();
+  if (o.read !== undefined && o.write !== undefined) throw new UsageError('mipscope tui writes a live capture (-i) with -w; to save a file, use mipscope -r FILE -w OUT');
   if (o.read !== undefined) {
     // A file that is not a capture is refused here, before the screen opens.
     try { size = fs.statSync(o.read).size; } catch (e) { throw ioError(o.read, e); }
@@ -52,8 +56,10 @@ export async function runTui(o: Options): Promise<number> {
       ...(o.bufferMiB !== undefined ? { bufferSize: o.bufferMiB * 1024 * 1024 } : {}),
       onNote: note => model.info(`note: ${note}`),
     });
+    // -w: what is captured is written out as it arrives, as with the main command.
+    try { if (o.write !== undefined) writer = openLiveWriter(o.write, o.writeFormat, capture.interfaces); } catch (e) { capture.stop(); throw e; }
   }
-  if (!process.stdout.isTTY) { stop.abort(); throw new UsageError('mipscope tui needs a terminal (use mipscope -r FILE for text output)'); }
+  if (!process.stdout.isTTY) { stop.abort(); writer?.close(); throw new UsageError('mipscope tui needs a terminal (use mipscope -r FILE for text output)'); }
   const ui = startUi(model);
   const restore = () => ui.destroy();
   process.once('SIGTERM', restore);
@@ -62,20 +68,21 @@ export async function runTui(o: Options): Promise<number> {
     if (o.read !== undefined) {
       model.filterBar.applied = o.displayFilter ?? '';
       void model.openFile(o.read, size).catch(e => model.error(String((e as Error)?.message ?? e)));
-    } else if (capture) void runLive(model, capture);
+    } else if (capture) void runLive(model, capture, writer);
     await ui.done;
   } finally {
     ui.destroy();
     process.removeListener('SIGTERM', restore);
     stop.abort();
     capture?.stop();
+    writer?.close();
     model.close();
   }
   return 0;
 }
 
 /** Feeds a live capture into the model and keeps its counters (packets/s, drops) current. */
-async function runLive(model: TuiModel, capture: LiveCapture): Promise<void> {
+async function runLive(model: TuiModel, capture: LiveCapture, writer: LiveWriter | null): Promise<void> {
   model.startLive();
   const live = model.live!;
   let lastCount = 0, lastAt = Date.now();
@@ -88,6 +95,7 @@ async function runLive(model: TuiModel, capture: LiveCapture): Promise<void> {
   }, 1000);
   try {
     for await (const f of capture) {
+      writer?.write(f);
       model.addFrame(f);
       live.packets++;
       model.onChange();
@@ -97,6 +105,7 @@ async function runLive(model: TuiModel, capture: LiveCapture): Promise<void> {
     model.error(e instanceof CaptureFileError ? e.message : String((e as Error)?.message ?? e));
   } finally {
     clearInterval(timer);
+    writer?.flush();
     live.running = false;
     model.onChange();
   }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, ROOT } from '../helpers.js';
+import { readCaptureSync } from '../../capture/read.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const sample = (name: string) => join(ROOT, 'samples', 'captures', name);
@@ -177,7 +178,8 @@ describe.skipIf(!canCapture)('mipscope tui -i lo while the sample agents run', (
   it('shows rows as they arrive, counts them, and asks before quitting', async () => {
     // A port of its own, so that other live tests on lo stay out of this capture.
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const t = start(['-i', 'lo', '-f', `udp port ${port}`, '-o', `mip.udp.port:${port}`]);
+    const out = join(mkdtempSync(join(tmpdir(), 'mipscope-tui-live-')), 'live.pcapng');
+    const t = start(['-i', 'lo', '-f', `udp port ${port}`, '-o', `mip.udp.port:${port}`, '-w', out]);
     await t.until(/Live: 0 pkts/);
     const agents = spawnSync(process.execPath, [join(ROOT, 'dist', 'samples', 'run-live.js'), '--flow', 'stateful', '--duration', '2', '--port', String(port), '--quiet'], { encoding: 'utf8' });
     expect(agents.status, agents.stderr).toBe(0);
@@ -200,6 +202,8 @@ describe.skipIf(!canCapture)('mipscope tui -i lo while the sample agents run', (
     t.keys('y');
     s = await t.until('EXIT=0');
     expect(s).not.toContain('Packet list');
+    // -w wrote what was shown.
+    expect([...readCaptureSync(out)].length).toBe(sent);
   });
 });
 
