@@ -90,6 +90,17 @@ export function repeatedAuth(count: number): FrameLike[] {
   return [frame(udpFrame({ src: MN, dst: HA, payload: req }), 0), frame(udpFrame({ src: MN, dst: FA, payload: goodRequest(1) }), 1)];
 }
 
+/** `count` Registration Requests from distinct mobile nodes that never get a reply. */
+export function unansweredRequests(count: number): FrameLike[] {
+  const out: FrameLike[] = [];
+  for (let i = 0; i < count; i++) {
+    const mn = `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+    const req = encodeRegistrationRequest({ flags: 0x02, lifetime: 1800, homeAddr: mn, haAddr: HA, coa: FA, ident: ntpIdentification(T0 * 1000 + i, i), exts: [ext.nai(`mn${i}@home.example`)] });
+    out.push(frame(udpFrame({ src: mn, dst: FA, payload: req }), i));
+  }
+  return out;
+}
+
 export const HOSTILE: Record<string, { about: string; size: number; frames: (size: number) => FrameLike[] }> = {
   'nested-tunnel': {
     about: 'one Tunnel Data message nested `size` levels deep, then a good request',
@@ -99,6 +110,7 @@ export const HOSTILE: Record<string, { about: string; size: number; frames: (siz
   'overlapping-fragments': { about: 'overlapping fragments of one datagram that never completes', size: 20_000, frames: overlappingFragments },
   'dh-groups': { about: 'requests with 8 KE sub-type 4 payloads each, one 4096-bit P, G changing', size: 4, frames: n => dhUserGroups(n) },
   'repeated-auth': { about: 'one request with `size` MN-HA authenticators (keys: REPEATED_AUTH_KEYS)', size: 1_700, frames: repeatedAuth },
+  'unanswered-requests': { about: 'registration requests from distinct mobile nodes, never answered', size: 500_000, frames: unansweredRequests },
   'first-fragments': { about: 'first fragments of distinct datagrams that never complete', size: 500_000, frames: firstFragments },
 };
 

@@ -8,7 +8,11 @@ import type { Frame } from '../capture/frame.js';
 import { parseCaptureBuffer, readCaptureSync } from '../capture/read.js';
 import { Checker } from '../conformance/checker.js';
 import { allRules } from '../conformance/rules/index.js';
-import { encodeAgentAdvertisement, encodeIpv4, encodeLink } from '../dissector/build.js';
+import { encodeAgentAdvertisement, encodeIpv4, encodeLink, fragmentIpv4, udpFrame } from '../dissector/build.js';
+import { HOSTILE, REPEATED_AUTH_KEYS, repeatedAuth } from '../bench/hostile.js';
+
+const nestedTunnelFrames = (n: number) => HOSTILE['nested-tunnel']!.frames(n);
+import { encodePcap } from '../capture/write.js';
 import { FilterError, compileFilter } from '../dissector/filter/index.js';
 import { allFields, dissectFrame, Session } from '../dissector/index.js';
 import type { Packet } from '../dissector/index.js';
@@ -20,7 +24,7 @@ import { packetEk } from '../dissector/output/ek.js';
 import { FieldExtractor } from '../dissector/output/fields.js';
 import { packetJson } from '../dissector/output/json.js';
 import { packetPdml } from '../dissector/output/pdml.js';
-import { textPacket, treeText } from '../dissector/output/text.js';
+import { textPacket } from '../dissector/output/text.js';
 import type { Node } from '../dissector/tree.js';
 import { mutate } from './mutate.js';
 import type { Rng } from './mutate.js';
@@ -61,6 +65,12 @@ export function seedCaptures(): SeedCapture[] {
     if (!frames.length) continue;
     out.push({ name: f, frames, keys: keysText ? parseKeysFile(keysText, f) : null, keysText, bytes: readFileSync(join(SAMPLES, f)) });
   }
+  // Encoder-built seeds for what the samples lack: fragments, nested Tunnel Data, many authenticators.
+  const payload = encodeRegistrationRequest({ lifetime: 60, homeAddr: '10.1.0.10', haAddr: '10.1.0.1', coa: '192.0.2.1', ident: 5n, exts: [ext.nai('frag@home.example'), ext.nai('x'.repeat(200))] });
+  const udp = udpFrame({ src: '10.1.0.10', dst: '10.1.0.1', payload }).data.subarray(14 + 20);
+  const frags = fragmentIpv4({ src: '10.1.0.10', dst: '10.1.0.1', proto: 17, id: 9, payload: udp }, 96).map(d => ({ ...encodeLink({ kind: 'eth' }, d), tsSec: 1_790_000_000, tsNsec: 0 }));
+  const generated = [...frags, ...nestedTunnelFrames(3), ...repeatedAuth(20)];
+  out.push({ name: 'generated', frames: generated.map((f, i) => ({ no: i + 1, tsSec: f.tsSec, tsNsec: f.tsNsec, linktype: f.linktype, caplen: f.data.length, len: f.data.length, data: f.data, ifIndex: 0 })), keys: parseKeysFile(REPEATED_AUTH_KEYS, 'generated'), keysText: REPEATED_AUTH_KEYS, bytes: encodePcap(frags) });
   return (seedCache = out);
 }
 
@@ -177,15 +187,8 @@ const messagesTarget: Target = {
 };
 
 function udpFrameOf(payload: Uint8Array): Frame {
-  const { linktype, data } = encodeLink({ kind: 'eth' }, encodeIpv4({ src: '10.1.0.10', dst: '10.1.0.1', proto: 17, payload: udpBytes(payload) }));
+  const { linktype, data } = udpFrame({ src: '10.1.0.10', dst: '10.1.0.1', payload });
   return { no: 1, tsSec: 1_790_000_000, tsNsec: 0, linktype, caplen: data.length, len: data.length, data, ifIndex: 0 };
-}
-function udpBytes(payload: Uint8Array): Uint8Array {
-  const u = new Uint8Array(8 + payload.length);
-  u[0] = 434 >> 8; u[1] = 434 & 255; u[2] = 434 >> 8; u[3] = 434 & 255;
-  u[4] = u.length >> 8; u[5] = u.length & 255;
-  u.set(payload, 8);
-  return u;
 }
 
 const readersTarget: Target = {
@@ -214,16 +217,8 @@ const readersTarget: Target = {
 
 /** A classic pcap of some frames, mutated (pcap-parser's path differs from pcapng's). */
 function pcapOf(frames: Frame[], rng: Rng): Uint8Array {
-  const parts: Buffer[] = [];
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0); h.writeUInt16LE(2, 4); h.writeUInt16LE(4, 6); h.writeUInt32LE(65535, 16); h.writeUInt32LE(frames[0]?.linktype ?? 1, 20);
-  parts.push(h);
-  for (const f of frames) {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(f.tsSec, 0); r.writeUInt32LE(Math.floor(f.tsNsec / 1000), 4); r.writeUInt32LE(f.data.length, 8); r.writeUInt32LE(f.len, 12);
-    parts.push(r, Buffer.from(f.data));
-  }
-  return mutate(rng, Buffer.concat(parts), h);
+  const bytes = encodePcap(frames.filter(f => f.linktype === frames[0]?.linktype), { byteOrder: rng.int(2) ? 'le' : 'be', nanosecond: rng.int(2) === 0 });
+  return mutate(rng, bytes, bytes.subarray(0, 24));
 }
 
 const HEX_RUN = /[0-9a-fA-F]{8,}/g;
@@ -279,4 +274,3 @@ const filtersTarget: Target = {
 };
 
 export const TARGETS: readonly Target[] = [framesTarget, messagesTarget, readersTarget, keysTarget, filtersTarget];
-export { treeText };
