@@ -54,11 +54,18 @@ export function ipv6String(b: Uint8Array): string {
 
 /** "Nov 27, 2026 17:25:53.123456789 UTC", tshark's absolute UTC time. */
 export function absTimeString(t: AbsTime): string {
-  const d = new Date(t.sec * 1000);
-  if (Number.isNaN(d.getTime())) return 'Not representable';
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')}, ${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${String(t.nsec).padStart(9, '0')} UTC`;
+  // Consecutive packets share their second: its calendar part is computed once.
+  if (t.sec !== lastAbsSec) {
+    const d = new Date(t.sec * 1000);
+    if (Number.isNaN(d.getTime())) return 'Not representable';
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    lastAbsPrefix = `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')}, ${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.`;
+    lastAbsSec = t.sec;
+  }
+  return `${lastAbsPrefix}${String(t.nsec).padStart(9, '0')} UTC`;
 }
+let lastAbsSec = NaN;
+let lastAbsPrefix = '';
 
 /** Seconds with nine decimals, as tshark prints relative times and frame.time_epoch. */
 export function relTimeString(t: AbsTime): string {

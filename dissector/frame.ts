@@ -82,12 +82,15 @@ export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | 
   pkt.layers.push('frame');
   pkt.add(f, F.interfaceId, frame.ifIndex, 0, 0);
   pkt.add(f, F.encap, frame.linktype, 0, 0);
-  const ts = { sec: frame.tsSec, nsec: frame.tsNsec };
   const t = session.noteTime(frame.no, frame.tsSec, frame.tsNsec);
-  pkt.add(f, F.time, ts, 0, 0);
-  pkt.add(f, F.timeEpoch, ts, 0, 0);
-  pkt.add(f, F.timeDelta, diff(ts, t.prev), 0, 0);
-  pkt.add(f, F.timeRelative, diff(ts, t.first), 0, 0);
+  // The fast path computes no time values that nothing reads.
+  if (pkt.wants(F.time) || pkt.wants(F.timeEpoch) || pkt.wants(F.timeDelta) || pkt.wants(F.timeRelative)) {
+    const ts = { sec: frame.tsSec, nsec: frame.tsNsec };
+    pkt.add(f, F.time, ts, 0, 0);
+    pkt.add(f, F.timeEpoch, ts, 0, 0);
+    pkt.add(f, F.timeDelta, diff(ts, t.prev), 0, 0);
+    pkt.add(f, F.timeRelative, diff(ts, t.first), 0, 0);
+  }
   pkt.add(f, F.number, frame.no, 0, 0);
   pkt.add(f, F.len, frame.len, 0, 0);
   pkt.add(f, F.capLen, frame.caplen, 0, 0);
@@ -103,7 +106,7 @@ export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | 
     addData(pkt, data, 0, data.length, 0);
   }
   // As tshark: the protocols below the frame layer ("eth:ethertype:ip:udp:mip").
-  protocols.value = pkt.layers.slice(1).join(':');
+  if (protocols !== DETACHED) protocols.value = pkt.layers.slice(1).join(':');
   if (!pkt.protocol) pkt.protocol = 'Frame';
   session.finishFrame(frame.no);
   return pkt;

@@ -7,6 +7,7 @@ import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
 import { addData } from './frame.js';
+import { etherString } from './format.js';
 
 export const LINKTYPE = { NULL: 0, ETHERNET: 1, RAW: 101, LOOP: 108, LINUX_SLL: 113, IPV4: 228, LINUX_SLL2: 276 } as const;
 
@@ -54,12 +55,6 @@ const E = registerExperts({
   unknownFamily: { abbrev: 'null.family.unknown', summary: 'Address family not dissected', group: 'undecoded', severity: 'note' },
 });
 
-function macString(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (i ? ':' : '') + (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
-
 /** Hands the payload to the dissector of an EtherType, or shows it as data. */
 function dispatchEthertype(pkt: Packet, parent: Node, type: number, buf: Uint8Array, start: number, end: number, src: number): void {
   const next = etherTypes.get(type);
@@ -81,7 +76,7 @@ const ethernet: Dissector = (pkt, buf, start, end, src) => {
   pkt.addHidden(eth, ETH.addr, dst, start, 6, src);
   pkt.add(eth, ETH.src, srcMac, start + 6, 6, src);
   pkt.addHidden(eth, ETH.addr, srcMac, start + 6, 6, src);
-  pkt.src = macString(srcMac); pkt.dst = macString(dst);
+  pkt.setLinkAddresses(srcMac, dst);
   if (eth !== DETACHED) eth.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
   let type = c.u16();
   pkt.add(eth, ETH.type, type, start + 12, 2, src);
@@ -116,7 +111,7 @@ const sll: Dissector = (pkt, buf, start, end, src) => {
   if (halen === 6) pkt.add(n, SLL.srcEth, addr.subarray(0, 6), start + 6, 6, src);
   else if (halen > 0) pkt.add(n, SLL.srcOther, addr.subarray(0, Math.min(halen, 8)), start + 6, Math.min(halen, 8), src);
   if (halen < 8) pkt.add(n, SLL.unused, addr.subarray(Math.min(halen, 8)), start + 6 + Math.min(halen, 8), 8 - Math.min(halen, 8), src);
-  if (halen === 6) pkt.src = macString(addr.subarray(0, 6));
+  if (halen === 6) pkt.src = etherString(addr.subarray(0, 6));
   const proto = c.u16();
   pkt.add(n, SLL.etype, proto, start + 14, 2, src);
   pkt.layers.push('ethertype');
@@ -137,7 +132,7 @@ const sll2: Dissector = (pkt, buf, start, end, src) => {
   const halen = c.u8();
   pkt.add(n, SLL.halen, halen, start + 11, 1, src);
   const addr = c.bytes(8);
-  if (halen === 6) { pkt.add(n, SLL.srcEth, addr.subarray(0, 6), start + 12, 6, src); pkt.src = macString(addr.subarray(0, 6)); }
+  if (halen === 6) { pkt.add(n, SLL.srcEth, addr.subarray(0, 6), start + 12, 6, src); pkt.src = etherString(addr.subarray(0, 6)); }
   else if (halen > 0) pkt.add(n, SLL.srcOther, addr.subarray(0, Math.min(halen, 8)), start + 12, Math.min(halen, 8), src);
   pkt.layers.push('ethertype');
   dispatchEthertype(pkt, n, proto, buf, c.pos, end, src);

@@ -3,6 +3,7 @@ import type { Frame } from '../capture/frame.js';
 import type { ExpertDef, FieldDef } from './fields.js';
 import { EXPERT_FIELDS, registerExpert } from './fields.js';
 import { BoundsError } from './cursor.js';
+import { etherString } from './format.js';
 import type { DataSource, Node, Value } from './tree.js';
 import { addChild, makeExpertNode, makeNode } from './tree.js';
 import type { Session } from './session.js';
@@ -33,8 +34,11 @@ export class Packet {
   readonly layers: string[] = [];
   protocol = '';
   info = '';
-  src = '';
-  dst = '';
+  private srcText = '';
+  private dstText = '';
+  /** Link-layer addresses waiting to become the Source/Destination columns (see setLinkAddresses). */
+  private srcBytes: Uint8Array | null = null;
+  private dstBytes: Uint8Array | null = null;
   /**
    * Typed layers, outermost first, for what reads across layers and packets (tracking, bindings,
    * the rules): a tunnelled datagram adds its own IPv4 header after the outer one, so the outer
@@ -63,6 +67,32 @@ export class Packet {
   }
 
   get no(): number { return this.frame.no; }
+
+  /** The Source column (the innermost layer that has addresses sets it). */
+  get src(): string {
+    if (this.srcBytes !== null) { this.srcText = etherString(this.srcBytes); this.srcBytes = null; }
+    return this.srcText;
+  }
+  set src(v: string) { this.srcText = v; this.srcBytes = null; }
+  /** The Destination column. */
+  get dst(): string {
+    if (this.dstBytes !== null) { this.dstText = etherString(this.dstBytes); this.dstBytes = null; }
+    return this.dstText;
+  }
+  set dst(v: string) { this.dstText = v; this.dstBytes = null; }
+
+  /**
+   * MAC addresses as the Source/Destination columns, made text only when read: the IP layer
+   * above usually replaces them, and most packets never print a column.
+   */
+  setLinkAddresses(src: Uint8Array, dst: Uint8Array): void {
+    this.srcBytes = src; this.dstBytes = dst;
+  }
+
+  /** True when a field will be kept (always, unless the fast path leaves it out). */
+  wants(field: FieldDef): boolean {
+    return this.want === null || this.want[field.id] === 1;
+  }
 
   add(parent: Node | null, field: FieldDef, value: Value, offset: number, length: number, src = 0): Node {
     const want = this.want;
