@@ -18,7 +18,7 @@ import { messageKx } from './records.js';
 import type { KeRecord, ProposalRecord, SaPayloadRecord, TransformRecord } from './records.js';
 
 /** Expected value lengths of the transform attributes 1-5 (B.3). */
-const ATTR_LENGTHS: Readonly<Record<number, number>> = { 1: 2, 2: 4, 3: 1, 4: 1, 5: 1 };
+export const ATTR_LENGTHS: Readonly<Record<number, number>> = { 1: 2, 2: 4, 3: 1, 4: 1, 5: 1 };
 
 /** The scope a payload is read in. */
 interface Scope { pkt: Packet; buf: Uint8Array; src: number; prefs: Prefs }

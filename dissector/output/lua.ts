@@ -15,6 +15,7 @@ import { extensionTable } from '../mip/extensions.js';
 import { messageTable } from '../mip/messages.js';
 import { ATTR_NAMES, AUTH_ALG_NAMES, CIPHER_ALG_NAMES, GP_CONTENT_NAMES, KE_SUBTYPES, KX_TYPE_PREFS, MODE_NAMES, REPLAY_NAMES, SAP_SUBTYPES } from '../kx/fields.js';
 import { GP_NAMES } from '../kx/gp.js';
+import { ATTR_LENGTHS } from '../kx/negotiation.js';
 import { AUTH_ALG_IDS, AUTH_KEY_SIZES } from '../keys/mac.js';
 import { CIPHER_IDS, CIPHER_KEY_SIZES } from '../keys/ciphers.js';
 import { PRF_NAMES } from '../keys/derive.js';
@@ -30,9 +31,6 @@ const RENAMED_EXPERTS: Record<string, ExpertDef> = { 'mipscope.malformed': MALFO
 
 /** Message types the Lua dissector has a body for; the generator checks it against messageTable. */
 const LUA_MESSAGE_TYPES = [1, 3, 4, 7, 8, 9, 15];
-
-/** Expected value lengths of the transform attributes 1-5 (docs/protocol.md §B.3), as negotiation.ts. */
-const ATTR_LENGTHS: Record<number, number> = { 1: 2, 2: 4, 3: 1, 4: 1, 5: 1 };
 
 /** The plugin reads at most this much of a keys file. */
 const MAX_KEYS_FILE_BYTES = 16 * 1024 * 1024;
