@@ -79,6 +79,8 @@ function checkDuplicate(pkt: Packet, st: ArpState, ip: number, mac: Uint8Array, 
 export interface ArpMessage { op: number; senderIp: number; senderMac: string; targetIp: number; targetMac: string; gratuitous: boolean }
 /** The ARP message of each packet that carries one. */
 export const arpMessages = new WeakMap<Packet, ArpMessage>();
+/** Run for each IPv4-over-Ethernet ARP message (the bindings follow the home link). */
+export const arpHooks: Array<(pkt: Packet, a: ArpMessage) => void> = [];
 
 const arp: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
@@ -117,8 +119,10 @@ const arp: Dissector = (pkt, buf, start, end, src) => {
     if (op === 1) pkt.info = announcement ? `ARP Announcement for ${s}` : gratuitous ? `Gratuitous ARP for ${s} (Request)` : probe ? `Who has ${t}? (ARP Probe)` : `Who has ${t}? Tell ${s}`;
     else if (op === 2) pkt.info = gratuitous ? `Gratuitous ARP for ${s} (Reply)` : `${s} is at ${ether ? etherString(sha) : ''}`;
     else pkt.info = opName;
-    arpMessages.set(pkt, { op, senderIp: readU32(spa, 0), senderMac: ether ? etherString(sha) : '', targetIp: readU32(tpa, 0), targetMac: ether ? etherString(tha) : '', gratuitous });
+    const msg: ArpMessage = { op, senderIp: readU32(spa, 0), senderMac: ether ? etherString(sha) : '', targetIp: readU32(tpa, 0), targetMac: ether ? etherString(tha) : '', gratuitous };
+    arpMessages.set(pkt, msg);
     if (ether) duplicates(pkt, readU32(spa, 0), sha, op === 2 ? readU32(tpa, 0) : 0, tha);
+    if (ether) for (const h of arpHooks) h(pkt, msg);
   } else pkt.info = opName;
   // Bytes after the message are the Ethernet padding of a short frame (as after an IP datagram).
 };

@@ -5,6 +5,7 @@ import './udp.js';
 import './icmp.js';
 import './arp.js';
 import './tunnels.js';
+import './bindings.js';
 import './mip/messages.js';
 import './mip/tracking.js';
 import './kx/index.js';

@@ -46,5 +46,7 @@ export const MAX_AUTHENTICATORS_PER_MESSAGE = 16;
 
 /** IPv4 addresses followed for ARP duplicate-address detection per capture; later ones are not checked. */
 export const MAX_ARP_ADDRESSES = 65536;
+/** Mobile IP bindings followed per capture (in force, and kept for reports); the one expiring first is forgotten. */
+export const MAX_BINDINGS = 65536;
 /** ICMP echo requests waiting for their reply; the oldest is forgotten first. */
 export const MAX_PENDING_ECHOES = 4096;

@@ -2,8 +2,9 @@
 import type { Rule } from '../rule.js';
 import { standardRules } from './standard.js';
 import { kxRules } from './kx.js';
+import { datapathRules } from './datapath.js';
 
-export const allRules: readonly Rule[] = [...standardRules, ...kxRules];
+export const allRules: readonly Rule[] = [...standardRules, ...kxRules, ...datapathRules];
 
 export class RuleSelectionError extends Error {}
 

@@ -22,7 +22,7 @@ export const messageTable = new Map<number, MessageDissector>();
  * the order of imports: request↔reply matching first (the key module derives keys from the
  * request a reply answers), then verification and key learning.
  */
-export const HOOK_PHASES = ['match', 'keys'] as const;
+export const HOOK_PHASES = ['match', 'keys', 'bindings'] as const;
 export type HookPhase = typeof HOOK_PHASES[number];
 export type MessageHook = (pkt: Packet, msg: MipMessage) => void;
 const hooks: Array<{ phase: number; hook: MessageHook }> = [];
