@@ -1,9 +1,30 @@
-// tshark-style command-line parsing. Bad flags give one clear line (UsageError → exit 2).
+// The one option parser of every mipscope command: the tshark-style main command, `check`,
+// `tui` and live capture all read their flags here, so that `-r`, `-i`, `-Y`, `-o`, `-2`, `-c`,
+// `-f` and `--keys` mean the same everywhere (and `-o` always sets a preference). Bad flags give
+// one clear line (UsageError → exit 2).
+import { REPORT_FORMATS } from '../conformance/report/index.js';
+import type { ReportFormat } from '../conformance/report/index.js';
+import type { Severity } from '../conformance/rule.js';
 
 export class UsageError extends Error {}
 
+export type Command = 'analyze' | 'check' | 'tui';
+
+/** What `mipscope check` adds: the report and the choice of rules. */
+export interface CheckOptions {
+  format: ReportFormat;
+  /** --output FILE: the report goes there instead of standard output. */
+  output?: string;
+  rules: string[];
+  disable: string[];
+  severity: Severity;
+  /** --ts-window: allowed Identification timestamp skew in seconds. */
+  timestampWindow: number;
+  listRules: boolean;
+}
+
 export interface Options {
-  command: 'analyze' | 'check' | 'tui';
+  command: Command;
   read?: string;
   interfaces: string[];
   captureFilter?: string;
@@ -16,7 +37,7 @@ export interface Options {
   lineBuffered: boolean;
   verbose: boolean;
   hex: boolean;
-  outputFormat: 'text' | 'fields' | 'json' | 'ek' | 'pdml' | 'jsonraw';
+  outputFormat: 'text' | 'fields' | 'json' | 'ek' | 'pdml' | 'jsonraw' | 'psml' | 'tabs';
   fields: string[];
   fieldOptions: string[];
   count?: number;
@@ -24,6 +45,8 @@ export interface Options {
   displayFilter?: string;
   twoPass: boolean;
   prefs: string[];
+  /** -z: statistics printed after the packets (or alone with -q). */
+  statistics: string[];
   write?: string;
   writeFormat: 'pcapng' | 'pcap';
   quiet: boolean;
@@ -33,10 +56,14 @@ export interface Options {
   noDuplicateKeys: boolean;
   timeFormat: string;
   keys?: string;
+  check: CheckOptions;
   help: boolean;
   version: boolean;
-  /** Arguments of subcommands (check, tui) not understood here. */
-  rest: string[];
+}
+
+export interface ParseContext {
+  /** The subcommand whose flags these are; without it a leading `check` or `tui` word decides. */
+  subcommand?: Command;
 }
 
 /** Options that take a value. */
@@ -44,40 +71,95 @@ const WITH_VALUE = new Set(['r', 'T', 'e', 'E', 'c', 'Y', 'R', 'o', 'w', 'F', 'i
 const FLAGS = new Set(['V', 'x', '2', 'D', 'p', 'l', 'q', 'n', 'h', 'v', 'S', 'Q', 'P', 'H', 'I', 'L', 'O', 'U', 'g', 'M', 'A', 'K', 'W', 'k', 'u', 'm']);
 const OPTIONAL_VALUE = new Set(['G']);
 
-export function parseArgs(argv: readonly string[]): Options {
-  const o: Options = {
-    command: 'analyze', interfaces: [], listInterfaces: false, autostop: {}, noPromiscuous: false, lineBuffered: false,
-    verbose: false, hex: false, outputFormat: 'text', fields: [], fieldOptions: [], twoPass: false, prefs: [],
-    writeFormat: 'pcapng', quiet: false, printWhileWriting: false, noDuplicateKeys: false, timeFormat: 'r', help: false, version: false, rest: [],
+/** The input and processing flags every command shares. */
+const INPUT = 'r i f c a s p B Y R o 2 n h v';
+/** Short flags each subcommand takes (the main command takes all of them). */
+const SHORT_FOR: Record<Exclude<Command, 'analyze'>, ReadonlySet<string>> = {
+  check: new Set(INPUT.split(' ')),
+  // The TUI writes what it captures live with -w (and -F).
+  tui: new Set([...INPUT.split(' '), 'w', 'F']),
+};
+
+interface LongOption { value: boolean; commands: readonly Command[]; apply: (o: Options, v: string) => void }
+const ALL: readonly Command[] = ['analyze', 'check', 'tui'];
+const LONG: Record<string, LongOption> = {
+  keys: { value: true, commands: ALL, apply: (o, v) => { o.keys = v; } },
+  help: { value: false, commands: ALL, apply: o => { o.help = true; } },
+  version: { value: false, commands: ALL, apply: o => { o.version = true; } },
+  'no-duplicate-keys': { value: false, commands: ['analyze'], apply: o => { o.noDuplicateKeys = true; } },
+  format: {
+    value: true, commands: ['check'], apply: (o, v) => {
+      if (!REPORT_FORMATS.includes(v as ReportFormat)) throw new UsageError(`invalid --format '${v}': expected one of ${REPORT_FORMATS.join(', ')}`);
+      o.check.format = v as ReportFormat;
+    },
+  },
+  output: { value: true, commands: ['check'], apply: (o, v) => { o.check.output = v; } },
+  rules: { value: true, commands: ['check'], apply: (o, v) => { o.check.rules.push(...list(v)); } },
+  disable: { value: true, commands: ['check'], apply: (o, v) => { o.check.disable.push(...list(v)); } },
+  severity: {
+    value: true, commands: ['check'], apply: (o, v) => {
+      if (v !== 'note' && v !== 'warning' && v !== 'error') throw new UsageError(`invalid --severity '${v}': expected note, warning or error`);
+      o.check.severity = v;
+    },
+  },
+  'ts-window': {
+    value: true, commands: ['check'], apply: (o, v) => {
+      if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`invalid --ts-window '${v}': expected a number of seconds`);
+      o.check.timestampWindow = parseFloat(v);
+    },
+  },
+  'list-rules': { value: false, commands: ['check'], apply: o => { o.check.listRules = true; } },
+};
+
+const list = (v: string) => v.split(',').map(s => s.trim()).filter(Boolean);
+const helpOf = (c: Command) => (c === 'analyze' ? "'mipscope -h'" : `'mipscope ${c} --help'`);
+
+/** A fresh set of options with every default, for `command`. */
+export function defaultOptions(command: Command = 'analyze'): Options {
+  return {
+    command, interfaces: [], listInterfaces: false, autostop: {}, noPromiscuous: false, lineBuffered: false,
+    verbose: false, hex: false, outputFormat: 'text', fields: [], fieldOptions: [], twoPass: false, prefs: [], statistics: [],
+    writeFormat: 'pcapng', quiet: false, printWhileWriting: false, noDuplicateKeys: false, timeFormat: 'r', help: false, version: false,
+    check: { format: 'text', rules: [], disable: [], severity: 'note', timestampWindow: 7, listRules: false },
   };
+}
+
+/**
+ * Parses the flags of one command. `parseArgs(argv)` reads the main command's (a leading
+ * `check` or `tui` selects that subcommand); `parseArgs(argv, { subcommand: 'tui' })` reads the
+ * arguments after the subcommand's name. Every command gets the same Options.
+ */
+export function parseArgs(argv: readonly string[], ctx: ParseContext = {}): Options {
   const args = [...argv];
-  if (args[0] === 'check' || args[0] === 'tui') o.command = args.shift() as 'check' | 'tui';
+  let command: Command = ctx.subcommand ?? 'analyze';
+  if (ctx.subcommand === undefined && (args[0] === 'check' || args[0] === 'tui')) command = args.shift() as Command;
+  const o = defaultOptions(command);
+  const short = command === 'analyze' ? null : SHORT_FOR[command];
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') { positional.push(...args.slice(i + 1)); break; }
     if (a.startsWith('--')) {
       const [name, inline] = a.includes('=') ? [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a.slice(2), undefined];
-      const value = () => {
-        if (inline !== undefined) return inline;
-        const v = args[++i];
-        if (v === undefined) throw new UsageError(`option --${name} requires an argument`);
-        return v;
-      };
-      switch (name) {
-        case 'keys': o.keys = value(); break;
-        case 'no-duplicate-keys': o.noDuplicateKeys = true; break;
-        case 'help': o.help = true; break;
-        case 'version': o.version = true; break;
-        default:
-          if (o.command !== 'analyze') { o.rest.push(a); if (inline === undefined && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) o.rest.push(args[++i]!); break; }
-          throw new UsageError(`unknown option --${name} (see 'mipscope -h')`);
-      }
+      const opt = LONG[name];
+      if (!opt || !opt.commands.includes(command)) throw new UsageError(`unknown option --${name} (see ${helpOf(command)})`);
+      let v = '';
+      if (opt.value) {
+        if (inline !== undefined) v = inline;
+        else {
+          const next = args[++i];
+          if (next === undefined) throw new UsageError(`option --${name} requires an argument`);
+          v = next;
+        }
+      } else if (inline !== undefined) throw new UsageError(`option --${name} takes no value`);
+      opt.apply(o, v);
       continue;
     }
     if (a.startsWith('-') && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const ch = a[j]!;
+        if (!WITH_VALUE.has(ch) && !FLAGS.has(ch)) throw new UsageError(`invalid option -- '${ch}' (see ${helpOf(command)})`);
+        if (short && !short.has(ch)) throw new UsageError(`option -${ch} is not an option of 'mipscope ${command}' (see ${helpOf(command)})`);
         if (WITH_VALUE.has(ch)) {
           let v: string | undefined = a.slice(j + 1) || undefined;
           if (v === undefined && !(OPTIONAL_VALUE.has(ch) && (args[i + 1] === undefined || args[i + 1]!.startsWith('-')))) {
@@ -87,10 +169,6 @@ export function parseArgs(argv: readonly string[]): Options {
           apply(o, ch, v);
           break;
         }
-        if (!FLAGS.has(ch)) {
-          if (o.command !== 'analyze') { o.rest.push(a); break; }
-          throw new UsageError(`invalid option -- '${ch}' (see 'mipscope -h')`);
-        }
         apply(o, ch, undefined);
       }
       continue;
@@ -98,11 +176,9 @@ export function parseArgs(argv: readonly string[]): Options {
     positional.push(a);
   }
   if (positional.length) {
-    if (o.command !== 'analyze') o.rest.push(...positional);
-    else {
-      if (o.displayFilter !== undefined) throw new UsageError('a display filter was given both with -Y and as arguments');
-      o.displayFilter = positional.join(' ');
-    }
+    // As tshark: words after the options are a display filter.
+    if (o.displayFilter !== undefined) throw new UsageError('a display filter was given both with -Y and as arguments');
+    o.displayFilter = positional.join(' ');
   }
   if (o.fields.length && o.outputFormat !== 'fields' && o.outputFormat !== 'json' && o.outputFormat !== 'ek') throw new UsageError("-e requires -T fields (or -T json / -T ek)");
   if (o.outputFormat === 'fields' && o.fields.length === 0) throw new UsageError('-T fields requires at least one -e field');
@@ -121,7 +197,7 @@ function apply(o: Options, ch: string, v: string | undefined): void {
     case 'V': o.verbose = true; break;
     case 'x': o.hex = true; break;
     case 'T': {
-      const fmts = ['text', 'fields', 'json', 'ek', 'pdml', 'jsonraw'];
+      const fmts = ['text', 'fields', 'json', 'ek', 'pdml', 'jsonraw', 'psml', 'tabs'];
       if (!fmts.includes(v!)) throw new UsageError(`invalid -T value '${v}': expected one of ${fmts.join(', ')}`);
       o.outputFormat = v as Options['outputFormat'];
       break;
@@ -133,6 +209,7 @@ function apply(o: Options, ch: string, v: string | undefined): void {
     case 'Y': case 'R': o.displayFilter = v!; break;
     case '2': o.twoPass = true; break;
     case 'o': o.prefs.push(v!); break;
+    case 'z': o.statistics.push(v!); break;
     case 'w': o.write = v!; break;
     case 'F':
       if (v !== 'pcap' && v !== 'pcapng') throw new UsageError(`invalid -F value '${v}': expected pcap or pcapng`);
@@ -167,7 +244,7 @@ function apply(o: Options, ch: string, v: string | undefined): void {
 export const USAGE = `mipscope — dissector and analyzer for Mobile IPv4 and its key-exchange extensions
 
 Usage: mipscope [options] [display filter]
-       mipscope check -r FILE [--keys FILE] [--format text|json|junit|html|markdown]
+       mipscope check -r FILE|-i IFACE [--keys FILE] [--format F] [--output FILE] (see 'mipscope check --help')
        mipscope tui -r FILE [--keys FILE] [-Y FILTER]   (mipscope tui -i IFACE: live)
 
 Input:
@@ -184,10 +261,11 @@ Processing:
   -2                   two passes: show references to later frames
 Output:
   -V                   packet details tree;  -x  hex and ASCII dump
-  -T text|fields|json|ek|pdml
+  -T text|fields|tabs|psml|json|jsonraw|ek|pdml
   -e FIELD             field to print with -T fields (repeatable)
   -E header=y|n  separator=C  occurrence=f|l|a  aggregator=C  quote=d|s|n
-  -t r|a|ad|d|e|u|ud   time format of the summary line
+  -t r|a|ad|d|dd|e|u|ud  time format of the summary line
+  -z STATISTIC         statistics after the packets (-z help lists them); with -q alone
   -w FILE  -F pcapng|pcap   write packets to a file
   -l                   flush output after each packet;  -q  quiet;  -P  print while writing (-w)
   --no-duplicate-keys  -T json: repeated keys merged into arrays

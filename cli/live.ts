@@ -9,15 +9,13 @@ import {
   type LiveDevice, type LiveInterface, type LiveStats,
 } from '../capture/live.js';
 import { openLiveWriter, type LiveWriter } from '../capture/live-write.js';
-import { dissectFrame, parsePrefs, PrefError, Session } from '../dissector/index.js';
-import { compileFilter, FilterError } from '../dissector/filter/index.js';
-import type { Packet } from '../dissector/index.js';
-import { applyFieldsOption, defaultFieldsOptions, FieldExtractor, FieldsError } from '../dissector/output/fields.js';
-import { JsonRenderer } from '../dissector/output/json.js';
-import { timePrecision, type TimeFormat } from '../dissector/output/summary.js';
-import { textPacket } from '../dissector/output/text.js';
+import { dissectFrame } from '../dissector/index.js';
+import { FieldsError } from '../dissector/output/fields.js';
+import { timePrecision } from '../dissector/output/summary.js';
 import { parseArgs, UsageError, type Options } from './args.js';
 import { Output } from './output.js';
+import { prepare } from './prepare.js';
+import { createRenderer, fastPathFields } from './render.js';
 
 export interface LiveHooks {
   /** Once the interfaces are open, before the first frame: their link types and tsresol (9). */
@@ -167,43 +165,16 @@ export async function runLive(o: Options, hooks: LiveHooks): Promise<number> {
 // packets as text (summary, -V, -x), -T fields or -T json, through the -Y display filter.
 // ---------------------------------------------------------------------------------------------
 
-type Renderer = { begin?: () => string; packet: (pkt: Packet) => string; end?: () => string };
-
-function renderer(o: Options, digits: (ifIndex: number) => number): Renderer {
-  const extractor = () => {
-    const fo = { ...defaultFieldsOptions, timeDigits: digits };
-    for (const e of o.fieldOptions) applyFieldsOption(fo, e);
-    return new FieldExtractor(o.fields, fo);
-  };
-  switch (o.outputFormat) {
-    case 'text': {
-      const summary = !o.verbose && !o.hex;
-      return { packet: pkt => textPacket(pkt, { summary, details: o.verbose, hex: o.hex, timeFormat: o.timeFormat as TimeFormat, timeDigits: digits(pkt.frame.ifIndex) }) };
-    }
-    case 'fields': {
-      const x = extractor();
-      return { begin: () => (x.opts.header ? x.header() + '\n' : ''), packet: pkt => x.line(pkt) + '\n' };
-    }
-    case 'json': {
-      const j = new JsonRenderer({ raw: o.hex, fields: o.fields.length ? extractor() : undefined });
-      return { begin: () => j.begin(), packet: pkt => j.packet(pkt), end: () => j.end() };
-    }
-    default:
-      throw new UsageError(`-T ${o.outputFormat} is not available for live capture here: use text, fields or json`);
-  }
-}
-
 async function standalone(argv: readonly string[]): Promise<number> {
   try {
     const o = parseArgs(argv);
     if (!o.interfaces.length && !o.listInterfaces) throw new UsageError('no interface: use -i IFACE (-D lists them)');
-    let filter = null;
-    try { if (o.displayFilter !== undefined) filter = compileFilter(o.displayFilter); } catch (e) { if (e instanceof FilterError) throw new UsageError(e.describe(o.displayFilter!)); throw e; }
-    let prefs;
-    try { prefs = parsePrefs(o.prefs); } catch (e) { if (e instanceof PrefError) throw new UsageError(e.message); throw e; }
-    const session = new Session(prefs);
+    // The same preparation, renderer and fast path as the main command.
+    const { session, filter } = prepare(o);
+    session.retain = false;
+    const want = fastPathFields(o, filter);
     const digits = new Map<number, number>();
-    const r = renderer(o, ifIndex => digits.get(ifIndex) ?? 6);
+    const r = createRenderer(o, { timeDigits: ifIndex => digits.get(ifIndex) ?? 6 });
     const out = new Output(o.lineBuffered);
     let begun = false;
     return await runLive(o, {
@@ -212,7 +183,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
         if (r.begin && o.write === undefined) { out.write(r.begin()); begun = true; }
       },
       onFrame: frame => {
-        const pkt = dissectFrame(frame, session);
+        const pkt = dissectFrame(frame, session, want);
         if (!filter || filter.match(pkt)) out.write(r.packet(pkt));
       },
       onEnd: () => { if (begun && r.end) out.write(r.end()); out.flush(); },

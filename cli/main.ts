@@ -2,105 +2,27 @@
 // The mipscope command: tshark-style analysis of captures, `check` and `tui`.
 import { readCapture, readCaptureSync, CaptureFileError } from '../capture/read.js';
 import type { Frame, InterfaceInfo, ReadOptions } from '../capture/frame.js';
-import { allFields, dissectFrame, fieldByAbbrev, parsePrefs, PrefError, Session } from '../dissector/index.js';
+import { dissectFrame } from '../dissector/index.js';
 import type { Packet } from '../dissector/index.js';
-import { FieldExtractor, FieldsError, applyFieldsOption, defaultFieldsOptions } from '../dissector/output/fields.js';
+import { FieldsError } from '../dissector/output/fields.js';
 import { timePrecision } from '../dissector/output/summary.js';
-import type { TimeFormat } from '../dissector/output/summary.js';
-import { textPacket } from '../dissector/output/text.js';
-import { JsonRenderer } from '../dissector/output/json.js';
-import { packetEk } from '../dissector/output/ek.js';
-import { packetPdml, pdmlFinale, pdmlPreamble } from '../dissector/output/pdml.js';
 import { parseArgs, USAGE, UsageError } from './args.js';
 import type { Options } from './args.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
 import { glossary } from './glossary.js';
 import { runCheck } from './check.js';
-import { attachKeysFile } from './keys.js';
 import { runLive } from './live.js';
 import { runTui } from './tui.js';
 import { luaPlugin, runExport } from './export.js';
+import { prepare } from './prepare.js';
+import { createRenderer, fastPathFields, openingWithFirstPacket, VERSION } from './render.js';
 import { createFrameWriter } from '../capture/write.js';
-import { compileFilter, FilterError } from '../dissector/filter/index.js';
-import type { CompiledFilter } from '../dissector/filter/index.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './render.js';
 
 /** An error for people: one line, exit code 2. */
 export class FatalError extends Error {}
-
-type Renderer = { begin?: () => string; packet: (pkt: Packet) => string; end?: () => string };
-
-/** What the renderers learn from the capture: the time precision of each interface. */
-interface RenderContext { timeDigits: (ifIndex: number) => number }
-
-function renderer(o: Options, ctx: RenderContext): Renderer {
-  const fmt = o.timeFormat as TimeFormat;
-  const extractor = () => {
-    const fo = { ...defaultFieldsOptions, timeDigits: ctx.timeDigits };
-    for (const e of o.fieldOptions) applyFieldsOption(fo, e);
-    return new FieldExtractor(o.fields, fo);
-  };
-  switch (o.outputFormat) {
-    case 'fields': {
-      const x = extractor();
-      return { begin: () => (x.opts.header ? x.header() + '\n' : ''), packet: pkt => x.line(pkt) + '\n' };
-    }
-    case 'text': {
-      // tshark prints the summary line unless -V or -x asks for details or bytes.
-      const summary = !o.verbose && !o.hex;
-      return { packet: pkt => textPacket(pkt, { summary, details: o.verbose, hex: o.hex, timeFormat: fmt, timeDigits: ctx.timeDigits(pkt.frame.ifIndex) }) };
-    }
-    case 'json': case 'jsonraw': {
-      const j = new JsonRenderer({ raw: o.hex || o.outputFormat === 'jsonraw', text: o.outputFormat === 'json', mergeDuplicateKeys: o.noDuplicateKeys, fields: o.fields.length ? extractor() : undefined });
-      return { begin: () => j.begin(), packet: pkt => j.packet(pkt), end: () => j.end() };
-    }
-    case 'ek': {
-      const opts = { raw: o.hex, fields: o.fields.length ? extractor() : undefined };
-      return { packet: pkt => packetEk(pkt, opts) };
-    }
-    case 'pdml':
-      return {
-        begin: () => pdmlPreamble({ creator: `mipscope/${VERSION}`, captureFile: o.read === '-' ? '' : o.read ?? '' }),
-        packet: pkt => packetPdml(pkt),
-        end: () => pdmlFinale(),
-      };
-    default:
-      throw new UsageError(`invalid -T value '${o.outputFormat}': expected one of text, fields, json, jsonraw, ek, pdml`);
-  }
-}
-
-/**
- * Defers a renderer's opening (the "[" of -T json, the PDML preamble) to its first packet, or
- * to the end when the capture was read: an unreadable capture gives the error alone, as tshark.
- */
-function openingWithFirstPacket(r: Renderer, failed: () => boolean): Renderer {
-  let opened = false;
-  const open = () => { if (opened) return ''; opened = true; return r.begin ? r.begin() : ''; };
-  return {
-    packet: pkt => open() + r.packet(pkt),
-    end: () => (failed() && !opened ? '' : open() + (r.end ? r.end() : '')),
-  };
-}
-
-/**
- * The fast path (DESIGN.md principle 7): when the output reads only some fields (-T fields, the
- * summary line) the dissector keeps just those and the display filter's, and builds no tree.
- * Null when the whole tree is needed (-V, -T json/ek/pdml).
- */
-function fastPathFields(o: Options, filter: CompiledFilter | null): Uint8Array | null {
-  let names: readonly string[];
-  if (o.outputFormat === 'fields') names = o.fields;
-  else if (o.outputFormat === 'text' && !o.verbose) names = [];
-  else return null;
-  const want = new Uint8Array(allFields().length);
-  for (const n of [...names, ...(filter?.fields ?? [])]) {
-    const f = fieldByAbbrev(n);
-    if (f) want[f.id] = 1;
-  }
-  return want;
-}
 
 /**
  * Runs `visit` over every frame until it returns false. A synchronous source (a file) is read
@@ -121,19 +43,14 @@ async function eachFrame(frames: Iterable<Frame> | AsyncIterable<Frame>, visit: 
 }
 
 async function analyze(o: Options): Promise<number> {
-  let prefs;
-  try { prefs = parsePrefs(o.prefs); } catch (e) { if (e instanceof PrefError) throw new UsageError(e.message); throw e; }
-  // The display filter is compiled once, before anything is read; a bad one is a usage error.
-  let filter = null;
-  try { if (o.displayFilter !== undefined) filter = compileFilter(o.displayFilter); } catch (e) { if (e instanceof FilterError) throw new UsageError(e.describe(o.displayFilter!)); throw e; }
-  const session = new Session(prefs);
-  if (o.keys !== undefined) attachKeysFile(session, o.keys);
+  // Preferences, the display filter (compiled once) and the keys: a bad one is a usage error.
+  const { session, filter } = prepare(o);
   const want = fastPathFields(o, filter);
   // One streaming pass keeps no per-frame results; two passes need them for the second.
   session.retain = o.twoPass;
   const digits = new Map<number, number>();
   let failure: Error | null = null;
-  const r = openingWithFirstPacket(renderer(o, { timeDigits: ifIndex => digits.get(ifIndex) ?? 6 }), () => failure !== null);
+  const r = openingWithFirstPacket(createRenderer(o, { timeDigits: ifIndex => digits.get(ifIndex) ?? 6 }), () => failure !== null);
   const out = new Output(o.lineBuffered);
   if (o.interfaces.length || o.listInterfaces) {
     return await runLive(o, {
@@ -155,7 +72,7 @@ async function analyze(o: Options): Promise<number> {
   const emit = (f: Frame, pkt: Packet) => {
     if (filter && !filter.match(pkt)) return;
     if (writer) writer.write(f);
-    if (!writer || o.printWhileWriting) out.write(r.packet(pkt));
+    if ((!writer || o.printWhileWriting) && !o.quiet) out.write(r.packet(pkt));
   };
   const limit = o.count ?? Infinity;
   try {
@@ -194,22 +111,31 @@ async function analyze(o: Options): Promise<number> {
   }
   progress.done();
   if (writer) writer.close();
-  if ((!writer || o.printWhileWriting) && r.end) out.write(r.end());
+  if ((!writer || o.printWhileWriting) && !o.quiet && r.end) out.write(r.end());
   out.flush();
   if (failure) throw new FatalError(failure.message);
   return 0;
 }
 
+/**
+ * The subcommands: each lives in its own file under cli/ and reads its arguments with
+ * parseArgs(argv, { subcommand }), so its flags mean what they mean in the main command.
+ */
+const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
+  check: argv => runCheck(parseArgs(argv, { subcommand: 'check' })),
+  tui: argv => runTui(parseArgs(argv, { subcommand: 'tui' })),
+  export: async argv => runExport(argv, VERSION),
+  // The database commands load DuckDB: only when asked for.
+  index: async argv => (await import('./index-cmd.js')).runIndex(argv),
+  sql: async argv => (await import('./sql.js')).runSql(argv),
+  stats: async argv => (await import('./stats-db.js')).runStats(argv),
+};
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    if (argv[0] === 'check') return await runCheck(argv.slice(1), attachKeysFile);
-    if (argv[0] === 'export') return runExport(argv.slice(1), VERSION);
-    // The database commands load DuckDB: only when asked for.
-    if (argv[0] === 'index') return await (await import('./index-cmd.js')).runIndex(argv.slice(1));
-    if (argv[0] === 'sql') return await (await import('./sql.js')).runSql(argv.slice(1));
-    if (argv[0] === 'stats') return await (await import('./stats-db.js')).runStats(argv.slice(1));
+    const sub = argv[0] !== undefined && Object.hasOwn(SUBCOMMANDS, argv[0]) ? SUBCOMMANDS[argv[0]] : undefined;
+    if (sub) return await sub(argv.slice(1));
     const o = parseArgs(argv);
-    if (o.command === 'tui') return await runTui(o);
     if (o.help) { process.stdout.write(USAGE); return 0; }
     if (o.version) { process.stdout.write(`mipscope ${VERSION}\n`); return 0; }
     if (o.glossary !== undefined) { process.stdout.write(o.glossary === 'lua' ? luaPlugin(VERSION) : glossary(o.glossary)); return 0; }

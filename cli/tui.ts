@@ -9,14 +9,13 @@ import { openLiveCapture } from '../capture/live.js';
 import type { LiveCapture } from '../capture/live.js';
 import { openLiveWriter } from '../capture/live-write.js';
 import type { LiveWriter } from '../capture/live-write.js';
-import { parsePrefs, PrefError } from '../dissector/index.js';
-import { compileFilter, FilterError } from '../dissector/filter/index.js';
 import { TuiModel } from '../tui/model/app.js';
 import { configDir } from '../tui/model/filter-bar.js';
 import { startUi } from '../tui/view/screen.js';
 import { UsageError } from './args.js';
 import type { Options } from './args.js';
 import { attachKeysFile } from './keys.js';
+import { displayFilter, preferences } from './prepare.js';
 
 export const TUI_USAGE = `Usage: mipscope tui -r FILE [--keys FILE] [-Y FILTER] [-o NAME:VALUE]
        mipscope tui -i IFACE [-f BPF] [-w FILE [-F pcapng|pcap]] [--keys FILE] [-Y FILTER]
@@ -25,14 +24,11 @@ Keys: Tab panes, arrows or hjkl, gg/G, PgUp/PgDn, Enter, \\ maximise, / filter, 
 
 export async function runTui(o: Options): Promise<number> {
   if (o.help) { process.stdout.write(TUI_USAGE); return 0; }
-  if (o.rest.length) throw new UsageError(`unknown tui argument '${o.rest[0]}' (see 'mipscope tui -h')`);
   if (o.read === undefined && !o.interfaces.length) throw new UsageError("mipscope tui needs a capture: -r FILE or -i IFACE (see 'mipscope tui -h')");
   if (o.read === '-') throw new UsageError('mipscope tui reads a capture file, not standard input (the terminal is the UI)');
-  let prefs;
-  try { prefs = parsePrefs(o.prefs); } catch (e) { if (e instanceof PrefError) throw new UsageError(e.message); throw e; }
-  if (o.displayFilter !== undefined) {
-    try { compileFilter(o.displayFilter); } catch (e) { if (e instanceof FilterError) throw new UsageError(e.describe(o.displayFilter)); throw e; }
-  }
+  // The same checks as every command: a bad preference or display filter is one line, exit 2.
+  const prefs = preferences(o);
+  displayFilter(o);
   const model = new TuiModel({
     prefs, haveKeys: o.keys !== undefined, historyFile: path.join(configDir(), 'filter-history'),
     prepare: s => { if (o.keys !== undefined) attachKeysFile(s, o.keys); },

@@ -13,10 +13,16 @@ export interface RuleSummary {
   title: string;
   severity: Severity;
   reference: string;
-  /** passed: examined something, no finding; failed: findings; not-checked: no key; not-applicable: nothing to examine. */
-  status: 'passed' | 'failed' | 'not-checked' | 'not-applicable';
+  /**
+   * passed: examined everything it applies to, no finding; failed: findings; partly-checked: no
+   * finding in what it examined, but some messages had no key; not-checked: no key for any;
+   * not-applicable: nothing to examine.
+   */
+  status: 'passed' | 'failed' | 'partly-checked' | 'not-checked' | 'not-applicable';
   findings: number;
   checked: number;
+  /** Messages the rule applied to but could not examine for want of a key. */
+  notChecked: number;
 }
 
 export interface Summary {
@@ -81,7 +87,7 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
 
 export class Checker {
   readonly findings: Finding[] = [];
-  private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; findings: number }> = [];
+  private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; noKeyAt: number; findings: number }> = [];
   private frames = 0;
   private messages = 0;
   private session: Session | null = null;
@@ -89,7 +95,7 @@ export class Checker {
 
   constructor(readonly rules: readonly Rule[], readonly haveKeys: boolean, readonly options: CheckOptions = defaultCheckOptions) {
     for (const rule of rules) {
-      const runner = { rule, checks: {} as RuleChecks, checked: 0, noKey: 0, findings: 0 };
+      const runner = { rule, checks: {} as RuleChecks, checked: 0, noKey: 0, noKeyAt: -1, findings: 0 };
       const notes = new WeakMap<Transaction, unknown>();
       runner.checks = rule.create({
         options, haveKeys,
@@ -102,7 +108,8 @@ export class Checker {
           this.findings.push({ frame, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) });
         },
         checked: () => { runner.checked++; },
-        notCheckedNoKey: () => { runner.noKey++; },
+        // Counted once per message, however many of its extensions lacked a key.
+        notCheckedNoKey: () => { if (runner.noKeyAt !== this.messages) { runner.noKeyAt = this.messages; runner.noKey++; } },
       });
       this.runners.push(runner);
     }
@@ -145,8 +152,8 @@ export class Checker {
       errors: count('error'), warnings: count('warning'), notes: count('note'),
       rules: this.runners.map(r => ({
         id: r.rule.id, title: r.rule.title, severity: r.rule.severity, reference: r.rule.reference,
-        findings: r.findings, checked: r.checked,
-        status: r.findings ? 'failed' : r.noKey && !r.checked ? 'not-checked' : r.checked ? 'passed' : r.rule.needsKeys && !this.haveKeys ? 'not-checked' : 'not-applicable',
+        findings: r.findings, checked: r.checked, notChecked: r.noKey,
+        status: r.findings ? 'failed' : r.noKey && !r.checked ? 'not-checked' : r.checked && r.noKey ? 'partly-checked' : r.checked ? 'passed' : r.rule.needsKeys && !this.haveKeys ? 'not-checked' : 'not-applicable',
       })),
     };
   }

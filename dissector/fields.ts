@@ -141,6 +141,7 @@ export const EXPERT_FIELDS = registerFields({
       0x05000000: 'Undecoded', 0x06000000: 'Reassemble', 0x07000000: 'Malformed', 0x08000000: 'Debug',
       0x09000000: 'Protocol', 0x0a000000: 'Security', 0x0b000000: 'Comment', 0x0c000000: 'Decryption', 0x0d000000: 'Assumption', 0x0e000000: 'Deprecated' } },
   malformed: { abbrev: '_ws.malformed', name: 'Malformed Packet', type: 'none' },
+  short: { abbrev: '_ws.short', name: 'Packet size limited during capture', type: 'none' },
 });
 
 export const SEVERITY_CODES: Record<Severity, number> = { chat: 0x200000, note: 0x400000, warn: 0x600000, error: 0x800000 };

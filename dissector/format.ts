@@ -112,7 +112,8 @@ export function fieldValueString(f: FieldDef, v: Value): string {
     case 'uint8': case 'uint16': case 'uint24': case 'uint32': case 'uint64':
       return f.base === 'hex' || f.base === 'hex_dec' ? hexValue(f, v as number | bigint) : String(v);
     case 'int32': case 'framenum': case 'double': return String(v);
-    case 'ipv4': return ipv4String(v as number);
+    // An address field that also holds IPv6 (mip.kx.ip of a 16-byte GP-IP) carries it as text.
+    case 'ipv4': return typeof v === 'string' ? v : ipv4String(v as number);
     case 'ether': return etherString(v as Uint8Array);
     case 'ipv6': return ipv6String(v as Uint8Array);
     case 'bytes': { const b = v as Uint8Array; return b.length ? hex(b) : '<MISSING>'; }

@@ -4,7 +4,7 @@ import { EXPERT_FIELDS, registerExperts, registerFields } from './fields.js';
 import { linkTypes } from './dispatch.js';
 import type { Dissector } from './dispatch.js';
 import { MAX_NESTING_DEPTH } from './limits.js';
-import { DETACHED, Packet } from './packet.js';
+import { DETACHED, MALFORMED, Packet } from './packet.js';
 import type { Node } from './tree.js';
 import type { Session } from './session.js';
 
@@ -75,6 +75,8 @@ export function dissectNested(pkt: Packet, protoName: string, parent: Node | nul
 }
 
 /** Dissects one frame into a packet tree. Never throws. */
+const CUT_BY_CAPTURE = new Set(['frame.truncated', 'ip.len.past_end']);
+
 export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | null = null): Packet {
   const pkt = new Packet(frame, session, want);
   const data = frame.data;
@@ -105,6 +107,13 @@ export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | 
     pkt.addExpert(f, E.unknownLink, 0, 0, `Link-layer type ${frame.linktype} is not supported`);
     addData(pkt, data, 0, data.length, 0);
   }
+  // A frame the snapshot length cut, where a dissector found the message running past the bytes
+  // captured, is short (the dissectors that check lengths report that as malformed).
+  // The items that only say the capture was cut (this frame's, IPv4's total length) do not count.
+  const broken = pkt.experts.some(n => n.expert?.group === 'malformed' && n.expert.severity === 'error' && !CUT_BY_CAPTURE.has(n.expert.abbrev));
+  if (frame.caplen < frame.len && broken) pkt.markShort(f, pkt.protocol || 'Frame');
+  // `_ws.malformed` matches every packet with a malformed error, not only those that raised one.
+  else if (broken && !pkt.experts.some(n => n.expert === MALFORMED)) pkt.addHidden(f, EXPERT_FIELDS.malformed, null, 0, 0);
   // As tshark: the protocols below the frame layer ("eth:ethertype:ip:udp:mip").
   if (protocols !== DETACHED) protocols.value = pkt.layers.slice(1).join(':');
   if (!pkt.protocol) pkt.protocol = 'Frame';

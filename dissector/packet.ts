@@ -138,15 +138,32 @@ export class Packet {
     return this.sources.length - 1;
   }
 
+  private short = false;
+
+  /**
+   * A frame cut by the snapshot length whose dissection wanted the missing bytes: `_ws.short`,
+   * "[Packet size limited during capture: PROTO truncated]", and the Info column says so, as tshark.
+   */
+  markShort(parent: Node | null, protoName: string, at = 0): void {
+    if (this.short) return;
+    this.short = true;
+    const n = this.addGenerated(parent, EXPERT_FIELDS.short, null, at, 0);
+    n.text = `Packet size limited during capture: ${protoName} truncated`;
+    this.info += '[Packet size limited during capture]';
+  }
+
   /** Runs one protocol's dissector; an exception becomes an expert item, never escapes the packet. */
   call(protoName: string, parent: Node | null, fn: () => void): boolean {
     try {
       fn();
       return true;
     } catch (e) {
-      if (e instanceof BoundsError) {
-        // A datagram quoted by an ICMP error is cut short on purpose (RFC 792): its end is no anomaly.
-        if (this.inError) return false;
+      // A datagram quoted by an ICMP error is cut short on purpose (RFC 792): its end is no anomaly.
+      if (e instanceof BoundsError && this.inError) return false;
+      if (e instanceof BoundsError && this.frame.caplen < this.frame.len) {
+        // The bytes were on the wire but not captured (snapshot length): short, not malformed (tshark).
+        this.markShort(parent, protoName, e.at);
+      } else if (e instanceof BoundsError) {
         const n = this.addExpert(parent, MALFORMED, e.at, 0, `Malformed Packet (Exception occurred): ${protoName} ${e.message}`);
         this.addHidden(n, EXPERT_FIELDS.malformed, null, e.at, 0);
         if (!this.info.includes('[Malformed Packet]')) this.info += (this.info ? ' ' : '') + '[Malformed Packet]';

@@ -11,7 +11,8 @@ export interface Prefs {
 
 export const defaultPrefs: Prefs = {
   'mip.udp.port': 434,
-  'ip.check_checksum': true,
+  // Off by default, as in Wireshark (`ip.check_checksum: FALSE`): the checksum status filters agree.
+  'ip.check_checksum': false,
   // Off by default, as in Wireshark: captures taken on the sending host (checksum offload, lo)
   // carry unfilled UDP checksums. `-o udp.check_checksum:TRUE` turns verification on.
   'udp.check_checksum': false,
@@ -23,8 +24,12 @@ export class PrefError extends Error {}
 /** Known preference names, their defaults define their types. Modules may add their own. */
 export const prefDefaults: Record<string, number | boolean | string> = { ...defaultPrefs };
 
-export function registerPref(name: string, value: number | boolean | string): void {
+/** The allowed range of numeric preferences, inclusive; a value outside is a PrefError. */
+export const prefRanges: Record<string, readonly [number, number]> = { 'mip.udp.port': [0, 65535] };
+
+export function registerPref(name: string, value: number | boolean | string, range?: readonly [number, number]): void {
   prefDefaults[name] = value;
+  if (range) prefRanges[name] = range;
 }
 
 /** Applies `name:value` strings to a copy of the defaults. */
@@ -39,6 +44,8 @@ export function parsePrefs(settings: readonly string[], base: Record<string, num
     if (typeof cur === 'number') {
       const v = /^0x[0-9a-f]+$/i.test(raw) ? parseInt(raw, 16) : /^\d+$/.test(raw) ? parseInt(raw, 10) : NaN;
       if (!Number.isFinite(v)) throw new PrefError(`preference '${name}' takes a number, not '${raw}'`);
+      const range = prefRanges[name];
+      if (range && (v < range[0] || v > range[1])) throw new PrefError(`invalid -o value '${s}': ${name} is ${range[0]} to ${range[1]}, not ${raw}`);
       out[name] = v;
     } else if (typeof cur === 'boolean') {
       const t = raw.toLowerCase();

@@ -1,5 +1,5 @@
 // Report writers: text, json, junit, html, markdown.
-import type { Summary } from '../checker.js';
+import type { RuleSummary, Summary } from '../checker.js';
 import type { Finding, Severity } from '../rule.js';
 
 export type ReportFormat = 'text' | 'json' | 'junit' | 'html' | 'markdown';
@@ -11,7 +11,22 @@ export interface ReportInput {
   summary: Summary;
   /** Decoded trees (-V text) of the frames that have findings, for the HTML report. */
   trees?: ReadonlyMap<number, string>;
+  /** Set when the input could not be read to its end: what went wrong. The report is then incomplete. */
+  damage?: string;
 }
+
+/** How a rule's outcome reads to people: never "passed" for messages it could not examine. */
+export function statusText(x: RuleSummary): string {
+  const noKey = `not checked (no key) for ${x.notChecked} message${x.notChecked === 1 ? '' : 's'}`;
+  switch (x.status) {
+    case 'partly-checked': return `no finding in ${x.checked} check${x.checked === 1 ? '' : 's'}; ${noKey}`;
+    case 'not-checked': return x.notChecked ? noKey : 'not checked (no key)';
+    case 'failed': return x.notChecked ? `failed; ${noKey}` : 'failed';
+    default: return x.status;
+  }
+}
+
+const incompleteLine = (r: ReportInput) => `INCOMPLETE: the input was not read to its end (${r.damage}); the findings cover only the packets before the damage`;
 
 const SEV_LABEL: Record<Severity, string> = { error: 'error', warning: 'warning', note: 'note' };
 
@@ -19,33 +34,41 @@ export function textReport(r: ReportInput): string {
   const out: string[] = [];
   for (const f of r.findings) out.push(`frame ${f.frame}: ${SEV_LABEL[f.severity]}: ${f.rule}: ${f.message} [${f.reference}]`);
   const s = r.summary;
-  const notChecked = s.rules.filter(x => x.status === 'not-checked');
   out.push('', `${r.file}: ${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: ${s.errors} error(s), ${s.warnings} warning(s), ${s.notes} note(s)`);
-  for (const x of notChecked) out.push(`  ${x.id}: not checked (no key)`);
+  for (const x of s.rules) if (x.status === 'not-checked' || x.notChecked) out.push(`  ${x.id}: ${statusText(x)}`);
+  if (r.damage !== undefined) out.push(incompleteLine(r));
   return out.join('\n') + '\n';
 }
 
 export function jsonReport(r: ReportInput): string {
   return JSON.stringify({
     findings: r.findings.map(f => ({ frame: f.frame, rule: f.rule, severity: f.severity, message: f.message, reference: f.reference, ...(f.node ? { node: f.node } : {}) })),
-    summary: { file: r.file, ...r.summary },
+    summary: { file: r.file, complete: r.damage === undefined, ...(r.damage !== undefined ? { damage: r.damage } : {}), ...r.summary },
   }, null, 2) + '\n';
 }
 
 const xml = (s: string) => s.replace(/[<>&"']/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' }[c]!));
+const html = xml;
 
 /** JUnit XML: one test case per rule; findings of error severity fail it, others are reported in system-out. */
 export function junitReport(r: ReportInput): string {
   const s = r.summary;
   const failures = s.rules.filter(x => r.findings.some(f => f.rule === x.id && f.severity === 'error')).length;
-  const skipped = s.rules.filter(x => x.status === 'not-checked').length;
+  // A rule that could not examine every message for want of a key is not reported as passing.
+  const skipped = s.rules.filter(x => x.status === 'not-checked' || x.status === 'partly-checked').length;
+  // An input not read to its end is one more test case, in error, naming the damage.
+  const errors = r.damage !== undefined ? 1 : 0, tests = s.rules.length + errors;
   const lines = [`<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="mipscope check" tests="${s.rules.length}" failures="${failures}" skipped="${skipped}">`,
-    `  <testsuite name="${xml(r.file)}" tests="${s.rules.length}" failures="${failures}" skipped="${skipped}" errors="0">`];
+    `<testsuites name="mipscope check" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,
+    `  <testsuite name="${xml(r.file)}" tests="${tests}" failures="${failures}" skipped="${skipped}" errors="${errors}">`];
+  if (r.damage !== undefined) {
+    lines.push(`    <testcase classname="mipscope.input" name="the capture is read to its end">`,
+      `      <error message="${xml(r.damage)}" type="incomplete">${xml(incompleteLine(r))}</error>`, '    </testcase>');
+  }
   for (const rule of s.rules) {
     const fs = r.findings.filter(f => f.rule === rule.id);
     lines.push(`    <testcase classname="mipscope.${xml(rule.id)}" name="${xml(rule.id)}: ${xml(rule.title)}">`);
-    if (rule.status === 'not-checked') lines.push(`      <skipped message="not checked (no key)"/>`);
+    if (rule.status === 'not-checked' || rule.status === 'partly-checked') lines.push(`      <skipped message="${xml(statusText(rule))}"/>`);
     const errs = fs.filter(f => f.severity === 'error');
     if (errs.length) lines.push(`      <failure message="${errs.length} finding(s)" type="${rule.severity}">${xml(errs.map(f => `frame ${f.frame}: ${f.message}`).join('\n'))}</failure>`);
     const others = fs.filter(f => f.severity !== 'error');
@@ -59,8 +82,9 @@ export function junitReport(r: ReportInput): string {
 export function markdownReport(r: ReportInput): string {
   const s = r.summary;
   const lines = [`# Conformance report: ${r.file}`, '', `${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: **${s.errors} error(s)**, ${s.warnings} warning(s), ${s.notes} note(s).`, '',
+    ...(r.damage !== undefined ? [`**${incompleteLine(r)}.**`, ''] : []),
     '| rule | severity | status | findings |', '|---|---|---|---|'];
-  for (const x of s.rules) lines.push(`| ${x.id} | ${x.severity} | ${x.status === 'not-checked' ? 'not checked (no key)' : x.status} | ${x.findings} |`);
+  for (const x of s.rules) lines.push(`| ${x.id} | ${x.severity} | ${statusText(x)} | ${x.findings} |`);
   if (r.findings.length) {
     lines.push('', '## Findings', '', '| frame | severity | rule | message | reference |', '|---|---|---|---|---|');
     for (const f of r.findings) lines.push(`| ${f.frame} | ${f.severity} | ${f.rule} | ${f.message.replace(/\|/g, '\\|')} | ${f.reference} |`);
@@ -68,7 +92,6 @@ export function markdownReport(r: ReportInput): string {
   return lines.join('\n') + '\n';
 }
 
-const html = xml;
 
 /** One stand-alone HTML file: findings grouped by rule and by mobile node, each linked to its frame's tree. */
 export function htmlReport(r: ReportInput): string {
@@ -84,8 +107,9 @@ export function htmlReport(r: ReportInput): string {
     `<style>body{font-family:sans-serif;margin:2em;max-width:75em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}`,
     `.error{color:#a00}.warning{color:#a60}.note{color:#056}.passed{color:#070}pre{background:#f6f6f6;padding:1em;overflow:auto}h3{margin-bottom:.2em}</style></head><body>`,
     `<h1>Conformance report</h1><p>${html(r.file)}: ${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: <b class="error">${s.errors} error(s)</b>, <span class="warning">${s.warnings} warning(s)</span>, <span class="note">${s.notes} note(s)</span>.</p>`,
+    ...(r.damage !== undefined ? [`<p class="error"><b>${html(incompleteLine(r))}.</b></p>`] : []),
     `<h2>Rules</h2><table><tr><th>rule</th><th>title</th><th>severity</th><th>status</th><th>findings</th><th>reference</th></tr>`];
-  for (const x of s.rules) parts.push(`<tr><td><a href="#rule-${html(x.id)}">${html(x.id)}</a></td><td>${html(x.title)}</td><td class="${x.severity}">${x.severity}</td><td class="${x.status === 'passed' ? 'passed' : x.status === 'failed' ? x.severity : ''}">${x.status === 'not-checked' ? 'not checked (no key)' : x.status}</td><td>${x.findings}</td><td>${html(x.reference)}</td></tr>`);
+  for (const x of s.rules) parts.push(`<tr><td><a href="#rule-${html(x.id)}">${html(x.id)}</a></td><td>${html(x.title)}</td><td class="${x.severity}">${x.severity}</td><td class="${x.status === 'passed' ? 'passed' : x.status === 'failed' ? x.severity : ''}">${html(statusText(x))}</td><td>${x.findings}</td><td>${html(x.reference)}</td></tr>`);
   parts.push('</table><h2>Findings by rule</h2>');
   for (const [rule, fs] of byRule) parts.push(`<h3 id="rule-${html(rule)}">${html(rule)}</h3><ul>${fs.map(li).join('')}</ul>`);
   parts.push('<h2>Findings by mobile node</h2>');

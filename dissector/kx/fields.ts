@@ -11,7 +11,7 @@ export const KX_TYPE_PREFS = {
   sa: 112, proposal: 113, transform: 114, ke: 115,
 } as const;
 export type KxKind = keyof typeof KX_TYPE_PREFS;
-for (const [k, v] of Object.entries(KX_TYPE_PREFS)) registerPref(`mip.kx.type.${k}`, v);
+for (const [k, v] of Object.entries(KX_TYPE_PREFS)) registerPref(`mip.kx.type.${k}`, v, [0, 255]);
 
 /** The type number of a KX extension or payload under the session's preferences. */
 export function kxType(prefs: Prefs, kind: KxKind): number {

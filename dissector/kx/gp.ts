@@ -60,7 +60,14 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
     }
     case 'gp_ip': {
       if (len === 4) { const ip = readU32(buf, start); add(v, KX.ip, ip, start, 4); rec.ip = ip; return ipv4String(ip); }
-      if (len === 16) { const s = ipv6String(bytes); add(v, KX.ip6, s, start, 16); return s; }
+      if (len === 16) {
+        // In mip.kx.ip with the IPv4 addresses, in wire order, compressed as tshark prints IPv6;
+        // mip.kx.ip6 (hidden) keeps naming the IPv6 ones alone.
+        const s = ipv6String(bytes);
+        add(v, KX.ip, s, start, 16);
+        v.pkt.addHidden(v.parent, KX.ip6, s, start, 16, v.src);
+        return s;
+      }
       return raw(`GP-IP: INFO is ${len} bytes; an address is 4 (IPv4) or 16 (IPv6)`);
     }
     case 'gp_l2': {
@@ -160,10 +167,27 @@ function gpDissector(kind: GpKind) {
       if (d) {
         rec.readable = true;
         label = decodeInfo(kind, content, { pkt, parent: node, buf: d.plain, start: 0, end: d.plain.length, src: d.src, generated: true }, rec);
+        if (content === 0 && label && (kind === 'gp_nai' || kind === 'gp_ip')) showDecrypted(pkt, kind === 'gp_nai' ? `NAI=${label}` : `HoA=${label}`);
       } else label = 'encrypted';
     }
     if (label) node.append = `: ${label}`;
   };
+}
+
+/**
+ * The summary line answers "who is this" without -V: the mobile node's identity the keys
+ * decrypted goes into the Info column, marked as decrypted ("[decrypted: NAI=… HoA=…]").
+ */
+function showDecrypted(pkt: Packet, item: string): void {
+  const mark = ' [decrypted: ';
+  const at = pkt.info.lastIndexOf(mark);
+  // Added to the mark when it is still the last thing in the column.
+  if (at >= 0 && pkt.info.indexOf(']', at) === pkt.info.length - 1) {
+    const body = pkt.info.slice(at + mark.length, -1);
+    // The NAI first, then the home address, whatever order the extensions came in.
+    pkt.info = pkt.info.slice(0, at + mark.length) + (item.startsWith('NAI=') ? `${item} ${body}` : `${body} ${item}`) + ']';
+  }
+  else pkt.info += `${mark}${item}]`;
 }
 
 export function gpHandler(kind: GpKind): ExtensionHandler {

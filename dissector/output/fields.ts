@@ -30,7 +30,8 @@ export function applyFieldsOption(opts: FieldsOptions, s: string): void {
       if (v !== 'y' && v !== 'n') throw new FieldsError(`invalid -E header value '${v}': expected y or n`);
       opts.header = v === 'y'; break;
     case 'separator':
-      opts.separator = v === '/t' ? '\t' : v === '/s' ? ' ' : v;
+      // As tshark: /t and /s name tab and space; otherwise the first character is the separator.
+      opts.separator = v === '/t' ? '\t' : v === '/s' ? ' ' : [...v][0] ?? '';
       if (!opts.separator) throw new FieldsError('invalid -E separator: empty');
       break;
     case 'occurrence':
@@ -77,8 +78,9 @@ export class FieldExtractor {
     this.quote = opts.quote === 'd' ? '"' : opts.quote === 's' ? "'" : '';
   }
 
+  /** The header line: field names unquoted, as tshark prints them whatever -E quote says. */
   header(): string {
-    return this.names.map(n => this.q(n)).join(this.opts.separator);
+    return this.names.join(this.opts.separator);
   }
 
   private q(s: string): string { return this.quote ? this.quote + s + this.quote : s; }
@@ -116,12 +118,17 @@ export class FieldExtractor {
     const out: string[] = [];
     for (const v of vals) {
       let s: string;
-      if (v.length === 0) s = '';
+      // A field the packet lacks prints as nothing, unquoted (tshark).
+      if (v.length === 0) { out.push(''); continue; }
       else if (occ === 'f') s = v[0]!;
       else if (occ === 'l') s = v[v.length - 1]!;
       else if (occ === 'a' || occ === 0) s = v.join(this.opts.aggregator);
-      else { const k = occ > 0 ? occ - 1 : v.length + occ; s = v[k] ?? ''; }
-      out.push(s === '' && !this.quote ? '' : this.q(s));
+      else {
+        const x = v[occ > 0 ? occ - 1 : v.length + occ];
+        if (x === undefined) { out.push(''); continue; }
+        s = x;
+      }
+      out.push(this.q(s));
     }
     return out.join(this.opts.separator);
   }

@@ -1,6 +1,7 @@
 // The one-line summary of a packet (tshark's default output) and its columns.
 import type { Packet } from '../packet.js';
 import { formatText, relTimeString } from '../format.js';
+import { escapeXml } from './pdml.js';
 
 export type TimeFormat = 'r' | 'a' | 'ad' | 'd' | 'e' | 'u' | 'ud' | 'dd';
 
@@ -38,8 +39,14 @@ function fraction(nsec: number, digits: number): string {
   return digits > 0 ? '.' + String(nsec).padStart(9, '0').slice(0, digits) : '';
 }
 
-/** The Time column in a -t format, with `digits` decimals (tshark's automatic precision). */
-export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6): string {
+/** A time stamp: seconds and nanoseconds. */
+export interface Stamp { sec: number; nsec: number }
+
+/**
+ * The Time column in a -t format, with `digits` decimals (tshark's automatic precision).
+ * `shownBefore` is the time of the previous *displayed* packet, for -t dd (none: this is the first).
+ */
+export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6, shownBefore?: Stamp): string {
   const f = pkt.frame;
   switch (fmt) {
     case 'e': return `${f.tsSec}${fraction(f.tsNsec, digits)}`;
@@ -54,7 +61,8 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6): string {
     }
     default: {
       const s = pkt.session;
-      const base = fmt === 'd' || fmt === 'dd' ? (s.prevTs(pkt.no) ?? { sec: f.tsSec, nsec: f.tsNsec }) : (s.firstTs ?? { sec: f.tsSec, nsec: f.tsNsec });
+      const own = { sec: f.tsSec, nsec: f.tsNsec };
+      const base = fmt === 'dd' ? (shownBefore ?? own) : fmt === 'd' ? (s.prevTs(pkt.no) ?? own) : (s.firstTs ?? own);
       let sec = f.tsSec - base.sec, nsec = f.tsNsec - base.nsec;
       if (nsec < 0) { nsec += 1e9; sec -= 1; }
       const t = relTimeString({ sec, nsec }); // nine decimals
@@ -68,8 +76,29 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6): string {
  * in 5, Time right-aligned in 10, Source right-aligned in 12, " → ", Destination left-aligned
  * in 12, then Protocol, Length and Info.
  */
-export function summaryLine(pkt: Packet, fmt: TimeFormat = 'r', digits = 6): string {
+export function summaryLine(pkt: Packet, fmt: TimeFormat = 'r', digits = 6, shownBefore?: Stamp): string {
   const no = String(pkt.no).padStart(5, ' ');
-  const time = timeColumn(pkt, fmt, digits).padStart(10, ' ');
+  const time = timeColumn(pkt, fmt, digits, shownBefore).padStart(10, ' ');
   return formatText(`${no} ${time} ${pkt.src.padStart(12, ' ')} → ${pkt.dst.padEnd(12, ' ')} ${pkt.protocol} ${pkt.frame.len} ${pkt.info}`);
 }
+
+/** -T tabs: tshark's summary columns padded as in the summary line, separated by tabs. */
+export function tabsLine(pkt: Packet, fmt: TimeFormat = 'r', digits = 6, shownBefore?: Stamp): string {
+  return [String(pkt.no).padStart(5, ' '), timeColumn(pkt, fmt, digits, shownBefore), pkt.src.padStart(12, ' '), '→', pkt.dst.padEnd(12, ' '),
+    pkt.protocol, String(pkt.frame.len), formatText(pkt.info)].join('\t');
+}
+
+const PSML_COLUMNS = ['No.', 'Time', 'Source', 'Destination', 'Protocol', 'Length', 'Info'];
+
+/** -T psml: the opening and column structure, as tshark writes them. */
+export function psmlPreamble(creator: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?>\n<psml version="0" creator="${escapeXml(creator)}">\n<structure>\n${PSML_COLUMNS.map(c => `<section>${c}</section>\n`).join('')}</structure>\n\n`;
+}
+
+/** -T psml: one packet's summary columns. */
+export function packetPsml(pkt: Packet, fmt: TimeFormat = 'r', digits = 6, shownBefore?: Stamp): string {
+  const cols = [String(pkt.no), timeColumn(pkt, fmt, digits, shownBefore), pkt.src, pkt.dst, pkt.protocol, String(pkt.frame.len), pkt.info];
+  return `<packet>\n${cols.map(c => `<section>${escapeXml(c)}</section>\n`).join('')}</packet>\n\n`;
+}
+
+export const psmlFinale = (): string => '</psml>\n';

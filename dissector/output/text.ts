@@ -5,7 +5,7 @@ import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { hexDumpBuffer, packetHexDump } from './hexdump.js';
 import { summaryLine } from './summary.js';
-import type { TimeFormat } from './summary.js';
+import type { Stamp, TimeFormat } from './summary.js';
 import { nodeBytes, viewChildren } from './view.js';
 
 export interface TreeTextOptions {
@@ -71,12 +71,14 @@ export interface TextPacketOptions {
   /** Summary line time format and decimals. */
   timeFormat?: TimeFormat;
   timeDigits?: number;
+  /** -t dd: the time of the previous displayed packet. */
+  shownBefore?: Stamp;
 }
 
 /** One packet in tshark's text output (print_packet): summary, details, hex, in that order. */
 export function textPacket(pkt: Packet, o: TextPacketOptions): string {
   let s = '';
-  if (o.summary) s += summaryLine(pkt, o.timeFormat ?? 'r', o.timeDigits ?? 6) + '\n';
+  if (o.summary) s += summaryLine(pkt, o.timeFormat ?? 'r', o.timeDigits ?? 6, o.shownBefore) + '\n';
   if (o.details) s += treeText(pkt, { dataHex: !o.hex }) + (o.hex ? '' : '\n');
   if (o.hex) s += (o.summary || o.details ? '\n' : '') + packetHexDump(pkt) + '\n';
   return s;

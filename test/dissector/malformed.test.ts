@@ -76,7 +76,7 @@ describe('malformed Mobile IP messages', () => {
       { linktype: 147, data: Uint8Array.of(1, 2, 3), tsSec: 0, tsNsec: 0 },
       { linktype: 1, data: Uint8Array.of(1, 2, 3), tsSec: 0, tsNsec: 0 },
     ];
-    const pkts = dissectAll([...frames, wrap(ok)], { ...defaultPrefs, 'udp.check_checksum': true });
+    const pkts = dissectAll([...frames, wrap(ok)], { ...defaultPrefs, 'ip.check_checksum': true, 'udp.check_checksum': true });
     expect(experts(pkts[0]!)).toContain('ip.bogus_header_length');
     expect(experts(pkts[1]!)).toContain('ip.len.past_end');
     expect(value(pkts[1]!, 'mip.nai')).toBe('mn@example.com');

@@ -195,7 +195,7 @@ describe('expert items and generated fields', () => {
   cases([
     ['_ws.expert', [3, 5, 6, 8]], ['_ws.expert.severity == "Error"', [3, 5, 6]], ['_ws.expert.severity == 0x800000', [3, 5, 6]],
     ['_ws.expert.group == "Malformed"', [5, 6]], ['_ws.expert.group == "Security"', [3, 8]], ['_ws.expert.message contains "runs past"', [5]],
-    ['mip.ext.len.overrun', [5]], ['_ws.malformed', [6]], ['_ws.malformed.expert', [6]], ['mip.ext.len.overrun or _ws.malformed', [5, 6]],
+    ['mip.ext.len.overrun', [5]], ['_ws.malformed', [5, 6]], ['_ws.malformed.expert', [6]], ['mip.ext.len.overrun or _ws.malformed', [5, 6]],
     ['mip.ext.len.overrun#1', [5]], ['mip.auth.alg == "hmac-md5"', [1, 2, 3, 8]], ['mip.response_to == 1', [2]], ['mip.time > 1', [2]],
   ]);
 });

@@ -38,7 +38,7 @@ describe('stateful registration through an FA (WO 01/26322 Fig. 2, docs/protocol
   it('the HA-KDC messages decrypt and verify, and the Key Reply teaches KEY1, KEY2, KEY3', () => {
     const rq = p('keyReq');
     expect(values(rq, 'mip.type')).toEqual(['8']);
-    expect(rq.info).toBe('Key Request: HoA=0.0.0.0');
+    expect(rq.info).toBe(`Key Request: HoA=0.0.0.0 [decrypted: NAI=${NAI} HoA=${MN_HOA}]`);
     expect(values(rq, 'mip.kx.nai')).toEqual([NAI, FA_NAI]);
     expect(values(rq, 'mip.kx.ip')).toEqual([MN_HOA, FA]);
     expect(values(rq, 'mip.kx.gp.e')).toEqual(['1', '1', '1', '0', '0']);
@@ -46,7 +46,7 @@ describe('stateful registration through an FA (WO 01/26322 Fig. 2, docs/protocol
     expect(verdicts(rq)).toEqual(['good']);
     expect(values(rq, 'mip.auth.alg')).toEqual(['hmac-sha256']);
     const rp = p('keyRep');
-    expect(rp.info).toBe('Key Reply: HoA=0.0.0.0, Code=0');
+    expect(rp.info).toBe(`Key Reply: HoA=0.0.0.0, Code=0 [decrypted: NAI=${NAI}]`);
     expect(values(rp, 'mip.kx.msg.code')).toEqual(['0']);
     expect(values(rp, 'mip.kx.gp.content')).toEqual(['0', '2', '1', '0']);
     expect(values(rp, 'mip.kx.sa.newspi')).toEqual([KEY1, KEY2, KEY3].map(k => spi(k.spi)));

@@ -138,6 +138,10 @@ describe('GP extension checks (docs/protocol.md §B.1)', () => {
     const v6 = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     const pkt = one(request([gp.ip6(0, v6), gp.imsi('310150123456789'), gp.min('2125550123')]));
     expect(values(pkt, 'mip.kx.ip6')).toEqual(['2001:db8::1']);
+    expect(values(pkt, 'mip.kx.ip')).toEqual(['2001:db8::1']);
+    // With the IPv4 addresses, in wire order.
+    const mixed = one(request([gp.ip(0, '10.0.0.1'), gp.ip6(1, v6), gp.ip(1, '10.0.0.2')]));
+    expect(values(mixed, 'mip.kx.ip')).toEqual(['10.0.0.1', '2001:db8::1', '10.0.0.2']);
     expect(values(pkt, 'mip.kx.l2.imsi')).toEqual(['310150123456789']);
     expect(values(pkt, 'mip.kx.l2.min')).toEqual(['2125550123']);
     expect(values(pkt, 'mip.kx.gp.decrypted')).toEqual([]);

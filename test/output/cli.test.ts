@@ -67,7 +67,7 @@ describe('output format errors', () => {
   };
 
   it('rejects an unknown -T value with one line and exit code 2', () => {
-    fails(['-r', file, '-T', 'xml'], /^mipscope: invalid -T value 'xml': expected one of text, fields, json, ek, pdml, jsonraw\n$/);
+    fails(['-r', file, '-T', 'xml'], /^mipscope: invalid -T value 'xml': expected one of text, fields, json, ek, pdml, jsonraw, psml, tabs\n$/);
     fails(['-r', file, '-T', ''], /invalid -T value ''/);
   });
 
