@@ -12,7 +12,8 @@ describe('mipscope check -i', () => {
     let stdout = '', stderr = '';
     child.stdout.on('data', d => { stdout += d; });
     child.stderr.on('data', d => { stderr += d; });
-    await new Promise(r => setTimeout(r, 1500)); // the capture opens
+    // The capture is open once it says so on stderr, as tshark ("Capturing on 'Loopback: lo'").
+    await new Promise<void>(r => { const t = setInterval(() => { if (stderr.includes('Capturing on')) { clearInterval(t); r(); } }, 50); });
     const sock = dgram.createSocket('udp4');
     await new Promise<void>(r => sock.bind(0, `${net}.1`, () => r()));
     const ident = ntpIdentification(Date.now(), 1);
