@@ -16,6 +16,7 @@ import { runLive } from './live.js';
 import { runTui } from './tui.js';
 import { luaPlugin, runExport } from './export.js';
 import { prepare } from './prepare.js';
+import { feed, parseStatistics, statisticsOutput, STATISTICS_HELP } from './stats/index.js';
 import { createRenderer, fastPathFields, openingWithFirstPacket, VERSION } from './render.js';
 import { createFrameWriter } from '../capture/write.js';
 
@@ -45,7 +46,10 @@ async function eachFrame(frames: Iterable<Frame> | AsyncIterable<Frame>, visit: 
 async function analyze(o: Options): Promise<number> {
   // Preferences, the display filter (compiled once) and the keys: a bad one is a usage error.
   const { session, filter } = prepare(o);
-  const want = fastPathFields(o, filter);
+  // -z: the statistics read a few fields of every displayed packet; they print after the packets.
+  const stats = parseStatistics(o.statistics);
+  const want = fastPathFields(o, filter, stats.flatMap(st => st.fields));
+  const finish = () => (stats.length ? statisticsOutput(stats, o.outputFormat === 'json') : '');
   // One streaming pass keeps no per-frame results; two passes need them for the second.
   session.retain = o.twoPass;
   const digits = new Map<number, number>();
@@ -55,8 +59,8 @@ async function analyze(o: Options): Promise<number> {
   if (o.interfaces.length || o.listInterfaces) {
     return await runLive(o, {
       onStart: ifaces => { for (const i of ifaces) digits.set(i.index, timePrecision(i.tsresol)); },
-      onFrame: f => { const pkt = dissectFrame(f, session, want); if (!filter || filter.match(pkt)) out.write(r.packet(pkt)); },
-      onEnd: () => { if (r.end) out.write(r.end()); out.flush(); },
+      onFrame: f => { const pkt = dissectFrame(f, session, want); feed(stats, pkt); if ((!filter || filter.match(pkt)) && !o.quiet) out.write(r.packet(pkt)); },
+      onEnd: () => { if (r.end && !o.quiet) out.write(r.end()); out.write(finish()); out.flush(); },
       ...(o.bufferMiB !== undefined ? { bufferMiB: o.bufferMiB } : {}),
       print: o.printWhileWriting,
     });
@@ -70,6 +74,8 @@ async function analyze(o: Options): Promise<number> {
   // -w with -r writes the packets that pass -Y and -c to a file instead of printing them (tshark).
   const writer = o.write !== undefined ? createFrameWriter(o.write, o.writeFormat) : null;
   const emit = (f: Frame, pkt: Packet) => {
+    // As tshark: the -z taps see every packet read, -Y chooses only what is printed.
+    feed(stats, pkt);
     if (filter && !filter.match(pkt)) return;
     if (writer) writer.write(f);
     if ((!writer || o.printWhileWriting) && !o.quiet) out.write(r.packet(pkt));
@@ -112,6 +118,7 @@ async function analyze(o: Options): Promise<number> {
   progress.done();
   if (writer) writer.close();
   if ((!writer || o.printWhileWriting) && !o.quiet && r.end) out.write(r.end());
+  if (!failure) out.write(finish());
   out.flush();
   if (failure) throw new FatalError(failure.message);
   return 0;
@@ -138,6 +145,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const o = parseArgs(argv);
     if (o.help) { process.stdout.write(USAGE); return 0; }
     if (o.version) { process.stdout.write(`mipscope ${VERSION}\n`); return 0; }
+    if (o.statistics.includes('help')) { process.stdout.write(`mipscope: The available statistics for the "-z" option are:\n${STATISTICS_HELP}`); return 0; }
     if (o.glossary !== undefined) { process.stdout.write(o.glossary === 'lua' ? luaPlugin(VERSION) : glossary(o.glossary)); return 0; }
     if (o.command !== 'analyze') throw new UsageError(`'mipscope ${o.command}' is not available in this build`);
     return await analyze(o);

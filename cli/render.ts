@@ -87,13 +87,13 @@ export function openingWithFirstPacket(r: Renderer, failed: () => boolean): Rend
  * summary line) the dissector keeps just those and the display filter's, and builds no tree.
  * Null when the whole tree is needed (-V, -T json/ek/pdml).
  */
-export function fastPathFields(o: Options, filter: CompiledFilter | null): Uint8Array | null {
+export function fastPathFields(o: Options, filter: CompiledFilter | null, also: readonly string[] = []): Uint8Array | null {
   let names: readonly string[];
   if (o.outputFormat === 'fields') names = o.fields;
   else if ((o.outputFormat === 'text' || o.outputFormat === 'tabs' || o.outputFormat === 'psml') && !o.verbose) names = [];
   else return null;
   const want = new Uint8Array(allFields().length);
-  for (const n of [...names, ...(filter?.fields ?? [])]) {
+  for (const n of [...names, ...(filter?.fields ?? []), ...also]) {
     const f = fieldByAbbrev(n);
     if (f) want[f.id] = 1;
   }

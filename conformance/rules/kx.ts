@@ -114,7 +114,7 @@ export const kxRules: Rule[] = [
   },
   {
     id: 'KX-REPLY-KEYS', title: 'The home agent\'s reply carries KEY1, KEY2 and KEY3', severity: 'error', reference: 'docs/protocol.md §B.5; WO 01/26322 Figs. 2, 4c, 6, 11',
-    description: 'An accepting reply from the home agent that distributes keys (carries GP-SA extensions) in a registration whose identity is hidden carries KEY3 and KEY1 encrypted under the SPI of the mobile node\'s MN-HA authentication (KEY0) before that extension, and KEY2 and KEY3 with E = 0 after it. Re-registrations, which carry no GP-SA, are not concerned.',
+    description: 'An accepting reply from the home agent that distributes keys (carries GP-SA extensions) in a registration whose identity is hidden carries KEY3 and KEY1 encrypted under the SPI of the mobile node\'s MN-HA authentication (KEY0) before that extension, and, when a foreign agent relays the registration, KEY2 and KEY3 with E = 0 after it (a co-located care-of address gets KEY1 and KEY3 for the mobile node only). Re-registrations, which carry no GP-SA, are not concerned.',
     create: ctx => {
       const flow = (m: MessageView) => ctx.noteOn(m.tx!, () => ({ hidden: false }));
       return {
@@ -140,6 +140,9 @@ export const kxRules: Rule[] = [
           };
           need(before, 0, true, 'KEY3 (GP-SA content 0, E = 1) for the mobile node before the MN-HA authentication');
           need(before, 2, true, 'KEY1 (GP-SA content 2, E = 1) for the mobile node before the MN-HA authentication');
+          // KEY2 and KEY3 in clear are for a foreign agent: only when one relays the registration
+          // (a co-located care-of address, D flag, has none; docs/protocol.md §B.5).
+          if (!m.tx.requests.some(h => h.from === 'FA' || h.to === 'FA')) return;
           need(after, 1, false, 'KEY2 (GP-SA content 1, E = 0) for the foreign agent after the MN-HA authentication');
           need(after, 0, false, 'KEY3 (GP-SA content 0, E = 0) for the foreign agent after the MN-HA authentication');
         },

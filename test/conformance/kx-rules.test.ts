@@ -130,6 +130,34 @@ const cases: Record<string, { keys?: boolean; bad: () => FrameLike[]; good: () =
   },
 };
 
+/** A mobile node with a co-located care-of address (D flag) registering straight with its home agent. */
+function colocatedFlow(mn: Mn, withFaPart: boolean): FrameLike[] {
+  const under = { spi: mn.spi0, key: mn.key0, cipher: 'aes-128-cbc' as const };
+  const ident = ntpIdentification(T0 * 1000, mn.low);
+  const coa = '203.0.113.77';
+  const k1 = { newSpi: 0x6001, authAlg: 'hmac-md5' as const, key: key(0x41) }, k3 = { newSpi: 0x6003, authAlg: 'hmac-md5' as const, key: key(0x43) };
+  const identity: ExtSpec[] = [gp.ip(0, mn.home, { encrypt: under, iv: iv(1) }), gp.nai(0, mn.nai, { encrypt: under, iv: iv(2) })];
+  const head = { flags: 0x20, lifetime: 600, homeAddr: '0.0.0.0', haAddr: HA, coa, ident };
+  const rep = { code: 0, lifetime: 600, homeAddr: '0.0.0.0', haAddr: HA, ident };
+  const forMn: ExtSpec[] = [gp.sa(0, k3, { encrypt: under, iv: iv(4) }), gp.sa(2, k1, { encrypt: under, iv: iv(5) })];
+  return toFrameLikes([
+    udpFrame({ src: coa, dst: HA, payload: encodeRegistrationRequest({ ...head, exts: [...identity, ext.mnHa(mn.spi0, mn.key0)] }) }),
+    udpFrame({ src: HA, dst: coa, payload: encodeRegistrationReply({ ...rep, exts: [...forMn, ext.mnHa(mn.spi0, mn.key0), ...(withFaPart ? [gp.sa(0, k3)] : [])] }) }),
+  ]);
+}
+const toFrameLikes = (fs: Array<{ linktype: number; data: Uint8Array }>): FrameLike[] => fs.map((f, i) => ({ ...f, tsSec: T0, tsNsec: i * 1_000_000 }));
+
+describe('KX-REPLY-KEYS and a co-located care-of address', () => {
+  it('a reply to a mobile node with no foreign agent on the path needs no KEY2/KEY3 for an FA', () => {
+    const r = run(colocatedFlow(MN1, false), 'KX-REPLY-KEYS');
+    expect(r.list).toEqual([]);
+    expect(r.status).toBe('passed');
+  });
+  it('the same reply through a foreign agent lacks KEY2 and is reported', () => {
+    expect(run(statefulFlow(MN1, { dropKey2: true }), 'KX-REPLY-KEYS').list.map(f => f.message)).toEqual(['reply lacks KEY2 (GP-SA content 1, E = 0) for the foreign agent after the MN-HA authentication']);
+  });
+});
+
 describe('KX conformance rules', () => {
   for (const rule of allRules.filter(r => r.id.startsWith('KX-'))) {
     it(`${rule.id}: found in a capture that breaks it, not in one that keeps it`, () => {

@@ -1,0 +1,47 @@
+// -z: parses the statistics asked for, feeds them the packets, prints their tables after the
+// packets (text, or JSON with -T json). Accumulators and renderers are separate (types.ts).
+import type { Packet } from '../../dissector/index.js';
+import { UsageError } from '../args.js';
+import { Conversations, Endpoints, Keys, Registrations, ReplyCodes } from './accumulate.js';
+import { jsonTables, textTable } from './text.js';
+import type { Statistic, StatTable } from './types.js';
+
+export type { Statistic, StatTable } from './types.js';
+export { jsonTables, textTable } from './text.js';
+
+export const STATISTICS_HELP = `     conv,eth
+     conv,ip
+     conv,udp
+     endpoints,eth
+     endpoints,ip
+     endpoints,udp
+     mip,codes      reply codes with their names and counts
+     mip,keys[,show] the SA table at the end (keys file and learned; key bytes with ",show")
+     mip,reg        registrations per mobile node
+`;
+
+/** The -z arguments as accumulators; `-z help` is handled by the caller (it prints and exits). */
+export function parseStatistics(specs: readonly string[]): Statistic[] {
+  return specs.map(spec => {
+    const parts = spec.split(',');
+    const [what, arg] = parts;
+    if ((what === 'conv' || what === 'endpoints') && (arg === 'eth' || arg === 'ip' || arg === 'udp') && parts.length === 2) {
+      return what === 'conv' ? new Conversations(arg) : new Endpoints(arg);
+    }
+    if (what === 'mip' && parts.length === 2 && arg === 'codes') return new ReplyCodes();
+    if (what === 'mip' && parts.length === 2 && arg === 'reg') return new Registrations();
+    if (what === 'mip' && arg === 'keys' && (parts.length === 2 || (parts.length === 3 && parts[2] === 'show'))) return new Keys(parts[2] === 'show');
+    throw new UsageError(`invalid -z argument '${spec}' (see 'mipscope -z help')`);
+  });
+}
+
+/** What the statistics print at the end: tshark's tables one after the other, or one JSON array. */
+export function statisticsOutput(stats: readonly Statistic[], json: boolean): string {
+  const tables: StatTable[] = stats.map(s => s.table());
+  return json ? jsonTables(tables) : tables.map(textTable).join('');
+}
+
+/** Feeds every statistic a displayed packet. */
+export function feed(stats: readonly Statistic[], pkt: Packet): void {
+  for (const s of stats) s.add(pkt);
+}

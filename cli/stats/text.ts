@@ -1,0 +1,78 @@
+// The -z tables as tshark prints them (ui/cli/tap-iousers.c layouts for conv and endpoints), and
+// the mipscope tables in the same style.
+import type { ConversationRow, EndpointRow, StatTable } from './types.js';
+
+const RULE = '='.repeat(80);
+const l = (s: string | number, w: number) => String(s).padEnd(w, ' ');
+const r = (s: string | number, w: number) => String(s).padStart(w, ' ');
+
+/** Byte counts as tshark's format_size: "1182 bytes", "26 kB", "12 MB" (SI, whole units). */
+export function sizeString(n: number): string {
+  const units: Array<[number, string]> = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
+  for (const [p, u] of units) if (n >= p * 10) return `${Math.floor(n / p)} ${u}`;
+  return `${n} bytes`;
+}
+
+const filterLine = (t: { filter?: string }) => `Filter:${t.filter ?? '<No Filter>'}`;
+
+function conversations(t: { title: string; proto: string; filter?: string; rows: ConversationRow[] }): string {
+  const w = t.proto === 'udp' ? 26 : 20;
+  const pad = ' '.repeat(2 * w + 7);
+  const out = [RULE, t.title, filterLine(t),
+    `${pad}|       <-      | |       ->      | |     Total     |    Relative    |   Duration   |`,
+    `${pad}| Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |`];
+  for (const c of t.rows) {
+    out.push(`${l(c.a, w)} <-> ${l(c.b, w)}  ${r(c.framesBA, 6)} ${l(sizeString(c.bytesBA), 9)}  ${r(c.framesAB, 6)} ${l(sizeString(c.bytesAB), 9)}  `
+      + `${r(c.framesAB + c.framesBA, 6)} ${l(sizeString(c.bytesAB + c.bytesBA), 9)}  ${r(c.start.toFixed(9), 14)} ${r(c.duration.toFixed(4), 14)}`);
+  }
+  out.push(RULE);
+  return out.join('\n') + '\n';
+}
+
+function endpoints(t: { title: string; proto: string; filter?: string; rows: EndpointRow[] }): string {
+  const udp = t.proto === 'udp';
+  const out = [RULE, t.title, filterLine(t),
+    `                       |${udp ? '  Port  ||' : ''}  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |`];
+  for (const e of t.rows) {
+    out.push(l(e.address, 20) + (udp ? r(e.port ?? '', 11) + r(e.packets, 11) : r(e.packets, 12)) + r(e.bytes, 14) + r(e.txPackets, 11) + r(e.txBytes, 16)
+      + r(e.rxPackets, 12) + r(e.rxBytes, 16) + '   ');
+  }
+  out.push(RULE);
+  return out.join('\n') + '\n';
+}
+
+const ms = (s: number | null) => (s === null ? '-' : (s * 1000).toFixed(3));
+
+export function textTable(t: StatTable): string {
+  switch (t.kind) {
+    case 'conv': return conversations(t);
+    case 'endpoints': return endpoints(t);
+    case 'mip,codes': {
+      const out = [RULE, t.title, filterLine({}), `${l('Code', 6)} ${l('Name', 60)} ${r('Count', 8)}`];
+      for (const c of t.rows) out.push(`${r(c.code, 6)} ${l(c.name, 60)} ${r(c.count, 8)}`);
+      out.push(RULE);
+      return out.join('\n') + '\n';
+    }
+    case 'mip,reg': {
+      const out = [RULE, t.title, filterLine({}),
+        `${l('Mobile node', 28)} ${l('Home address', 15)} ${r('Req', 5)} ${r('Rep', 5)} ${r('Acc', 5)} ${r('Den', 5)} ${r('Mean ms', 9)} ${r('Max ms', 9)} ${r('Keys', 5)}  Codes / hops`];
+      for (const g of t.rows) {
+        const codes = Object.entries(g.codes).map(([c, n]) => `${c}:${n}`).join(',');
+        out.push(`${l(g.mobileNode, 28)} ${l(g.homeAddress ?? '-', 15)} ${r(g.requests, 5)} ${r(g.replies, 5)} ${r(g.accepted, 5)} ${r(g.denied, 5)} ${r(ms(g.meanReplyTime), 9)} ${r(ms(g.maxReplyTime), 9)} ${r(g.keysLearned, 5)}  ${codes || '-'} / ${g.hops.join(' → ') || '-'}`);
+      }
+      out.push(RULE);
+      return out.join('\n') + '\n';
+    }
+    case 'mip,keys': {
+      const out = [RULE, t.title, filterLine({}), `${l('SPI', 10)} ${l('Source', 28)} ${r('Frame', 6)} ${l('Auth', 12)} ${l('Cipher', 18)} Label`];
+      for (const k of t.rows) out.push(`${l('0x' + k.spi.toString(16).padStart(8, '0'), 10)} ${l(k.source, 28)} ${r(k.learnedIn ?? '-', 6)} ${l(k.auth ?? '-', 12)} ${l(k.cipher ?? '-', 18)} ${k.label ?? ''}${k.key ? ` key ${k.key}` : ''}`);
+      out.push(RULE);
+      return out.join('\n') + '\n';
+    }
+  }
+}
+
+/** JSON: the table's plain rows, one object per table (an array when several -z are given). */
+export function jsonTables(ts: readonly StatTable[]): string {
+  return JSON.stringify(ts.map(t => ({ statistic: t.kind, ...('proto' in t ? { proto: t.proto } : {}), title: t.title, rows: t.rows })), null, 2) + '\n';
+}

@@ -1,0 +1,51 @@
+// Statistics (-z) as accumulators that turn packets into plain rows, and renderers that lay the
+// rows out (tshark's text tables, JSON). Rows carry no packet objects, so that another source —
+// a database of indexed captures — can build the same rows and use the same renderers.
+
+/** One conversation between two endpoints (A is the source of its first packet). */
+export interface ConversationRow {
+  a: string; b: string;
+  /** B → A */ framesBA: number; bytesBA: number;
+  /** A → B */ framesAB: number; bytesAB: number;
+  /** Seconds from the capture's first packet. */
+  start: number; duration: number;
+}
+
+export interface EndpointRow {
+  address: string; port?: number;
+  packets: number; bytes: number; txPackets: number; txBytes: number; rxPackets: number; rxBytes: number;
+}
+
+export interface ReplyCodeRow { code: number; name: string; count: number }
+
+export interface RegistrationRow {
+  /** The mobile node: its NAI (decrypted where the keys allow) or its home address. */
+  mobileNode: string; nai?: string; homeAddress?: string;
+  requests: number; replies: number; accepted: number; denied: number;
+  /** Reply code → count. */
+  codes: Record<string, number>;
+  /** Request → reply times in seconds. */
+  meanReplyTime: number | null; maxReplyTime: number | null;
+  /** The hops the requests took (MN, FA, HA addresses in order). */
+  hops: string[];
+  keysLearned: number;
+}
+
+export interface KeyRow { spi: number; label?: string; source: string; learnedIn?: number; auth?: string; cipher?: string; key?: string }
+
+/** A finished table: its kind selects the layout. */
+export type StatTable =
+  | { kind: 'conv'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: ConversationRow[] }
+  | { kind: 'endpoints'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: EndpointRow[] }
+  | { kind: 'mip,codes'; title: string; rows: ReplyCodeRow[] }
+  | { kind: 'mip,reg'; title: string; rows: RegistrationRow[] }
+  | { kind: 'mip,keys'; title: string; rows: KeyRow[] };
+
+import type { Packet } from '../../dissector/index.js';
+
+export interface Statistic {
+  /** Field names the accumulator reads (kept on the fast path). */
+  readonly fields: readonly string[];
+  add(pkt: Packet): void;
+  table(): StatTable;
+}

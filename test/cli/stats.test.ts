@@ -1,0 +1,74 @@
+// -z statistics: tshark's tables against tshark on the same files, and mipscope's own mip,* tables.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, runTshark } from '../helpers.js';
+
+const S = join(ROOT, 'samples');
+const FILES = [join(S, 'demo.pcapng'), join(S, 'captures', 'kx-stateful.pcapng'), join(S, 'captures', 'kx-busy.pcapng')];
+const stateful = join(S, 'captures', 'kx-stateful.pcapng'), statefulKeys = join(S, 'captures', 'kx-stateful.keys.json');
+const denials = join(S, 'captures', 'kx-denials.pcapng');
+const ours = (args: string[]) => { const r = runCli(args); expect(r.code).toBe(0); return r.stdout; };
+
+describe('tshark\'s tables, the same numbers in the same layout', () => {
+  for (const z of ['conv,eth', 'conv,ip', 'conv,udp', 'endpoints,eth', 'endpoints,ip', 'endpoints,udp']) {
+    it(`-z ${z}`, () => {
+      // -n: tshark would name well-known multicast MACs (IPv4mcast_01); mipscope never resolves names.
+      for (const f of FILES) expect(ours(['-r', f, '-q', '-z', z])).toBe(runTshark(['-n', '-r', f, '-q', '-z', z]));
+    });
+  }
+
+  it('as in tshark, -Y does not narrow the tables (taps see every packet); they follow the packets without -q', () => {
+    const f = FILES[0]!;
+    expect(ours(['-r', f, '-q', '-Y', 'mip.type == 1', '-z', 'conv,udp'])).toBe(runTshark(['-n', '-r', f, '-q', '-Y', 'mip.type == 1', '-z', 'conv,udp']));
+    const both = ours(['-r', f, '-z', 'endpoints,ip', '-c', '3']);
+    expect(both.startsWith(ours(['-r', f, '-c', '3']))).toBe(true);
+    expect(both).toContain('IPv4 Endpoints');
+  });
+
+  it('-z help lists them; a bad one is one line and exit 2', () => {
+    const help = ours(['-z', 'help']);
+    for (const z of ['conv,udp', 'endpoints,eth', 'mip,reg', 'mip,keys', 'mip,codes']) expect(help).toContain(z);
+    const bad = runCli(['-r', FILES[0]!, '-z', 'conv,sctp']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("mipscope: invalid -z argument 'conv,sctp' (see 'mipscope -z help')\n");
+  });
+});
+
+describe('mipscope\'s tables', () => {
+  it('-z mip,codes counts reply codes with their names (as -T fields counts them)', () => {
+    const codes = runTshark(['-r', denials, '-Y', 'mip.type == 3', '-T', 'fields', '-e', 'mip.code']).trim().split('\n');
+    const json = JSON.parse(ours(['-r', denials, '-q', '-T', 'json', '-z', 'mip,codes']));
+    const counts: Record<string, number> = {};
+    for (const c of codes) counts[c] = (counts[c] ?? 0) + 1;
+    expect(Object.fromEntries(json[0].rows.map((r: { code: number; count: number }) => [String(r.code), r.count]))).toEqual(counts);
+    expect(json[0].rows.find((r: { code: number }) => r.code === 129).name).toBe('Reg Deny (HA)- Administratively Prohibited');
+    expect(ours(['-r', denials, '-q', '-z', 'mip,codes'])).toMatch(/^ +129 Reg Deny \(HA\)- Administratively Prohibited +2$/m);
+  });
+
+  it('-z mip,reg: per mobile node, decrypted with keys, requests and replies as counted by filters', () => {
+    const rows = JSON.parse(ours(['-r', stateful, '--keys', statefulKeys, '-q', '-T', 'json', '-z', 'mip,reg']))[0].rows as Array<Record<string, unknown>>;
+    expect(rows.map(r => r.mobileNode)).toEqual(['mn1@home.example', 'mn2@home.example', 'mn3-jörg@home.example']);
+    const count = (f: string) => ours(['-r', stateful, '--keys', statefulKeys, '-Y', f, '-T', 'fields', '-e', 'frame.number']).trim().split('\n').length;
+    expect(rows.reduce((n, r) => n + (r.requests as number), 0)).toBe(count('mip.type == 1'));
+    expect(rows.reduce((n, r) => n + (r.replies as number), 0)).toBe(count('mip.type == 3'));
+    for (const r of rows) {
+      expect(r.homeAddress).toMatch(/^192\.0\.2\.10[123]$/);
+      expect(r.hops).toEqual(['0.0.0.0', '198.51.100.1', '192.0.2.1']);
+      expect(r.maxReplyTime as number).toBeGreaterThanOrEqual(r.meanReplyTime as number);
+      expect(r.keysLearned as number).toBeGreaterThan(0);
+    }
+    // Without keys the identities stay hidden.
+    const hidden = JSON.parse(ours(['-r', stateful, '-q', '-T', 'json', '-z', 'mip,reg']))[0].rows as Array<{ mobileNode: string }>;
+    expect(hidden.some(r => r.mobileNode.startsWith('mn1@'))).toBe(false);
+  });
+
+  it('-z mip,keys: supplied and learned SAs, where learned, key bytes only when asked', () => {
+    const text = ours(['-r', stateful, '--keys', statefulKeys, '-q', '-z', 'mip,keys']);
+    expect(text).toMatch(/^0x00001001 keys file +- hmac-md5 +aes-128-cbc +KEY0 mn1@home\.example$/m);
+    expect(text).toMatch(/^0x00010001 SA-INFO of a GP-SA extension +7 hmac-md5 /m);
+    expect(text).not.toMatch(/ key [0-9a-f]{32}/);
+    const shown = JSON.parse(ours(['-r', stateful, '--keys', statefulKeys, '-q', '-T', 'json', '-z', 'mip,keys,show']))[0].rows as Array<{ key?: string; source: string }>;
+    expect(shown.every(r => /^[0-9a-f]+$/.test(r.key ?? ''))).toBe(true);
+    expect(shown.filter(r => r.source === 'keys file').length).toBe(5);
+  });
+});
