@@ -13,10 +13,10 @@ const errorOf = (text: string): string => {
 };
 
 describe('keys file limits and secrets', () => {
-  it('20,000 dh entries load in well under a second per thousand (was O(n²): 12.5 s)', () => {
+  it('50,000 dh entries load (the pairwise check took 12.5 s for 20,000, so minutes for these)', () => {
     const t0 = performance.now();
-    expect(parseKeysFile(manyDhKeys(20_000), 'k.json').dh.length).toBe(20_000);
-    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(parseKeysFile(manyDhKeys(50_000), 'k.json').dh.length).toBe(50_000);
+    expect(performance.now() - t0).toBeLessThan(30_000); // generous: a loaded machine
   });
 
   it('ambiguous CV prefixes are still found, naming the later entry and the first it clashes with', () => {
