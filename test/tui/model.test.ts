@@ -246,6 +246,7 @@ describe('registration ladders', () => {
     expect(reg.hops.map(h => `${reg.nodes[h.from]!.role}>${reg.nodes[h.to]!.role}`)).toEqual(['MN>FA', 'FA>HA', 'HA>KDC', 'KDC>HA', 'HA>FA', 'FA>MN']);
     expect(reg.outcome).toBe('Reg Accepted');
     expect(reg.hops.flatMap(h => h.auth).some(a => a.status === 'good')).toBe(true);
+    expect(reg.hops[0]!.auth.map(a => `${a.extension} ${a.status}`)).toContain('MN-HA good');
     expect(reg.hops.some(h => h.keys.length > 0)).toBe(true);
     const lines = drawLadder(reg);
     expect(lines[0]!.text).toMatch(/MN +FA +HA +KDC/);

@@ -136,6 +136,7 @@ describe.skipIf(!hasTmux)('mipscope tui in tmux', () => {
     keep('Conformance view (fault-bad-auth)', s);
     t.keys('j', 'j', 'Enter');
     s = await t.until('Packet details: frame 4');
+    keep('Packets view after Enter on a finding (fault-bad-auth, frame 4)', s);
     expect(s).toMatch(/mip\.auth\S* .*offset \d+, length \d+/);
     expect(s).toMatch(/MIP-AUTH-VALID: authenticator does not verify/);
     t.keys('q');
@@ -153,6 +154,19 @@ describe.skipIf(!hasTmux)('mipscope tui in tmux', () => {
     s = await t.until('dd0eab3f856869ef6c52a0aa82a506b8');
     expect(s).toMatch(/learned|frame \d+: /);
     keep('Keys view (kx-stateful), first key revealed', s);
+    t.keys('q');
+    await t.until('EXIT=0');
+  });
+
+  it('shows the help with ?, and any key closes it', async () => {
+    const t = open('kx-aaa');
+    await t.until('Frames: 53 shown / 53');
+    t.keys('?');
+    const s = await t.until('mipscope TUI — keys');
+    expect(s).toContain('maximise the current pane');
+    keep('Help', s);
+    t.keys('x');
+    await t.until('Packet list');
     t.keys('q');
     await t.until('EXIT=0');
   });

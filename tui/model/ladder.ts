@@ -129,6 +129,9 @@ export class TransactionLadders implements RegistrationSource {
   }
 }
 
+/** Short names of the authentication extensions (RFC 5944 §3.5, RFC 4721) for the ladder's notes. */
+const AUTH_SHORT: Record<number, string> = { 32: 'MN-HA', 33: 'MN-FA', 34: 'FA-HA', 36: 'MN-AAA' };
+
 /** Two AAA servers on one path are the foreign (AAAF) and the home (AAAH) one. */
 function nameAaa(nodes: LadderNode[]): void {
   const aaa = nodes.filter(n => n.role === 'AAA');
@@ -163,7 +166,7 @@ function build(tx: Transaction, children: readonly Transaction[], mobileNode: st
       frame: h.frame, time: h.time.sec - t0.sec + (h.time.nsec - t0.nsec) / 1e9, kind: KIND[what]!, from, to,
       label: SHORT[what] ?? MESSAGE_TYPES[TYPE[what] ?? 0] ?? what,
       ...(h.code !== undefined && h.direction === 'reply' ? { code: h.code } : {}), ...(codeText !== undefined ? { codeText } : {}),
-      auth: h.auth.map(a => ({ extension: EXTENSION_TYPES[a.type] ?? `type ${a.type}`, status: a.status })),
+      auth: h.auth.map(a => ({ extension: AUTH_SHORT[a.type] ?? EXTENSION_TYPES[a.type] ?? `type ${a.type}`, status: a.status })),
       keys: h.keys.map(k => `${k.label || 'key'} SPI 0x${k.spi.toString(16).padStart(8, '0')}`),
       retransmission: h.retransmissionOf !== undefined,
     };
@@ -218,7 +221,7 @@ export function drawLadder(reg: Registration, colWidth = 18): LadderLine[] {
     for (let k = 0; k < prefix.length; k++) row[k] = prefix[k]!;
     const notes: string[] = [];
     if (hi - lo - 4 < label.length) notes.push(label);
-    if (h.codeText !== undefined) notes.push(`${h.code}: ${h.codeText}`);
+    if (h.codeText !== undefined) notes.push(h.kind === 'reply' ? `${h.code}: ${h.codeText}` : h.codeText);
     for (const v of h.auth) notes.push(`${v.extension} ${VERDICT[v.status]}`);
     if (h.keys.length) notes.push('keys ' + h.keys.join(', '));
     lines.push({ text: row.join('').trimEnd() + (notes.length ? '  ' + notes.join('; ') : ''), hop: idx });
