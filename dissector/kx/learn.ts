@@ -238,7 +238,7 @@ export function learnKeys(pkt: Packet, msg: MipMessage): void {
   if (first) {
     for (const c of l.cands) {
       if (st.table.add(c.sa) !== 'added') continue;
-      here?.hop.keys.push({ spi: c.sa.spi, label: c.sa.label ?? '' });
+      table.noteKey(here, { spi: c.sa.spi, label: c.sa.label ?? '' });
       const list = st.learnedIn.get(no);
       if (list) list.push(c.sa); else st.learnedIn.set(no, [c.sa]);
     }

@@ -187,17 +187,28 @@ function accepting(kind: TransactionKind, code: number | undefined): boolean {
 }
 
 /** Bytes kept while a transaction is open: to tell retransmissions and relay changes. */
-interface OpenState { bytes: Map<number, { bytes: Uint8Array; covered: number }>; last: number }
+interface OpenState { copies: Array<{ frame: number; bytes: Uint8Array; covered: number }>; last: number }
+/** An open transaction's state, kept on it under a symbol (out of its public shape and of JSON). */
+const OPEN = Symbol('open');
+type Tx = Transaction & { [OPEN]?: OpenState | undefined };
+const openState = (tx: Transaction) => (tx as Tx)[OPEN]!;
+function copyOf(st: OpenState, frame: number): { bytes: Uint8Array; covered: number } | undefined {
+  for (const c of st.copies) if (c.frame === frame) return c;
+  return undefined;
+}
+/** Shared by every hop until a verdict or key is noted on it. */
+const NONE: never[] = [];
+/** One number for an address pair (exact below 2^53; a collision only loses the `near` hint, which is checked). */
+const pathKey = (src: number, dst: number) => src * 4294967296 + dst;
 
 export class TransactionTable {
-  /** Open transactions by kind and low 32 bits. */
-  private readonly index = new Map<string, Transaction[]>();
+  /** Open transactions by kind, then low 32 bits. */
+  private readonly index: Record<TransactionKind, Map<number, Transaction[]>> = { registration: new Map(), key: new Map(), revocation: new Map() };
   /** Open transactions in the order they began (a queue with a head). */
   private queue: Transaction[] = [];
   private head = 0;
-  private readonly open = new Map<Transaction, OpenState>();
   /** Latest request of an open transaction on each path `src>dst` (for `near`). */
-  private readonly paths = new Map<string, { tx: Transaction; hop: Hop }>();
+  private readonly paths = new Map<number, { tx: Transaction; hop: Hop }>();
   /** Latest open registration whose request was sent to an address (the HA, for its KDC exchange). */
   private readonly waitingAt = new Map<number, Transaction>();
   private readonly kept: Transaction[] = [];
@@ -208,7 +219,7 @@ export class TransactionTable {
   readonly evictions = { age: 0, count: 0 };
   /** Unanswered transactions evicted while placing a frame (for its expert item). */
   private readonly evictedAt = new Map<number, { age: number; count: number }>();
-  private evictedNow = { age: 0, count: 0 };
+  private evictedNow: { age: number; count: number } | null = null;
 
   /** Keep transactions and placements of every frame (-2, the TUI); off in a single streaming pass. */
   retain = true;
@@ -224,7 +235,7 @@ export class TransactionTable {
 
   /** Unanswered transactions evicted while frame `frame` was placed, by cause. */
   evictedIn(frame: number): { age: number; count: number } | undefined {
-    if (this.current?.frame === frame) return this.evictedNow.age + this.evictedNow.count ? this.evictedNow : undefined;
+    if (this.current?.frame === frame) return this.evictedNow ?? undefined;
     return this.evictedAt.get(frame);
   }
 
@@ -257,29 +268,31 @@ export class TransactionTable {
 
   /** Annotations from later analyses of a frame's message (authenticator verdicts, keys). */
   noteAuth(frame: number, start: number, src: number, v: AuthVerdict): void {
-    const p = this.placement(frame, start, src);
-    if (p) p.hop.auth.push(v);
+    const h = this.placement(frame, start, src)?.hop;
+    if (h) h.auth = h.auth === NONE ? [v] : [...h.auth, v];
+  }
+  noteKey(p: Placement | undefined, k: DistributedKey): void {
+    if (p) p.hop.keys = p.hop.keys === NONE ? [k] : [...p.hop.keys, k];
   }
 
   /** Forward pass: places one message; returns its placement (undefined for other types). */
   add(m: MessageFacts): Placement | undefined {
     if (this.current?.frame !== m.frame) {
       this.current = { frame: m.frame, list: [] };
-      this.evictedNow = { age: 0, count: 0 };
+      this.evictedNow = null;
     }
-    const before = this.evictedNow.age + this.evictedNow.count;
     const reqKind = REQUESTS[m.type], repKind = REPLIES[m.type];
     if (!reqKind && !repKind) return undefined;
     const hop: Hop = {
       frame: m.frame, time: m.time, direction: reqKind ? 'request' : 'reply', src: m.src, dst: m.dst, srcPort: m.srcPort, dstPort: m.dstPort,
-      hop: 1, from: reqKind === 'key' ? 'HA' : 'MN', to: reqKind === 'key' ? 'KDC' : 'HA', ident: m.ident, auth: [], keys: [],
+      hop: 1, from: reqKind === 'key' ? 'HA' : 'MN', to: reqKind === 'key' ? 'KDC' : 'HA', ident: m.ident, auth: NONE, keys: NONE,
     };
     if (m.code !== undefined) hop.code = m.code;
     if (m.lifetime !== undefined) hop.lifetime = m.lifetime;
     if (m.discardable) hop.discardable = true;
     const p: Placement = reqKind ? this.request(reqKind, m, hop) : this.reply(repKind!, m, hop);
     this.current.list.push(p);
-    if (this.retain && this.evictedNow.age + this.evictedNow.count > before) this.evictedAt.set(m.frame, this.evictedNow);
+    if (this.retain && this.evictedNow) this.evictedAt.set(m.frame, this.evictedNow);
     if (this.retain) {
       const l = this.frames.get(m.frame);
       if (l) { if (!l.includes(p)) l.push(p); } else this.frames.set(m.frame, this.current.list);
@@ -288,7 +301,7 @@ export class TransactionTable {
   }
 
   private candidates(kind: TransactionKind, low: number): Transaction[] {
-    return this.index.get(`${kind}:${low}`) ?? [];
+    return this.index[kind].get(low) ?? NONE;
   }
 
   private request(kind: TransactionKind, m: MessageFacts, hop: Hop): Placement {
@@ -298,11 +311,11 @@ export class TransactionTable {
     let replayOf: number | undefined;
     for (let i = cands.length - 1; i >= 0; i--) {
       const tx = cands[i]!;
-      const st = this.open.get(tx)!;
+      const st = openState(tx);
       // The same hop again: a retransmission if the bytes are the same and nothing accepted it yet.
       const again = findLast(tx.requests, q => q.src === m.src && q.dst === m.dst);
       if (again) {
-        const b = st.bytes.get(again.frame);
+        const b = copyOf(st, again.frame);
         if (!tx.accepted && b && equalBytes(b.bytes, m.bytes)) {
           hop.hop = again.hop;
           hop.retransmissionOf = again.retransmissionOf ?? again.frame;
@@ -318,7 +331,7 @@ export class TransactionTable {
         hop.hop = from.hop + 1;
         hop.relays = from.frame;
         from.next ??= m.frame;
-        const b = st.bytes.get(from.frame);
+        const b = copyOf(st, from.frame);
         if (b && b.covered && m.covered && !equalBytes(b.bytes.subarray(0, b.covered), m.bytes.subarray(0, m.covered))) hop.protectedChanged = true;
         return this.attach(tx, hop, m, now);
       }
@@ -350,18 +363,18 @@ export class TransactionTable {
       if (!best || score > best.score || (score === best.score && q.frame > best.q.frame)) best = { tx, q, score };
     }
     if (!best) {
-      const near = this.paths.get(`${m.dst}>${m.src}`);
+      const near = this.paths.get(pathKey(m.dst, m.src));
       const p: Placement = { tx: undefined, hop, start: m.start, src: m.srcIndex };
-      if (near && !near.tx.closed && near.hop.responseIn === undefined && near.tx.kind === kind && now - seconds(near.hop.time) <= RELAY_WINDOW) p.near = near.hop.frame;
+      if (near && near.hop.src === m.dst && near.hop.dst === m.src && !near.tx.closed && near.hop.responseIn === undefined && near.tx.kind === kind && now - seconds(near.hop.time) <= RELAY_WINDOW) p.near = near.hop.frame;
       return p;
     }
     const { tx, q } = best;
-    const st = this.open.get(tx)!;
+    const st = openState(tx);
     hop.answers = q.frame;
     hop.responseTime = timeDiff(m.time, q.time);
     if (q.ident >> 32n !== m.ident >> 32n) hop.identChanged = true;
     const again = findLast(tx.replies, r => r.src === m.src && r.dst === m.dst);
-    const b = again && st.bytes.get(again.frame);
+    const b = again && copyOf(st, again.frame);
     if (again && b && equalBytes(b.bytes, m.bytes)) {
       hop.hop = again.hop;
       hop.retransmissionOf = again.retransmissionOf ?? again.frame;
@@ -372,7 +385,7 @@ export class TransactionTable {
       const from = findLast(tx.replies, r => r.dst === m.src && r.retransmissionOf === undefined);
       if (from) {
         hop.hop = from.hop + 1; hop.relays = from.frame; from.next ??= m.frame;
-        const fb = st.bytes.get(from.frame);
+        const fb = copyOf(st, from.frame);
         if (fb && fb.covered && m.covered && !equalBytes(fb.bytes.subarray(0, fb.covered), m.bytes.subarray(0, m.covered))) hop.protectedChanged = true;
       }
       else { hop.hop = Math.max(q.hop, ...tx.requests.map(r => r.hop)) + 1; hop.relays = q.frame; }
@@ -387,26 +400,26 @@ export class TransactionTable {
 
   private begin(tx: Transaction, now: number): void {
     this.evict(now);
-    const k = `${tx.kind}:${tx.low}`;
-    const l = this.index.get(k);
-    if (l) l.push(tx); else this.index.set(k, [tx]);
+    const index = this.index[tx.kind];
+    const l = index.get(tx.low);
+    if (l) l.push(tx); else index.set(tx.low, [tx]);
     this.queue.push(tx);
-    this.open.set(tx, { bytes: new Map(), last: now });
+    (tx as Tx)[OPEN] = { copies: [], last: now };
     this.byId.set(tx.id, tx);
     if (this.retain) this.kept.push(tx);
   }
 
   private attach(tx: Transaction, hop: Hop, m: MessageFacts, now: number): Placement {
     const list = hop.direction === 'request' ? tx.requests : tx.replies;
-    const st = this.open.get(tx)!;
+    const st = openState(tx);
     st.last = now;
     if (hop.retransmissionOf !== undefined && list.length >= MAX_HOPS) tx.dropped++;
     else if (list.length < MAX_HOPS * 2) {
       list.push(hop);
-      if (st.bytes.size < MAX_HOPS * 2) st.bytes.set(m.frame, { bytes: m.bytes.slice(), covered: m.covered });
+      st.copies.push({ frame: m.frame, bytes: m.bytes.slice(), covered: m.covered });
     } else tx.dropped++;
     if (hop.direction === 'request') {
-      this.paths.set(`${m.src}>${m.dst}`, { tx, hop });
+      this.paths.set(pathKey(m.src, m.dst), { tx, hop });
       if (tx.kind === 'registration') this.waitingAt.set(m.dst, tx);
     }
     assignRoles(tx, hop);
@@ -417,13 +430,13 @@ export class TransactionTable {
   private evict(now: number): void {
     while (this.head < this.queue.length) {
       const tx = this.queue[this.head]!;
-      const st = this.open.get(tx);
+      const st = (tx as Tx)[OPEN];
       const open = this.queue.length - this.head;
       const cause = !st ? 'closed' : open >= MAX_OPEN ? 'count' : now - st.last > MAX_AGE ? 'age' : null;
       if (!cause) break;
       this.head++;
       if (cause !== 'closed') {
-        if (tx.replies.length === 0) { this.evictions[cause]++; this.evictedNow[cause]++; }
+        if (tx.replies.length === 0) { this.evictions[cause]++; (this.evictedNow ??= { age: 0, count: 0 })[cause]++; }
         this.close(tx);
       }
     }
@@ -433,17 +446,17 @@ export class TransactionTable {
   private close(tx: Transaction): void {
     if (tx.closed) return;
     tx.closed = true;
-    this.open.delete(tx);
+    (tx as Tx)[OPEN] = undefined;
     if (!this.retain) this.byId.delete(tx.id);
-    const k = `${tx.kind}:${tx.low}`;
-    const l = this.index.get(k);
+    const index = this.index[tx.kind];
+    const l = index.get(tx.low);
     if (l) {
       const i = l.indexOf(tx);
       if (i >= 0) l.splice(i, 1);
-      if (!l.length) this.index.delete(k);
+      if (!l.length) index.delete(tx.low);
     }
     for (const q of tx.requests) {
-      const pk = `${q.src}>${q.dst}`;
+      const pk = pathKey(q.src, q.dst);
       if (this.paths.get(pk)?.tx === tx) this.paths.delete(pk);
       if (this.waitingAt.get(q.dst) === tx) this.waitingAt.delete(q.dst);
     }
