@@ -50,3 +50,13 @@ export const MAX_ARP_ADDRESSES = 65536;
 export const MAX_BINDINGS = 65536;
 /** ICMP echo requests waiting for their reply; the oldest is forgotten first. */
 export const MAX_PENDING_ECHOES = 4096;
+/**
+ * Registration transactions open for matching at once (dissector/mip/transactions.ts): a
+ * registration completes in seconds, so this bounds memory over any capture without losing a
+ * real match. Past it the oldest is closed: `mip.transaction.evicted`.
+ */
+export const MAX_OPEN_TRANSACTIONS = 20_000;
+/** Seconds (capture time) after its last message that a transaction is closed. */
+export const TRANSACTION_TIMEOUT_SECONDS = 300;
+/** Copies kept per direction of one transaction (relays and retransmissions); later ones are counted. */
+export const MAX_HOPS_PER_TRANSACTION = 32;

@@ -58,6 +58,7 @@
 // `evictions` and the packet that caused it gets an expert item. At most MAX_HOPS copies are
 // kept per direction of a transaction (later retransmissions are only counted).
 import type { AbsTime } from '../tree.js';
+import { MAX_HOPS_PER_TRANSACTION, MAX_OPEN_TRANSACTIONS, TRANSACTION_TIMEOUT_SECONDS } from '../limits.js';
 
 export type TransactionKind = 'registration' | 'key' | 'revocation';
 export type NodeRole = 'MN' | 'FA' | 'AAA' | 'HA' | 'KDC';
@@ -149,14 +150,12 @@ export interface MessageFacts extends TransactionKey {
   discardable: boolean;
 }
 
-/** Transactions open for matching at once. */
-export const MAX_OPEN = 20_000;
-/** Seconds after its last message that a transaction is closed. */
-export const MAX_AGE = 300;
+/** Transactions open for matching at once, seconds until one is closed, copies kept (docs/limits.md). */
+export const MAX_OPEN = MAX_OPEN_TRANSACTIONS;
+export const MAX_AGE = TRANSACTION_TIMEOUT_SECONDS;
+export const MAX_HOPS = MAX_HOPS_PER_TRANSACTION;
 /** Seconds within which a relay carries a request on. */
 export const RELAY_WINDOW = 30;
-/** Copies kept per direction of one transaction. */
-export const MAX_HOPS = 32;
 
 const REQUESTS: Readonly<Record<number, TransactionKind>> = { 1: 'registration', 8: 'key', 7: 'revocation' };
 const REPLIES: Readonly<Record<number, TransactionKind>> = { 3: 'registration', 9: 'key', 15: 'revocation' };
