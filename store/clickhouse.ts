@@ -16,6 +16,8 @@ export interface ClickHouseOptions { urls: string[]; cluster?: string; database?
 /** Rows per INSERT: large enough to make few parts, small enough to retry cheaply. */
 const BATCH_ROWS = 50_000;
 const ATTEMPTS = 4;
+/** A request without an answer by then counts as failed (and an INSERT is then retried). */
+const REQUEST_TIMEOUT_MS = 120_000;
 
 function frameColumn(t: Table): string { return t.name === 'registrations' ? 'request_frame' : t.name === 'captures' ? 'capture' : 'frame'; }
 
@@ -53,9 +55,9 @@ export class ClickHouseBackend implements Backend {
     const q = new URLSearchParams({ database: this.db, ...params, ...(body !== undefined ? { query: sql } : {}) });
     let res: Response;
     try {
-      res = await fetch(`${url.replace(/\/$/, '')}/?${q}`, { method: 'POST', body: body ?? sql });
+      res = await fetch(`${url.replace(/\/$/, '')}/?${q}`, { method: 'POST', body: body ?? sql, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      const cause = (e as Error).name === 'TimeoutError' ? `no answer in ${REQUEST_TIMEOUT_MS / 1000} s` : (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
       throw new StoreError(`ClickHouse at ${url} is not reachable (${cause})`);
     }
     const text = await res.text();
