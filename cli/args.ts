@@ -246,6 +246,9 @@ export const USAGE = `mipscope — dissector and analyzer for Mobile IPv4 and it
 Usage: mipscope [options] [display filter]
        mipscope check -r FILE|-i IFACE [--keys FILE] [--format F] [--output FILE] (see 'mipscope check --help')
        mipscope tui -r FILE [--keys FILE] [-Y FILTER]   (mipscope tui -i IFACE: live)
+       mipscope index FILE|DIR... [--db PATH] [--parquet DIR] [--clickhouse URL,...] [--keys FILE] [--jobs N]
+       mipscope sql [--db PATH] [-T table|json|csv] "SELECT ..."
+       mipscope stats [--db PATH] -z mip,reg|mip,codes|mip,keys
 
 Input:
   -r FILE              read packets from a pcap or pcapng file ('-' = standard input)

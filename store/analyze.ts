@@ -76,7 +76,13 @@ export class CaptureRows {
   private last: number | null = null;
   private linktype = 0;
 
-  constructor(readonly id: bigint, private readonly flush: (rows: TableRows) => void, readonly batch = 20_000) {}
+  /** Batches handed out and not yet taken by the writer (awaited between frames). */
+  private waiting: Promise<void> | void = undefined;
+
+  constructor(readonly id: bigint, private readonly flush: (rows: TableRows) => Promise<void> | void, readonly batch = 20_000) {}
+
+  /** Resolves when the writer took the last batch: memory holds one batch at a time. */
+  drained(): Promise<void> | void { const w = this.waiting; this.waiting = undefined; return w; }
 
   /** A transaction closed (no later message can join it): its request rows are final. */
   closed(frames: readonly number[]): void {
@@ -158,7 +164,7 @@ export class CaptureRows {
   private push(table: keyof TableRows, row: Row): void { this.rows[table].push(row); this.size++; }
 
   private emit(): void {
-    this.flush(this.rows);
+    this.waiting = this.flush(this.rows);
     this.rows = emptyRows();
     this.size = 0;
   }
@@ -175,10 +181,11 @@ export class CaptureRows {
 }
 
 /**
- * Analyzes one capture file into rows, handed to `onRows` in batches; returns the captures row.
+ * Analyzes one capture file into rows, handed to `onRows` in batches (awaited when it returns a
+ * promise, so a writer in the same thread keeps memory to one batch); returns the captures row.
  * A damaged file throws CaptureFileError (the caller discards what it was given).
  */
-export function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOptions, onRows: (rows: TableRows) => void): Row {
+export async function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOptions, onRows: (rows: TableRows) => Promise<void> | void): Promise<Row> {
   const session = new Session(parsePrefs(opts.prefs ?? []));
   if (opts.keys !== undefined) attachKeys(session, loadKeysFile(opts.keys));
   // One streaming pass keeps no per-frame results (memory stays flat), as the CLI's.
@@ -188,7 +195,7 @@ export function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOptions, onR
   const frameTimes: number[] = [];
   const out = new CaptureRows(ident.id, rows => {
     for (const r of rows.findings) r[2] = frameTimes[r[1] as number] ?? null;
-    onRows(rows);
+    return onRows(rows);
   });
   session.transactions.onClose(tx => out.closed(tx.requests.map(h => h.frame)));
   for (const f of readCaptureSync(ident.path) as Iterable<Frame>) {
@@ -196,6 +203,10 @@ export function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOptions, onR
     checker.add(pkt);
     frameTimes[f.no] = micros(f.tsSec, f.tsNsec);
     out.add(pkt);
+    const w = out.drained();
+    if (w) await w;
   }
-  return out.finish(ident, checker);
+  const capture = out.finish(ident, checker);
+  await out.drained();
+  return capture;
 }

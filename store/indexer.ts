@@ -33,13 +33,17 @@ export function expandInputs(inputs: readonly string[], onProblem: (line: string
   return out;
 }
 
-type Analyzer = (ident: CaptureIdentity, onRows: (rows: TableRows) => void) => Promise<Row>;
+type Analyzer = (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<void>) => Promise<Row>;
 
-/** A pool of worker threads, or analysis in this thread when the workers' code is not built (tests on the sources). */
-function analyzers(jobs: number, opts: AnalyzeOptions): { run: Analyzer; close: () => Promise<void> } {
+/**
+ * A pool of worker threads; with one job (or when the workers' code is not built: tests on the
+ * sources) analysis runs in this thread, waiting for the writer after each batch: one heap, and
+ * memory bounded by a batch.
+ */
+function analyzers(jobs: number, opts: AnalyzeOptions): { run: Analyzer; close: () => Promise<void>; inThread: boolean } {
   const url = new URL('./worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) {
-    return { run: async (ident, onRows) => analyzeCapture(ident, opts, onRows), close: async () => {} };
+  if (jobs <= 1 || !existsSync(fileURLToPath(url))) {
+    return { run: (ident, onRows) => analyzeCapture(ident, opts, onRows), close: async () => {}, inThread: true };
   }
   const idle: Worker[] = [], all: Worker[] = [];
   const waiting: Array<(w: Worker) => void> = [];
@@ -67,6 +71,7 @@ function analyzers(jobs: number, opts: AnalyzeOptions): { run: Analyzer; close: 
       } finally { put(w); }
     },
     close: async () => { await Promise.all(all.map(w => w.terminate())); },
+    inThread: false,
   };
 }
 
@@ -96,7 +101,7 @@ export async function indexFiles(inputs: readonly string[], store: Backend, opts
         const writer = await store.begin(ident.id);
         let chain: Promise<void> = Promise.resolve();
         let failed: Error | null = null;
-        const onRows = (rows: TableRows) => { chain = chain.then(() => failed ? undefined : writer.append(rows)).catch(e => { failed ??= e as Error; }); };
+        const onRows = (rows: TableRows) => { chain = chain.then(() => failed ? undefined : writer.append(rows)).catch(e => { failed ??= e as Error; }); return chain; };
         try {
           const capture = await pool.run(ident, onRows);
           await chain;

@@ -6,9 +6,9 @@ import type { AnalyzeOptions, CaptureIdentity } from './analyze.js';
 export interface WorkRequest { ident: CaptureIdentity; opts: AnalyzeOptions }
 export type WorkMessage = { kind: 'rows'; rows: import('./schema.js').TableRows } | { kind: 'done'; capture: import('./schema.js').Row } | { kind: 'error'; message: string };
 
-parentPort?.on('message', (w: WorkRequest) => {
+parentPort?.on('message', async (w: WorkRequest) => {
   try {
-    const capture = analyzeCapture(w.ident, w.opts, rows => parentPort!.postMessage({ kind: 'rows', rows } satisfies WorkMessage));
+    const capture = await analyzeCapture(w.ident, w.opts, rows => parentPort!.postMessage({ kind: 'rows', rows } satisfies WorkMessage));
     parentPort!.postMessage({ kind: 'done', capture } satisfies WorkMessage);
   } catch (e) {
     parentPort!.postMessage({ kind: 'error', message: (e as Error).message } satisfies WorkMessage);

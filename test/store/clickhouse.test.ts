@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClickHouse } from '../fixtures/clickhouse.js';
-import type { ClickHouseCluster } from '../fixtures/clickhouse.js';
+import { startClickHouse } from '../../bench/clickhouse.js';
+import type { ClickHouseCluster } from '../../bench/clickhouse.js';
 import { CLI, ROOT, runCli } from '../helpers.js';
 
 /** The CLI without blocking this process (the proxy below answers from it). */
