@@ -4,7 +4,8 @@
 // (rows synthesized in SQL from the indexed ones), and the rows and bytes per packet and per
 // registration in DuckDB, Parquet and ClickHouse (a local server, when clickhouse-server is installed).
 //
-// Usage: node dist/bench/store.js [--runs N] [--packets N] [--no-clickhouse]
+// Usage: node dist/bench/store.js [--runs N] [--packets N] [--no-clickhouse] [--stats-only]
+//   --stats-only  only the 10 M-packet query times, from the index a previous run left
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,7 +22,8 @@ const count = parseInt(opt('--packets', '200000'), 10);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli', 'main.js');
 const dir = join(tmpdir(), 'mipscope-bench-store');
-rmSync(dir, { recursive: true, force: true });
+const statsOnly = argv.includes('--stats-only');
+if (!statsOnly) rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
 interface Run { wall: number; cpu: number; rssMb: number }
@@ -54,6 +56,8 @@ function du(p: string): number {
 const [l1, l5] = loadavg();
 out(`mipscope index / stats benchmarks: ${cpus().length} CPUs, load average ${l1!.toFixed(1)} (1 min) ${l5!.toFixed(1)} (5 min) at start; a shared machine: figures are noisy.`);
 const file = join(dir, `std-${count}.pcap`);
+if (!statsOnly) await setupAndMeasure();
+async function setupAndMeasure(): Promise<void> {
 writeBenchCapture(file, count);
 const half = [join(dir, 'half-a.pcap'), join(dir, 'half-b.pcap')];
 writeBenchCapture(half[0]!, count / 2);
@@ -116,17 +120,25 @@ if (!argv.includes('--no-clickhouse') && spawnSync('clickhouse-server', ['--vers
   } finally { await ch.stop(); }
 }
 
+}
+
 // 4. stats -z mip,reg over 10 M packets: the indexed rows copied with shifted ids and times.
 const big = join(dir, 'ten-million.duckdb');
+rmSync(big, { force: true });
 {
+  const idx = join(dir, 'idx.duckdb');
+  const probe = await DuckDBInstance.create(idx, { access_mode: 'READ_ONLY' });
+  const pc = await probe.connect();
+  const packets = Number((await pc.runAndReadAll('SELECT count(*) FROM packets')).getRows()[0]![0]);
+  pc.closeSync(); probe.closeSync();
   const b = await DuckDBInstance.create(big);
   const c = await b.connect();
   await c.run(`ATTACH '${idx}' AS src (READ_ONLY)`);
   const copies = Math.ceil(10_000_000 / packets);
   for (const tb of ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned']) await c.run(`CREATE TABLE ${tb} AS SELECT * FROM src.${tb} LIMIT 0`);
-  await c.run(`INSERT INTO packets SELECT * REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time) FROM src.packets, range(${copies}) r(k)`);
-  await c.run(`INSERT INTO registrations SELECT * REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time, CASE WHEN reply_capture IS NULL THEN NULL ELSE xor(reply_capture, k::UBIGINT) END AS reply_capture) FROM src.registrations, range(${copies}) r(k)`);
-  await c.run(`INSERT INTO captures SELECT * REPLACE (xor(capture, k::UBIGINT) AS capture) FROM src.captures, range(${copies}) r(k)`);
+  await c.run(`INSERT INTO packets SELECT p.* REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time) FROM src.packets p, range(${copies}) r(k)`);
+  await c.run(`INSERT INTO registrations SELECT g.* REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time, CASE WHEN reply_capture IS NULL THEN NULL ELSE xor(reply_capture, k::UBIGINT) END AS reply_capture) FROM src.registrations g, range(${copies}) r(k)`);
+  await c.run(`INSERT INTO captures SELECT c.* REPLACE (xor(capture, k::UBIGINT) AS capture) FROM src.captures c, range(${copies}) r(k)`);
   const n = Number((await c.runAndReadAll('SELECT count(*) FROM packets')).getRows()[0]![0]);
   const nr = Number((await c.runAndReadAll('SELECT count(*) FROM registrations')).getRows()[0]![0]);
   c.closeSync(); b.closeSync();

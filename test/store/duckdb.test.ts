@@ -58,7 +58,7 @@ describe('mipscope index into DuckDB', async () => {
   beforeAll(() => {
     whole = join(dir(), 'busy.duckdb');
     indexed = index([BUSY, '--keys', BUSY_KEYS, '--db', whole]);
-  });
+  }, 240_000);
 
   it('rows match the capture: frames as tshark counts them, requests, extensions, keys, findings as check reports them', async () => {
     const db = whole, r = indexed;
@@ -89,7 +89,7 @@ describe('mipscope index into DuckDB', async () => {
     const types = await sql(db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'packets'");
     const type = (c: string) => types.find(t => t.column_name === c)?.data_type;
     expect([type('time'), type('capture'), type('identification'), type('home_agent'), type('spis')]).toEqual(['TIMESTAMP', 'UBIGINT', 'UBIGINT', 'VARCHAR', 'UINTEGER[]']);
-  });
+  }, 240_000);
 
   it('standard captures: extensions as tshark counts them', async () => {
     const file = writePcapng(standardFrames());
@@ -114,7 +114,7 @@ describe('mipscope index into DuckDB', async () => {
     const none = runCli(['sql', '--db', join(dir(), 'none.duckdb'), 'SELECT 1']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^mipscope: cannot open database/);
-  });
+  }, 240_000);
 
   it('a ring buffer split with editcap links exactly the replies of the unsplit file, in one run and file by file', async () => {
     const d = dir();
@@ -168,7 +168,7 @@ describe('mipscope index into DuckDB', async () => {
     expect(after.packets).toBe(before.packets! + 3232);
     expect(index([std, BUSY, '--db', db]).stdout).toContain('0 captures indexed (0 packets), 2 already indexed');
     expect(await allCounts(db)).toEqual(after);
-  });
+  }, 240_000);
 
   it('a run killed in the middle of a file leaves nothing of it; the next run indexes it completely', async () => {
     const d = dir();
