@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Compiles dist/ first when a source is newer (tests spawn dist/cli/main.js and others).
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -1,4 +1,4 @@
-// -Y and the positional filter in the CLI (run `npx tsc -p tsconfig.json` first: this spawns dist/cli/main.js).
+// -Y and the positional filter in the CLI (spawns dist/cli/main.js, which test/global-setup.ts keeps fresh).
 import { describe, expect, it } from 'vitest';
 import { runCli, writePcapng } from '../helpers.js';
 import { fixtureFrames } from './fixtures.js';
