@@ -5,7 +5,10 @@ import type { FieldDef, Packet } from '../../dissector/index.js';
 import { fieldValueString } from '../../dissector/format.js';
 import { kxState, LEARN_METHODS } from '../../dissector/keys/index.js';
 import type { Session } from '../../dissector/session.js';
-import type { ConversationRow, EndpointRow, KeyRow, RegistrationRow, ReplyCodeRow, Statistic, StatTable } from './types.js';
+import { bindingsMade, bindingsOf, encapsulationRequested } from '../../dissector/bindings.js';
+import type { Binding } from '../../dissector/bindings.js';
+import { ipString } from '../../dissector/ipv4.js';
+import type { BindingRow, ConversationRow, EndpointRow, KeyRow, RegistrationRow, ReplyCodeRow, Statistic, StatTable } from './types.js';
 
 /** Rows each table keeps at most: untrusted traffic must not grow a table without bound. */
 export const MAX_ROWS = 100_000;
@@ -214,5 +217,35 @@ export class Keys implements Statistic {
       ...(this.showKeys ? { key: Array.from(sa.key, b => b.toString(16).padStart(2, '0')).join('') } : {}),
     }));
     return { kind: 'mip,keys', title: 'Mobile IP Security Associations', rows };
+  }
+}
+
+/**
+ * -z mip,bindings: every binding the home agents' accepting replies made, per mobile node (home
+ * address), with its period and the datagrams tunnelled each way while it was in force. The
+ * bindings are the session's (dissector/bindings.ts): those seen made in this pass, and, when the
+ * session retains results (two passes), its history.
+ */
+export class Bindings implements Statistic {
+  readonly fields = ['mip.type', 'mip.binding.homeaddr'];
+  private session: Session | null = null;
+  private readonly seen = new Set<Binding>();
+  add(pkt: Packet): void {
+    this.session ??= pkt.session;
+    const b = bindingsMade.get(pkt);
+    if (b && this.seen.size < MAX_ROWS) this.seen.add(b);
+  }
+  table(): StatTable {
+    const s = this.session;
+    const all = new Set([...this.seen, ...(s ? bindingsOf(s).all() : [])]);
+    const first = s?.firstTs ? s.firstTs.sec + s.firstTs.nsec / 1e9 : 0;
+    const rows: BindingRow[] = [...all].sort((a, b) => a.homeAddr - b.homeAddr || a.frame - b.frame).map(b => ({
+      homeAddress: ipString(b.homeAddr), careOfAddress: ipString(b.coa), homeAgent: ipString(b.haAddr),
+      frame: b.frame, lifetime: b.lifetime,
+      start: b.start - first, end: Math.min(b.ended ?? b.expires, b.expires) - first,
+      encapsulation: encapsulationRequested(b), reverseTunnelling: b.t,
+      toMnPackets: b.toMn.packets, toMnBytes: b.toMn.bytes, fromMnPackets: b.fromMn.packets, fromMnBytes: b.fromMn.bytes,
+    }));
+    return { kind: 'mip,bindings', title: 'Mobile IP Bindings', rows };
   }
 }

@@ -2,7 +2,7 @@
 // packets (text, or JSON with -T json). Accumulators and renderers are separate (types.ts).
 import type { Packet } from '../../dissector/index.js';
 import { UsageError } from '../args.js';
-import { Conversations, Endpoints, Keys, Registrations, ReplyCodes } from './accumulate.js';
+import { Bindings, Conversations, Endpoints, Keys, Registrations, ReplyCodes } from './accumulate.js';
 import { jsonTables, textTable } from './text.js';
 import type { Statistic, StatTable } from './types.js';
 
@@ -15,6 +15,7 @@ export const STATISTICS_HELP = `     conv,eth
      endpoints,eth
      endpoints,ip
      endpoints,udp
+     mip,bindings   bindings per mobile node: period, care-of address, home agent, datagrams tunnelled each way
      mip,codes      reply codes with their names and counts
      mip,keys[,show] the SA table at the end (keys file and learned; key bytes with ",show")
      mip,reg        registrations per mobile node
@@ -29,6 +30,7 @@ export function parseStatistics(specs: readonly string[]): Statistic[] {
       return what === 'conv' ? new Conversations(arg) : new Endpoints(arg);
     }
     if (what === 'mip' && parts.length === 2 && arg === 'codes') return new ReplyCodes();
+    if (what === 'mip' && parts.length === 2 && arg === 'bindings') return new Bindings();
     if (what === 'mip' && parts.length === 2 && arg === 'reg') return new Registrations();
     if (what === 'mip' && arg === 'keys' && (parts.length === 2 || (parts.length === 3 && parts[2] === 'show'))) return new Keys(parts[2] === 'show');
     throw new UsageError(`invalid -z argument '${spec}' (see 'mipscope -z help')`);

@@ -69,6 +69,18 @@ export function textTable(t: StatTable): string {
       out.push(RULE);
       return out.join('\n') + '\n';
     }
+    case 'mip,bindings': {
+      // Per mobile node (home address), its bindings in registration order; bytes of the inner datagrams.
+      const out = [RULE, t.title, filterLine({}),
+        `${' '.repeat(16 + 16 + 16 + 7 + 14 + 14 + 7)}| HA -> CoA       | | CoA -> HA       |`,
+        `${l('Home address', 15)} ${l('Care-of address', 15)} ${l('Home agent', 15)} ${r('Frame', 6)} ${r('Start', 13)} ${r('End', 13)} ${l('Encap', 6)} ${r('Frames', 7)} ${r('Bytes', 9)}   ${r('Frames', 7)} ${r('Bytes', 9)}`];
+      for (const b of t.rows) {
+        out.push(`${l(b.homeAddress, 15)} ${l(b.careOfAddress, 15)} ${l(b.homeAgent, 15)} ${r(b.frame, 6)} ${r(b.start.toFixed(6), 13)} ${r(b.end.toFixed(6), 13)} ${l(b.encapsulation + (b.reverseTunnelling ? ',T' : ''), 6)} `
+          + `${r(b.toMnPackets, 7)} ${r(b.toMnBytes, 9)}   ${r(b.fromMnPackets, 7)} ${r(b.fromMnBytes, 9)}`);
+      }
+      out.push(RULE);
+      return out.join('\n') + '\n';
+    }
   }
 }
 

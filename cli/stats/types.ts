@@ -31,6 +31,19 @@ export interface RegistrationRow {
   keysLearned: number;
 }
 
+/** One binding of a mobile node (-z mip,bindings): registered, in force until it ended or ran out. */
+export interface BindingRow {
+  homeAddress: string; careOfAddress: string; homeAgent: string;
+  /** The accepting Registration Reply, and the lifetime it granted (seconds). */
+  frame: number; lifetime: number;
+  /** Seconds from the capture's first packet: registered at, ended at (replaced, deregistered, or its lifetime ran out). */
+  start: number; end: number;
+  /** What the registration asked for: the tunnel (IP in IP, minimal encapsulation, GRE) and reverse tunnelling (T). */
+  encapsulation: 'ipip' | 'minenc' | 'gre'; reverseTunnelling: boolean;
+  /** Datagrams tunnelled home agent → care-of address and back (reverse tunnel), bytes of the inner datagrams. */
+  toMnPackets: number; toMnBytes: number; fromMnPackets: number; fromMnBytes: number;
+}
+
 export interface KeyRow { spi: number; label?: string; source: string; learnedIn?: number; auth?: string; cipher?: string; key?: string }
 
 /** A finished table: its kind selects the layout. */
@@ -39,7 +52,8 @@ export type StatTable =
   | { kind: 'endpoints'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: EndpointRow[] }
   | { kind: 'mip,codes'; title: string; rows: ReplyCodeRow[] }
   | { kind: 'mip,reg'; title: string; rows: RegistrationRow[] }
-  | { kind: 'mip,keys'; title: string; rows: KeyRow[] };
+  | { kind: 'mip,keys'; title: string; rows: KeyRow[] }
+  | { kind: 'mip,bindings'; title: string; rows: BindingRow[] };
 
 import type { Packet } from '../../dissector/index.js';
 
