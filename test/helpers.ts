@@ -1,4 +1,5 @@
-// Shared test helpers: dissect frames built by the encoders, run the CLI and tshark.
+// Shared test helpers: dissect frames built by the encoders, run the CLI, tshark and one
+// conformance rule; a seeded PRNG; a module hook that makes the optional `cap` package fail.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,10 @@ import { encodePcapng } from '../capture/write.js';
 import { dissectFrame, Session, fieldValueString } from '../dissector/index.js';
 import type { Packet, Prefs } from '../dissector/index.js';
 import { defaultPrefs } from '../dissector/prefs.js';
+import { attachKeys } from '../dissector/keys/index.js';
+import type { KeysFile } from '../dissector/keys/index.js';
+import { Checker } from '../conformance/checker.js';
+import { allRules } from '../conformance/rules/index.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 /** The published worked examples of the KX wire format and Wireshark's field lists, kept in the repository. */
@@ -64,4 +69,40 @@ export function referenceFields(): string[] {
     .filter(l => l.startsWith('F\t'))
     .map(l => l.split('\t')[2]!)
     .filter(n => n !== 'mip.data_not_dissected');
+}
+
+/** Mulberry32: a small, fast, seeded PRNG, so that failures reproduce. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A module hook (node --import) that makes `import('cap')` fail: as when the package is not
+ * installed ('not-found'), or when its native part cannot load libpcap ('dlopen').
+ */
+export function failingCapHook(how: 'not-found' | 'dlopen'): string {
+  const failure = how === 'not-found'
+    ? `{ const e = new Error("Cannot find package 'cap'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; }`
+    : `return { url: 'data:text/javascript,' + encodeURIComponent('throw Object.assign(new Error("libpcap.so.0.8: cannot open shared object file: No such file or directory"), { code: "ERR_DLOPEN_FAILED" })'), shortCircuit: true };`;
+  const hooks = 'data:text/javascript,' + encodeURIComponent(`export async function resolve(s, c, n) { if (s === 'cap') ${failure} return n(s, c); }`);
+  return 'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hooks)});`);
+}
+
+/** One conformance rule over frames dissected in order in one session, as `mipscope check` runs it. */
+export function ruleFindings(frames: readonly FrameLike[], ruleId: string, keys?: KeysFile) {
+  const rule = allRules.find(r => r.id === ruleId);
+  if (!rule) throw new Error(`no rule ${ruleId}`);
+  const session = new Session();
+  if (keys) attachKeys(session, keys);
+  const checker = new Checker([rule], keys !== undefined);
+  for (const f of toFrames(frames)) checker.add(dissectFrame(f, session));
+  const summary = checker.finish();
+  return { list: checker.findings, status: summary.rules[0]!.status };
 }

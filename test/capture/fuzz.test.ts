@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { CaptureFileError, type Frame } from '../../capture/frame.js';
 import { parseCaptureBuffer, readCaptureStream } from '../../capture/read.js';
 import { encodePcap } from '../../capture/write.js';
-import { chunked, makeFrames, pcapngBlocks, prng, readAsyncAll, readBufferSync } from './helpers.js';
+import { chunked, makeFrames, pcapngBlocks, readAsyncAll, readBufferSync } from './helpers.js';
+import { prng } from '../helpers.js';
 
 function validPcapng(): Buffer {
   const frames = makeFrames(12, { size: (k) => 10 + k * 5 });

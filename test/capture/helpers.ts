@@ -8,18 +8,7 @@ import { afterAll } from 'vitest';
 import { CaptureFileError, type Frame } from '../../capture/frame.js';
 import { parseCaptureBuffer, readCapture, readCaptureStream, readCaptureSync } from '../../capture/read.js';
 import { PcapngWriter, type FrameLike, type WriterOptions } from '../../capture/write.js';
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers.js';
 
 /** Frames with recognisable payloads: byte i of frame k is (k * 7 + i) & 0xff. */
 export function makeFrames(

@@ -9,7 +9,7 @@ import { CAP_SNAPLEN, listInterfaces, LiveCaptureError, NEEDS_CAP, openLiveCaptu
 import { WallClock } from '../../capture/live-clock.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import { defaultPrefs } from '../../dissector/prefs.js';
-import { ROOT, values } from '../helpers.js';
+import { failingCapHook, ROOT, values } from '../helpers.js';
 import { bind, registrations, request, subnet } from '../fixtures/loopback.js';
 
 async function collect(capture: LiveCapture): Promise<Frame[]> {
@@ -331,15 +331,3 @@ describe('live capture API', () => {
     });
   });
 });
-
-/**
- * A module hook (node --import) that makes `import('cap')` fail: as when the package is not
- * installed ('not-found'), or when its native part cannot load libpcap ('dlopen').
- */
-function failingCapHook(how: 'not-found' | 'dlopen'): string {
-  const failure = how === 'not-found'
-    ? `{ const e = new Error("Cannot find package 'cap'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; }`
-    : `return { url: 'data:text/javascript,' + encodeURIComponent('throw Object.assign(new Error("libpcap.so.0.8: cannot open shared object file: No such file or directory"), { code: "ERR_DLOPEN_FAILED" })'), shortCircuit: true };`;
-  const hooks = 'data:text/javascript,' + encodeURIComponent(`export async function resolve(s, c, n) { if (s === 'cap') ${failure} return n(s, c); }`);
-  return 'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hooks)});`);
-}

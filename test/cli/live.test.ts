@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NEEDS_CAP } from '../../capture/live.js';
-import { CLI, ROOT } from '../helpers.js';
+import { CLI, failingCapHook, ROOT } from '../helpers.js';
 import { registrations, subnet } from '../fixtures/loopback.js';
 
 const LIVE_CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -75,15 +75,6 @@ function tshark(args: string[]): string {
 const lines = (s: string) => (s.endsWith('\n') ? s.slice(0, -1) : s).split('\n');
 
 const tmp = (name: string) => join(mkdtempSync(join(tmpdir(), 'mipscope-live-')), name);
-
-/** node --import hook that makes import('cap') fail as if not installed, or libpcap missing. */
-function failingCapHook(how: 'not-found' | 'dlopen'): string {
-  const failure = how === 'not-found'
-    ? `{ const e = new Error("Cannot find package 'cap'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; }`
-    : `return { url: 'data:text/javascript,' + encodeURIComponent('throw Object.assign(new Error("libpcap.so.0.8: cannot open shared object file: No such file or directory"), { code: "ERR_DLOPEN_FAILED" })'), shortCircuit: true };`;
-  const hooks = 'data:text/javascript,' + encodeURIComponent(`export async function resolve(s, c, n) { if (s === 'cap') ${failure} return n(s, c); }`);
-  return 'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hooks)});`);
-}
 
 describe('live capture from the command line', () => {
   it('-D lists the interfaces as dumpcap -D does', () => {

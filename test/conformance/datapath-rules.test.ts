@@ -5,9 +5,8 @@ import type { FrameLike } from '../../capture/write.js';
 import { arpFrame, encodeGre, encodeIcmpEcho, encodeIpInIp, encodeIpv4, encodeLink, encodeMinimalEncapsulation, udpFrame } from '../../dissector/build.js';
 import { encodeRegistrationReply, encodeRegistrationRequest, ext, ntpIdentification } from '../../dissector/mip/encode.js';
 import type { RequestFlags } from '../../dissector/mip/encode.js';
-import { Checker } from '../../conformance/checker.js';
 import { allRules } from '../../conformance/rules/index.js';
-import { dissectAll, runCli, value, values, writePcapng } from '../helpers.js';
+import { dissectAll, ruleFindings, runCli, value, values, writePcapng } from '../helpers.js';
 
 const KEY = new Uint8Array(16).fill(3);
 const T0 = 1_790_000_000;
@@ -35,14 +34,7 @@ const proxyReply = () => at(arpFrame({ op: 2, senderMac: HA_MAC, senderIp: MN, t
 const mnReply = () => at(arpFrame({ op: 2, senderMac: MN_MAC, senderIp: MN, targetMac: HA_MAC, targetIp: HA, dstMac: HA_MAC }));
 const deregister = () => register({ lifetime: 0, coa: MN });
 
-function findings(frames: FrameLike[], ruleId: string) {
-  const rule = allRules.find(r => r.id === ruleId)!;
-  expect(rule, ruleId).toBeDefined();
-  const c = new Checker([rule], false);
-  for (const p of dissectAll(frames)) c.add(p);
-  const summary = c.finish();
-  return { list: c.findings, status: summary.rules[0]!.status };
-}
+const findings = ruleFindings;
 
 const cases: Record<string, { bad: () => FrameLike[]; good: () => FrameLike[] }> = {
   'MIP-TUN-BINDING': {

@@ -11,7 +11,7 @@ import { attachKeys, parseKeysFile } from '../../dissector/keys/index.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import { Checker } from '../../conformance/checker.js';
 import { allRules } from '../../conformance/rules/index.js';
-import { toFrames } from '../helpers.js';
+import { ruleFindings, toFrames } from '../helpers.js';
 
 const T0 = 1_790_000_000;
 const FA = '198.51.100.1', HA = '192.0.2.1';
@@ -88,15 +88,8 @@ const offer = (ke: ProposalSpec['ke'] = [], subtype: 1 | 2 = 2): ProposalSpec[] 
 void dh;
 
 function run(frames: FrameLike[], ruleId: string, withKeys = false) {
-  const rule = allRules.find(r => r.id === ruleId);
-  expect(rule, ruleId).toBeDefined();
-  const session = new Session();
-  if (withKeys) attachKeys(session, KEYS);
-  const checker = new Checker([rule!], withKeys);
   const sorted = [...frames].sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
-  for (const f of toFrames(sorted)) checker.add(dissectFrame(f, session));
-  const summary = checker.finish();
-  return { list: checker.findings, status: summary.rules[0]!.status };
+  return ruleFindings(sorted, ruleId, withKeys ? KEYS : undefined);
 }
 
 const cases: Record<string, { keys?: boolean; bad: () => FrameLike[]; good: () => FrameLike[] }> = {

@@ -4,10 +4,9 @@ import type { FrameLike } from '../../capture/write.js';
 import { encodeAgentAdvertisement, encodeIpv4, encodeLink, udpFrame } from '../../dissector/build.js';
 import { encodeRegistrationReply, encodeRegistrationRequest, encodeRevocation, ext, ntpIdentification } from '../../dissector/mip/encode.js';
 import type { ExtSpec, RegistrationReplySpec, RegistrationRequestSpec } from '../../dissector/mip/encode.js';
-import { Checker } from '../../conformance/checker.js';
 import { allRules } from '../../conformance/rules/index.js';
 import { datapathRules } from '../../conformance/rules/datapath.js';
-import { dissectAll, runCli, writePcapng } from '../helpers.js';
+import { dissectAll, ruleFindings, runCli, writePcapng } from '../helpers.js';
 
 const KEY = new Uint8Array(16).fill(3);
 const T0 = 1_790_000_000;
@@ -21,14 +20,7 @@ const req = (o: Partial<RegistrationRequestSpec> = {}, src = FA, dst = HA) => at
 const rep = (o: Partial<RegistrationReplySpec> = {}, src = HA, dst = FA) => at(udpFrame({ src, dst, payload: encodeRegistrationReply({ code: 0, lifetime: 600, homeAddr: MN, haAddr: HA, ident: ident(), exts: [ext.mnHa(0x1000, KEY)], ...o }) }));
 const adv = (seq: number, flags: number, coas: string[] = [FA]) => at(encodeLink({ kind: 'eth' }, encodeIpv4({ src: FA, dst: '224.0.0.1', proto: 1, payload: encodeAgentAdvertisement({ seq, regLifetime: 1800, flags, coas }) })));
 
-function findings(frames: FrameLike[], ruleId: string) {
-  const rule = allRules.find(r => r.id === ruleId)!;
-  expect(rule, ruleId).toBeDefined();
-  const c = new Checker([rule], false);
-  for (const p of dissectAll(frames)) c.add(p);
-  const summary = c.finish();
-  return { list: c.findings, status: summary.rules[0]!.status };
-}
+const findings = ruleFindings;
 
 const exts = (...e: ExtSpec[]) => e;
 const cases: Record<string, { bad: () => FrameLike[]; good: () => FrameLike[] }> = {

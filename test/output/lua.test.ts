@@ -17,7 +17,8 @@ import { extractedValue } from '../../dissector/output/view.js';
 import { luaExperts, luaFields, luaNames } from '../../dissector/output/lua.js';
 import { LUA_DISSECTOR } from '../../dissector/output/lua-dissector.js';
 import { standardFrames } from '../../samples/standard.js';
-import { prng, randomFrames } from '../fixtures/random-mip.js';
+import { randomFrames } from '../fixtures/random-mip.js';
+import { prng } from '../helpers.js';
 import { ROOT, runCli, runTshark, toFrames, writePcapng } from '../helpers.js';
 
 const AGG = '\x1f';
