@@ -4,6 +4,7 @@ import type { Packet } from '../../dissector/index.js';
 import { UsageError } from '../args.js';
 import { Bindings, Conversations, Endpoints, Keys, Registrations, ReplyCodes } from './accumulate.js';
 import { jsonTables, textTable } from './text.js';
+import { PacketLengths, PortTypes } from './tree.js';
 import type { Statistic, StatTable } from './types.js';
 
 export type { Statistic, StatTable } from './types.js';
@@ -15,6 +16,8 @@ export const STATISTICS_HELP = `     conv,eth
      endpoints,eth
      endpoints,ip
      endpoints,udp
+     plen,tree
+     ptype,tree
      mip,bindings   bindings per mobile node: period, care-of address, home agent, datagrams tunnelled each way
      mip,codes      reply codes with their names and counts
      mip,keys[,show] the SA table at the end (keys file and learned; key bytes with ",show")
@@ -29,6 +32,8 @@ export function parseStatistics(specs: readonly string[]): Statistic[] {
     if ((what === 'conv' || what === 'endpoints') && (arg === 'eth' || arg === 'ip' || arg === 'udp') && parts.length === 2) {
       return what === 'conv' ? new Conversations(arg) : new Endpoints(arg);
     }
+    if (spec === 'plen,tree') return new PacketLengths();
+    if (spec === 'ptype,tree') return new PortTypes();
     if (what === 'mip' && parts.length === 2 && arg === 'codes') return new ReplyCodes();
     if (what === 'mip' && parts.length === 2 && arg === 'bindings') return new Bindings();
     if (what === 'mip' && parts.length === 2 && arg === 'reg') return new Registrations();
@@ -37,10 +42,11 @@ export function parseStatistics(specs: readonly string[]): Statistic[] {
   });
 }
 
-/** What the statistics print at the end: tshark's tables one after the other, or one JSON array. */
+/** What the statistics print at the end: tshark's tables one after the other, or one JSON array (in -z order). */
 export function statisticsOutput(stats: readonly Statistic[], json: boolean): string {
   const tables: StatTable[] = stats.map(s => s.table());
-  return json ? jsonTables(tables) : tables.map(textTable).join('');
+  // As tshark, the text tables come last-asked first (its tap listeners are kept newest first).
+  return json ? jsonTables(tables) : tables.reverse().map(textTable).join('');
 }
 
 /** Feeds every statistic a displayed packet. */

@@ -1,6 +1,6 @@
 // The -z tables as tshark prints them (ui/cli/tap-iousers.c layouts for conv and endpoints), and
 // the mipscope tables in the same style.
-import type { ConversationRow, EndpointRow, StatTable } from './types.js';
+import type { ConversationRow, EndpointRow, StatTable, TreeRow } from './types.js';
 
 const RULE = '='.repeat(80);
 const l = (s: string | number, w: number) => String(s).padEnd(w, ' ');
@@ -41,12 +41,47 @@ function endpoints(t: { title: string; proto: string; filter?: string; rows: End
   return out.join('\n') + '\n';
 }
 
+/**
+ * printf's "%.Nf": the exact binary value rounded to N decimals, a tie to even (glibc), where
+ * Number#toFixed rounds a tie up (32.125 → "32.12" here, "32.13" there).
+ */
+export function fixed(x: number, digits: number): string {
+  const exact = Math.abs(x).toPrecision(100).replace(/0+$/, '');
+  const [int, frac = ''] = exact.split('.');
+  const rest = frac.slice(digits);
+  const tie = /^50*$/.test(rest), up = !tie && rest !== '' && rest[0]! >= '5';
+  let kept = BigInt(int! + frac.slice(0, digits).padEnd(digits, '0'));
+  if (up || (tie && kept % 2n === 1n)) kept++;
+  const str = kept.toString().padStart(digits + 1, '0');
+  const out = digits ? `${str.slice(0, -digits)}.${str.slice(-digits)}` : str;
+  return x < 0 && /[1-9]/.test(out) ? `-${out}` : out;
+}
+
+/** stats_tree's plain text (epan/stats_tree.c, ST_FORMAT_PLAIN): 13-character value columns. */
+function statsTree(t: { title: string; rows: TreeRow[] }): string {
+  const head = ['Topic / Item', 'Count', 'Average', 'Min Val', 'Max Val', 'Rate (ms)', 'Percent', 'Burst Rate', 'Burst Start'];
+  const nameWidth = Math.max(head[0]!.length, ...t.rows.map(x => x.depth + x.item.length)) + 1;
+  const line = (cells: string[]) => [l(cells[0]!, nameWidth), ...cells.slice(1).map(c => l(c, 13))].join(' ');
+  const width = line(head).length;
+  const out = ['', '='.repeat(width), `${t.title}:`, line(head), '-'.repeat(width)];
+  for (const x of t.rows) {
+    const avg = x.averaged ? (x.average === undefined ? ['-', '-', '-'] : [fixed(x.average, 2), String(x.min), String(x.max)]) : ['', '', ''];
+    out.push(line([' '.repeat(x.depth) + x.item, String(x.count), ...avg,
+      x.rate === null ? '' : fixed(x.rate, 4),
+      x.depth === 0 ? '100%' : x.percent === null ? '' : `${fixed(x.percent, 2)}%`,
+      x.burstRate > 0 ? fixed(x.burstRate, 4) : '-', x.burstRate > 0 && x.burstStart !== null ? fixed(x.burstStart, 3) : '-']));
+  }
+  out.push('', '-'.repeat(width));
+  return out.join('\n') + '\n';
+}
+
 const ms = (s: number | null) => (s === null ? '-' : (s * 1000).toFixed(3));
 
 export function textTable(t: StatTable): string {
   switch (t.kind) {
     case 'conv': return conversations(t);
     case 'endpoints': return endpoints(t);
+    case 'plen,tree': case 'ptype,tree': return statsTree(t);
     case 'mip,codes': {
       const out = [RULE, t.title, filterLine({}), `${l('Code', 6)} ${l('Name', 60)} ${r('Count', 8)}`];
       for (const c of t.rows) out.push(`${r(c.code, 6)} ${l(c.name, 60)} ${r(c.count, 8)}`);

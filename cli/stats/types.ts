@@ -46,10 +46,25 @@ export interface BindingRow {
 
 export interface KeyRow { spi: number; label?: string; source: string; learnedIn?: number; auth?: string; cipher?: string; key?: string }
 
+/** One node of a stats_tree table (-z plen,tree, ptype,tree), in print order. */
+export interface TreeRow {
+  item: string; depth: number; count: number;
+  /** Whether the node keeps the average/min/max of a value (blank columns otherwise). */
+  averaged: boolean;
+  average?: number; min?: number; max?: number;
+  /** Packets per millisecond over the tree's elapsed time; null for none elapsed. */
+  rate: number | null;
+  /** Of the parent's count (100 for the top node); null when the parent counted nothing. */
+  percent: number | null;
+  /** Most packets in one 100 ms window, per millisecond, and where (seconds) that window starts. */
+  burstRate: number; burstStart: number | null;
+}
+
 /** A finished table: its kind selects the layout. */
 export type StatTable =
   | { kind: 'conv'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: ConversationRow[] }
   | { kind: 'endpoints'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: EndpointRow[] }
+  | { kind: 'plen,tree' | 'ptype,tree'; title: string; rows: TreeRow[] }
   | { kind: 'mip,codes'; title: string; rows: ReplyCodeRow[] }
   | { kind: 'mip,reg'; title: string; rows: RegistrationRow[] }
   | { kind: 'mip,keys'; title: string; rows: KeyRow[] }

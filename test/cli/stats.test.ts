@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, runTshark } from '../helpers.js';
+import { fixed } from '../../cli/stats/text.js';
 
 const S = join(ROOT, 'samples');
 const FILES = [join(S, 'demo.pcapng'), join(S, 'captures', 'kx-stateful.pcapng'), join(S, 'captures', 'kx-busy.pcapng')];
@@ -27,7 +28,7 @@ describe('tshark\'s tables, the same numbers in the same layout', () => {
 
   it('-z help lists them; a bad one is one line and exit 2', () => {
     const help = ours(['-z', 'help']);
-    for (const z of ['conv,udp', 'endpoints,eth', 'mip,reg', 'mip,keys', 'mip,codes']) expect(help).toContain(z);
+    for (const z of ['conv,udp', 'endpoints,eth', 'plen,tree', 'ptype,tree', 'mip,reg', 'mip,keys', 'mip,codes']) expect(help).toContain(z);
     const bad = runCli(['-r', FILES[0]!, '-z', 'conv,sctp']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe("mipscope: invalid -z argument 'conv,sctp' (see 'mipscope -z help')\n");
@@ -70,5 +71,33 @@ describe('mipscope\'s tables', () => {
     const shown = JSON.parse(ours(['-r', stateful, '--keys', statefulKeys, '-q', '-T', 'json', '-z', 'mip,keys,show']))[0].rows as Array<{ key?: string; source: string }>;
     expect(shown.every(r => /^[0-9a-f]+$/.test(r.key ?? ''))).toBe(true);
     expect(shown.filter(r => r.source === 'keys file').length).toBe(5);
+  });
+});
+
+describe('tshark\'s stats_tree tables (-z plen,tree, ptype,tree)', () => {
+  for (const z of ['plen,tree', 'ptype,tree']) {
+    it(`-z ${z}: the same counts, averages, rates, percentages and bursts`, () => {
+      for (const f of FILES) expect(ours(['-r', f, '-q', '-z', z])).toBe(runTshark(['-r', f, '-q', '-z', z]));
+    });
+  }
+
+  it('several tables come out in tshark\'s order (last asked first); JSON keeps the -z order', () => {
+    const f = FILES[0]!, zs = ['-z', 'plen,tree', '-z', 'ptype,tree', '-z', 'conv,ip'];
+    expect(ours(['-r', f, '-q', ...zs])).toBe(runTshark(['-n', '-r', f, '-q', ...zs]));
+    const json = JSON.parse(ours(['-r', f, '-q', '-T', 'json', ...zs])) as Array<{ statistic: string; rows: Array<{ item: string; count: number }> }>;
+    expect(json.map(t => t.statistic)).toEqual(['plen,tree', 'ptype,tree', 'conv']);
+    const frames = runTshark(['-r', f, '-T', 'fields', '-e', 'frame.len']).trim().split('\n').map(Number);
+    expect(json[0]!.rows[0]).toMatchObject({ item: 'Packet Lengths', count: frames.length, min: Math.min(...frames), max: Math.max(...frames) });
+    expect(json[0]!.rows.slice(1).reduce((n, r) => n + r.count, 0)).toBe(frames.length);
+  });
+
+  it('printf rounding: a tie goes to even, as glibc prints it', () => {
+    expect(fixed(32.125, 2)).toBe('32.12');
+    expect(fixed(32.375, 2)).toBe('32.38');
+    expect(fixed(0.0277, 4)).toBe('0.0277');
+    expect(fixed(0.5, 0)).toBe('0');
+    expect(fixed(1.5, 0)).toBe('2');
+    expect(fixed(99.99999, 2)).toBe('100.00');
+    expect(fixed(0, 3)).toBe('0.000');
   });
 });
