@@ -13,7 +13,7 @@ import type { BindingRow, ConversationRow, EndpointRow, KeyRow, RegistrationRow,
 /** Rows each table keeps at most: untrusted traffic must not grow a table without bound. */
 export const MAX_ROWS = 100_000;
 
-function field(abbrev: string): FieldDef {
+export function field(abbrev: string): FieldDef {
   const f = fieldByAbbrev(abbrev);
   if (!f) throw new Error(`statistics: no field ${abbrev} in the registry`);
   return f;

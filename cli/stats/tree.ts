@@ -1,8 +1,8 @@
 // tshark's stats_tree statistics (-z plen,tree and -z ptype,tree): counters in a tree of nodes,
 // each with its count, the average/min/max of a value where the tree keeps one, and the burst
 // rate (most packets in a 100 ms window, counted in 5 ms buckets, as epan/stats_tree.c).
-import { fieldByAbbrev } from '../../dissector/index.js';
-import type { FieldDef, Packet } from '../../dissector/index.js';
+import type { Packet } from '../../dissector/index.js';
+import { field } from './accumulate.js';
 import type { Statistic, StatTable, TreeRow } from './types.js';
 
 /** tshark's defaults: statistics.st_burst_windowlen (ms) and statistics.st_burst_resolution (ms). */
@@ -97,12 +97,6 @@ export class PacketLengths extends StatsTree {
     this.root.tick(now, len);
     this.root.children.find(c => len >= c.range![0] && len <= c.range![1])?.tick(now, len);
   }
-}
-
-function field(abbrev: string): FieldDef {
-  const f = fieldByAbbrev(abbrev);
-  if (!f) throw new Error(`statistics: no field ${abbrev} in the registry`);
-  return f;
 }
 
 /**
