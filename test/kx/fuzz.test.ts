@@ -83,8 +83,8 @@ describe('fuzzing the KX parsers (seeded)', () => {
         const session = new Session();
         attachKeys(session, b.keys);
         for (const f of list) {
-          let pkt;
-          expect(() => { pkt = dissectFrame(f, session); }).not.toThrow();
+          // dissectFrame catches what a dissector throws and reports it as _ws.dissector_bug.
+          const pkt = dissectFrame(f, session);
           for (const e of pkt!.experts) seen.set(e.expert!.abbrev, (seen.get(e.expert!.abbrev) ?? 0) + 1);
           const bugs = pkt!.experts.filter(e => e.expert!.abbrev === '_ws.dissector_bug').map(e => e.text);
           expect(bugs, `${b.name} iteration ${iter} frame ${f.no}`).toEqual([]);

@@ -134,8 +134,9 @@ describe('-V', () => {
     // tshark's own expert items have the same four lines.
     const ttl = theirs[1]!.find(s => s.head.startsWith('Internet Protocol'))!.lines;
     const j = ttl.findIndex(l => l.includes('[Expert Info (Note/Sequence)'));
-    expect(ttl.slice(j + 1, j + 4).map(l => l.replace(/\[.*?:? ?[^\]]*\]/, '[…]'))).toHaveLength(3);
-    expect(ttl[j + 2]).toBe('            [Severity level: Note]');
+    expect(j).toBeGreaterThanOrEqual(0);
+    expect(ttl[j + 1]).toMatch(/^ {12}\[[^[\]]+\]$/);
+    expect(ttl.slice(j + 2, j + 4)).toEqual(['            [Severity level: Note]', '            [Group: Sequence]']);
   });
 
   it('dumps undissected data in the tree as tshark does, unless -x dumps the packet', () => {
