@@ -5,8 +5,7 @@ import { concat, encodeIpv4, encodeLink, encodeUdp, udpFrame } from '../../disse
 import { encodeRegistrationReply, encodeRegistrationRequest, ext } from '../../dissector/mip/encode.js';
 import { standardFrames } from '../../samples/standard.js';
 import { randomFrames } from '../fixtures/random-mip.js';
-import { prng } from '../helpers.js';
-import { dissectAll, value, values } from '../helpers.js';
+import { dissectAll, prng, value, values } from '../helpers.js';
 import type { FrameLike } from '../../capture/write.js';
 import type { Packet } from '../../dissector/index.js';
 import { defaultPrefs } from '../../dissector/prefs.js';

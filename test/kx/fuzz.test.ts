@@ -9,8 +9,7 @@ import { udpFrame } from '../../dissector/build.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import { attachKeys, loadKeysFile, parseKeysFile } from '../../dissector/keys/index.js';
 import type { KeysFile } from '../../dissector/keys/index.js';
-import { prng } from '../helpers.js';
-import { VECTORS, toFrames } from '../helpers.js';
+import { prng, toFrames, VECTORS } from '../helpers.js';
 import { aaaFlow, dhFlow, negotiationFlow, seedFlow, statefulFlow } from './flows.js';
 
 interface Base { name: string; frames: Frame[]; keys: KeysFile }

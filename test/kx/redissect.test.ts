@@ -9,8 +9,7 @@ import { readCaptureSync } from '../../capture/read.js';
 import type { Frame } from '../../capture/frame.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import { attachKeys, frameKeyResults, loadKeysFile, parseKeysFile } from '../../dissector/keys/index.js';
-import { prng } from '../helpers.js';
-import { VECTORS, toFrames } from '../helpers.js';
+import { prng, toFrames, VECTORS } from '../helpers.js';
 import { aaaFlow, dhFlow, negotiationFlow, seedFlow, statefulFlow } from './flows.js';
 import { treeLines } from './helpers.js';
 

@@ -18,8 +18,7 @@ import { luaExperts, luaFields, luaNames } from '../../dissector/output/lua.js';
 import { LUA_DISSECTOR } from '../../dissector/output/lua-dissector.js';
 import { standardFrames } from '../../samples/standard.js';
 import { randomFrames } from '../fixtures/random-mip.js';
-import { prng } from '../helpers.js';
-import { ROOT, runCli, runTshark, toFrames, writePcapng } from '../helpers.js';
+import { prng, ROOT, runCli, runTshark, toFrames, writePcapng } from '../helpers.js';
 
 const AGG = '\x1f';
 /** Each comparison runs tshark and mipscope over thousands of frames: slow on a loaded machine. */

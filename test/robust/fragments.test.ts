@@ -15,7 +15,7 @@ describe('IPv4 reassembly limits', () => {
     const pkts = dissectAll(overlappingFragments(3 * MAX_FRAGMENTS_PER_DATAGRAM));
     const hit = pkts.filter(p => limitsOf(p).length > 0);
     expect(hit.length).toBe(2); // fragments 1025 and 2050 of the (restarted) datagram
-    expect(limitsOf(hit[0]!)[0]!.text ?? '').toBeDefined();
+    expect(limitsOf(hit[0]!)[0]!.text).toContain(`more than ${MAX_FRAGMENTS_PER_DATAGRAM} fragments for one datagram`);
     expect(JSON.stringify(hit[0]!.all.filter(n => n.field?.abbrev === '_ws.expert.message').map(n => n.value))).toContain('MAX_FRAGMENTS_PER_DATAGRAM');
     const next = pkts.at(-1)!;
     expect(value(next, 'mip.nai')).toBe('mn@home.example');
