@@ -93,8 +93,10 @@ export class BindingTable {
   private readonly homes = new Set<number>();
   /** Request flags per transaction, until its reply. */
   private readonly requestFlags = new Map<number, number>();
-  /** Transactions that already made a binding. */
+  /** Transactions that already made a binding, and the same ids oldest first (a ring: forgetting the oldest costs no scan). */
   private readonly made = new Set<number>();
+  private readonly madeOrder = new Float64Array(MAX_BINDINGS);
+  private madeHead = 0;
   /** The MAC a home agent used in ARP for a home address: what it answers with as a proxy. */
   private readonly proxyMacs = new Map<number, string>();
   private readonly listeners: Array<(b: Binding) => void> = [];
@@ -117,8 +119,10 @@ export class BindingTable {
   /** An accepting reply of transaction `txId`: a new binding, or a deregistration (lifetime 0, or the care-of address is the home address). */
   accept(pkt: Packet, txId: number, homeAddr: number, haAddr: number, coa: number, lifetime: number, requestFrame: number, now: number): Binding | undefined {
     if (this.made.has(txId)) return undefined;
-    if (this.made.size >= MAX_BINDINGS) this.made.delete(this.made.values().next().value!);
+    if (this.made.size >= MAX_BINDINGS) this.made.delete(this.madeOrder[this.madeHead]!);
     this.made.add(txId);
+    this.madeOrder[this.madeHead] = txId;
+    this.madeHead = (this.madeHead + 1) % MAX_BINDINGS;
     const flags = this.requestFlags.get(txId) ?? 0;
     this.requestFlags.delete(txId);
     const list = this.byHome.get(homeAddr) ?? [];

@@ -172,31 +172,78 @@ function timeDiff(a: AbsTime, b: AbsTime): AbsTime {
   if (nsec < 0) { nsec += 1e9; sec -= 1; }
   return { sec, nsec };
 }
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** The latest hop of `hops` sent from `src` to `dst`. */
+function lastOnPath(hops: readonly Hop[], src: number, dst: number): Hop | undefined {
+  for (let i = hops.length - 1; i >= 0; i--) { const h = hops[i]!; if (h.src === src && h.dst === dst) return h; }
+  return undefined;
 }
-function findLast<T>(a: readonly T[], ok: (x: T) => boolean): T | undefined {
-  for (let i = a.length - 1; i >= 0; i--) if (ok(a[i]!)) return a[i];
+/** The latest request copy a request from `src` at `now` carries on (sent to it, or to a group by another node, within RELAY_WINDOW). */
+function relayedFrom(hops: readonly Hop[], src: number, now: number): Hop | undefined {
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const q = hops[i]!;
+    if ((q.dst === src || (isGroupAddress(q.dst) && q.src !== src)) && now - seconds(q.time) <= RELAY_WINDOW) return q;
+  }
+  return undefined;
+}
+/** The latest reply (not a retransmission) sent to `src`: the one a reply from `src` carries on. */
+function replyRelayed(hops: readonly Hop[], src: number): Hop | undefined {
+  for (let i = hops.length - 1; i >= 0; i--) { const r = hops[i]!; if (r.dst === src && r.retransmissionOf === undefined) return r; }
+  return undefined;
+}
+function maxHop(hops: readonly Hop[], start: number): number {
+  let n = start;
+  for (let i = 0; i < hops.length; i++) if (hops[i]!.hop > n) n = hops[i]!.hop;
+  return n;
+}
+function answersFrame(hops: readonly Hop[], frame: number): boolean {
+  for (let i = 0; i < hops.length; i++) if (hops[i]!.answers === frame) return true;
+  return false;
+}
+function frameIn(hops: readonly Hop[] | undefined, frame: number): Hop | undefined {
+  if (hops) for (let i = 0; i < hops.length; i++) if (hops[i]!.frame === frame) return hops[i];
   return undefined;
 }
 function accepting(kind: TransactionKind, code: number | undefined): boolean {
   return kind === 'revocation' || code === 0 || (kind === 'registration' && code === 1);
 }
 
+/** A copy of a hop's bytes (in a shared slab, see `keep`) and how many the MN-HA authenticator covers. */
+interface Copy { frame: number; slab: Uint8Array; at: number; len: number; covered: number }
 /** Bytes kept while a transaction is open: to tell retransmissions and relay changes. */
-interface OpenState { copies: Array<{ frame: number; bytes: Uint8Array; covered: number }>; last: number }
+interface OpenState { copies: Copy[]; last: number }
 /** An open transaction's state, kept on it under a symbol (out of its public shape and of JSON). */
 const OPEN = Symbol('open');
 type Tx = Transaction & { [OPEN]?: OpenState | undefined };
 const openState = (tx: Transaction) => (tx as Tx)[OPEN]!;
-function copyOf(st: OpenState, frame: number): { bytes: Uint8Array; covered: number } | undefined {
-  for (const c of st.copies) if (c.frame === frame) return c;
+function copyOf(st: OpenState, frame: number): Copy | undefined {
+  const cs = st.copies;
+  for (let i = 0; i < cs.length; i++) if (cs[i]!.frame === frame) return cs[i];
   return undefined;
 }
+/** The first `n` bytes of a kept copy equal the first `m` of `b` (and n === m). */
+function sameBytes(c: Copy, n: number, b: Uint8Array, m: number): boolean {
+  if (n !== m) return false;
+  const s = c.slab, at = c.at;
+  for (let i = 0; i < n; i++) if (s[at + i] !== b[i]) return false;
+  return true;
+}
+/**
+ * Copies are packed into 64 KiB slabs rather than one buffer each: a slab is freed once every
+ * transaction with a copy in it has closed (they close oldest first, so slabs free in order).
+ */
+const SLAB = 65536;
+let slab = new Uint8Array(0), slabUsed = 0;
+function keep(frame: number, b: Uint8Array, covered: number): Copy {
+  const len = b.length;
+  if (len > SLAB >> 3) return { frame, slab: b.slice(), at: 0, len, covered };
+  if (slabUsed + len > slab.length) { slab = new Uint8Array(SLAB); slabUsed = 0; }
+  const at = slabUsed;
+  slab.set(b, at);
+  slabUsed += len;
+  return { frame, slab, at, len, covered };
+}
 /** Shared by every hop until a verdict or key is noted on it. */
-const NONE: never[] = [];
+const NONE: never[] = Object.freeze([]) as never[];
 /** One number for an address pair (exact below 2^53; a collision only loses the `near` hint, which is checked). */
 const pathKey = (src: number, dst: number) => src * 4294967296 + dst;
 
@@ -207,7 +254,7 @@ export class TransactionTable {
   private queue: Transaction[] = [];
   private head = 0;
   /** Latest request of an open transaction on each path `src>dst` (for `near`). */
-  private readonly paths = new Map<number, { tx: Transaction; hop: Hop }>();
+  private readonly paths = new Map<number, Placement & { tx: Transaction }>();
   /** Latest open registration whose request was sent to an address (the HA, for its KDC exchange). */
   private readonly waitingAt = new Map<number, Transaction>();
   private readonly kept: Transaction[] = [];
@@ -229,7 +276,9 @@ export class TransactionTable {
   }
 
   placement(frame: number, start: number, src = 0): Placement | undefined {
-    return this.at(frame).find(p => p.start === start && p.src === src);
+    const l = this.at(frame);
+    for (let i = 0; i < l.length; i++) { const p = l[i]!; if (p.start === start && p.src === src) return p; }
+    return undefined;
   }
 
   /** Unanswered transactions evicted while frame `frame` was placed, by cause. */
@@ -241,7 +290,7 @@ export class TransactionTable {
   /** The request hop a reply's placement answers. */
   answered(p: Placement | undefined): Hop | undefined {
     const a = p?.hop.answers;
-    return a === undefined ? undefined : p!.tx?.requests.find(h => h.frame === a);
+    return a === undefined ? undefined : frameIn(p!.tx?.requests, a);
   }
 
   get(id: number): Transaction | undefined { return this.byId.get(id); }
@@ -305,17 +354,17 @@ export class TransactionTable {
 
   private request(kind: TransactionKind, m: MessageFacts, hop: Hop): Placement {
     const now = seconds(m.time);
-    const same = (t: Transaction) => t.homeAddr === m.homeAddr && t.haAddr === m.haAddr && (t.spi === undefined || m.spi === undefined || t.spi === m.spi);
-    const cands = this.candidates(kind, m.low).filter(same);
+    const cands = this.candidates(kind, m.low);
     let replayOf: number | undefined;
     for (let i = cands.length - 1; i >= 0; i--) {
       const tx = cands[i]!;
+      if (tx.homeAddr !== m.homeAddr || tx.haAddr !== m.haAddr || (tx.spi !== undefined && m.spi !== undefined && tx.spi !== m.spi)) continue;
       const st = openState(tx);
       // The same hop again: a retransmission if the bytes are the same and nothing accepted it yet.
-      const again = findLast(tx.requests, q => q.src === m.src && q.dst === m.dst);
+      const again = lastOnPath(tx.requests, m.src, m.dst);
       if (again) {
         const b = copyOf(st, again.frame);
-        if (!tx.accepted && b && equalBytes(b.bytes, m.bytes)) {
+        if (!tx.accepted && b && sameBytes(b, b.len, m.bytes, m.bytes.length)) {
           hop.hop = again.hop;
           hop.retransmissionOf = again.retransmissionOf ?? again.frame;
           if (again.relays !== undefined) hop.relays = again.relays;
@@ -325,24 +374,27 @@ export class TransactionTable {
         continue;
       }
       // A copy carried on by the node the previous copy went to.
-      const from = !tx.accepted && findLast(tx.requests, q => (q.dst === m.src || (isGroupAddress(q.dst) && q.src !== m.src)) && now - seconds(q.time) <= RELAY_WINDOW);
+      const from = tx.accepted ? undefined : relayedFrom(tx.requests, m.src, now);
       if (from) {
         hop.hop = from.hop + 1;
         hop.relays = from.frame;
         from.next ??= m.frame;
         const b = copyOf(st, from.frame);
-        if (b && b.covered && m.covered && !equalBytes(b.bytes.subarray(0, b.covered), m.bytes.subarray(0, m.covered))) hop.protectedChanged = true;
+        if (b && b.covered && m.covered && !sameBytes(b, b.covered, m.bytes, m.covered)) hop.protectedChanged = true;
         return this.attach(tx, hop, m, now);
       }
       replayOf ??= tx.id;
     }
     const tx: Transaction = {
       id: m.frame, kind, low: m.low, ident: m.ident, homeAddr: m.homeAddr, haAddr: m.haAddr, coa: m.coa, spi: m.spi,
-      requests: [], replies: [], code: undefined, accepted: false, replayOf, parent: undefined, children: [], dropped: 0, closed: false,
+      requests: NONE, replies: NONE, code: undefined, accepted: false, replayOf, parent: undefined, children: NONE, dropped: 0, closed: false,
     };
     if (kind === 'key') {
       const reg = this.waitingAt.get(m.src);
-      if (reg && !reg.closed && reg.replies.length === 0) { tx.parent = reg.id; reg.children.push(tx.id); }
+      if (reg && !reg.closed && reg.replies.length === 0) {
+        tx.parent = reg.id;
+        if (reg.children === NONE) reg.children = [tx.id]; else reg.children.push(tx.id);
+      }
     }
     this.begin(tx, now);
     return this.attach(tx, hop, m, now);
@@ -350,50 +402,55 @@ export class TransactionTable {
 
   private reply(kind: TransactionKind, m: MessageFacts, hop: Hop): Placement {
     const now = seconds(m.time);
-    const cands = this.candidates(kind, m.low).filter(t => t.homeAddr === m.homeAddr && (kind !== 'registration' || t.haAddr === m.haAddr));
+    const cands = this.candidates(kind, m.low);
     // The request answered: from where this reply goes; sent to its source, else to a group
     // address, else to another interface; unanswered before answered; the latest.
     // A sender without an address (0.0.0.0) is answered by broadcast, or at its care-of address.
-    const toMe = (tx: Transaction, q: Hop) => q.src === m.dst || (q.src === 0 && (isGroupAddress(m.dst) || m.dst === tx.coa));
-    let best: { tx: Transaction; q: Hop; score: number } | undefined;
-    for (const tx of cands) for (const q of tx.requests) {
-      if (!toMe(tx, q)) continue;
-      const score = (q.dst === m.src ? 4 : isGroupAddress(q.dst) ? 2 : 0) + (q.responseIn === undefined ? 1 : 0);
-      if (!best || score > best.score || (score === best.score && q.frame > best.q.frame)) best = { tx, q, score };
+    const dstGroup = isGroupAddress(m.dst);
+    let tx: Transaction | undefined, q: Hop | undefined, best = -1;
+    for (let i = 0; i < cands.length; i++) {
+      const t = cands[i]!;
+      if (t.homeAddr !== m.homeAddr || (kind === 'registration' && t.haAddr !== m.haAddr)) continue;
+      const rs = t.requests;
+      for (let j = 0; j < rs.length; j++) {
+        const r = rs[j]!;
+        if (!(r.src === m.dst || (r.src === 0 && (dstGroup || m.dst === t.coa)))) continue;
+        const score = (r.dst === m.src ? 4 : isGroupAddress(r.dst) ? 2 : 0) + (r.responseIn === undefined ? 1 : 0);
+        if (score > best || (score === best && r.frame > q!.frame)) { tx = t; q = r; best = score; }
+      }
     }
-    if (!best) {
+    if (!tx || !q) {
       const near = this.paths.get(pathKey(m.dst, m.src));
       const p: Placement = { tx: undefined, hop, start: m.start, src: m.srcIndex };
       if (near && near.hop.src === m.dst && near.hop.dst === m.src && !near.tx.closed && near.hop.responseIn === undefined && near.tx.kind === kind && now - seconds(near.hop.time) <= RELAY_WINDOW) p.near = near.hop.frame;
       return p;
     }
-    const { tx, q } = best;
     const st = openState(tx);
     hop.answers = q.frame;
     hop.responseTime = timeDiff(m.time, q.time);
     if (q.ident >> 32n !== m.ident >> 32n) hop.identChanged = true;
-    const again = findLast(tx.replies, r => r.src === m.src && r.dst === m.dst);
+    const again = lastOnPath(tx.replies, m.src, m.dst);
     const b = again && copyOf(st, again.frame);
-    if (again && b && equalBytes(b.bytes, m.bytes)) {
+    if (again && b && sameBytes(b, b.len, m.bytes, m.bytes.length)) {
       hop.hop = again.hop;
       hop.retransmissionOf = again.retransmissionOf ?? again.frame;
       if (again.relays !== undefined) hop.relays = again.relays;
     } else {
       q.responseIn ??= m.frame;
       // The reply this one carries on, else the request it answers.
-      const from = findLast(tx.replies, r => r.dst === m.src && r.retransmissionOf === undefined);
+      const from = replyRelayed(tx.replies, m.src);
       if (from) {
         hop.hop = from.hop + 1; hop.relays = from.frame; from.next ??= m.frame;
         const fb = copyOf(st, from.frame);
-        if (fb && fb.covered && m.covered && !equalBytes(fb.bytes.subarray(0, fb.covered), m.bytes.subarray(0, m.covered))) hop.protectedChanged = true;
+        if (fb && fb.covered && m.covered && !sameBytes(fb, fb.covered, m.bytes, m.covered)) hop.protectedChanged = true;
       }
-      else { hop.hop = Math.max(q.hop, ...tx.requests.map(r => r.hop)) + 1; hop.relays = q.frame; }
+      else { hop.hop = maxHop(tx.requests, q.hop) + 1; hop.relays = q.frame; }
       q.next ??= m.frame;
     }
     if (accepting(kind, m.code)) tx.accepted = true;
     // The outcome is the reply that reached the first sender; else the latest.
     const first = tx.requests[0];
-    if (tx.code === undefined || !first || q.frame === first.frame || !tx.replies.some(r => r.answers === first.frame)) tx.code = m.code;
+    if (tx.code === undefined || !first || q.frame === first.frame || !answersFrame(tx.replies, first.frame)) tx.code = m.code;
     return this.attach(tx, hop, m, now);
   }
 
@@ -403,26 +460,30 @@ export class TransactionTable {
     const l = index.get(tx.low);
     if (l) l.push(tx); else index.set(tx.low, [tx]);
     this.queue.push(tx);
-    (tx as Tx)[OPEN] = { copies: [], last: now };
+    (tx as Tx)[OPEN] = { copies: NONE, last: now };
     this.byId.set(tx.id, tx);
     if (this.retain) this.kept.push(tx);
   }
 
   private attach(tx: Transaction, hop: Hop, m: MessageFacts, now: number): Placement {
-    const list = hop.direction === 'request' ? tx.requests : tx.replies;
+    const isRequest = hop.direction === 'request';
+    const list = isRequest ? tx.requests : tx.replies;
     const st = openState(tx);
     st.last = now;
     if (hop.retransmissionOf !== undefined && list.length >= MAX_HOPS) tx.dropped++;
     else if (list.length < MAX_HOPS * 2) {
-      list.push(hop);
-      st.copies.push({ frame: m.frame, bytes: m.bytes.slice(), covered: m.covered });
+      // Arrays are made at their first element (a literal of one, not a push's spare room).
+      if (list !== NONE) list.push(hop); else if (isRequest) tx.requests = [hop]; else tx.replies = [hop];
+      const c = keep(m.frame, m.bytes, m.covered);
+      if (st.copies === NONE) st.copies = [c]; else st.copies.push(c);
     } else tx.dropped++;
-    if (hop.direction === 'request') {
-      this.paths.set(pathKey(m.src, m.dst), { tx, hop });
+    const p = { tx, hop, start: m.start, src: m.srcIndex };
+    if (isRequest) {
+      this.paths.set(pathKey(m.src, m.dst), p);
       if (tx.kind === 'registration') this.waitingAt.set(m.dst, tx);
     }
     assignRoles(tx, hop);
-    return { tx, hop, start: m.start, src: m.srcIndex };
+    return p;
   }
 
   /** Closes the oldest transactions past MAX_OPEN or MAX_AGE (a closed one is skipped). */
@@ -484,7 +545,7 @@ function assignRoles(tx: Transaction, h: Hop): void {
     return;
   }
   if (h.direction === 'request') {
-    const prev = h.relays !== undefined ? tx.requests.find(q => q.frame === h.relays) : undefined;
+    const prev = h.relays !== undefined ? frameIn(tx.requests, h.relays) : undefined;
     h.from = prev?.to ?? (h.hop === 1 ? 'MN' : 'AAA');
     h.to = h.dst === tx.haAddr || (h.hop === 1 && h.src !== 0 && h.src === tx.coa) ? 'HA' : h.hop === 1 ? 'FA' : 'AAA';
     return;
@@ -493,7 +554,7 @@ function assignRoles(tx: Transaction, h: Hop): void {
     for (const q of tx.requests) { if (q.src === addr) return q.from; if (q.dst === addr) return q.to; }
     return undefined;
   };
-  const q = tx.requests.find(r => r.frame === h.answers);
+  const q = h.answers !== undefined ? frameIn(tx.requests, h.answers) : undefined;
   h.from = roleOf(h.src) ?? q?.to ?? 'HA';
   h.to = roleOf(h.dst) ?? q?.from ?? 'MN';
 }
