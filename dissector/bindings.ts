@@ -91,8 +91,13 @@ export class BindingTable {
   private readonly atHome = new Map<number, number>();
   /** Home addresses and care-of addresses seen in registration requests: whose traffic is Mobile IP. */
   private readonly homes = new Set<number>();
-  /** Request flags per transaction, until its reply. */
+  /** Request flags per transaction, until its reply (value: insertion number × 256 + flags). */
   private readonly requestFlags = new Map<number, number>();
+  /** Transactions and their insertion numbers in `requestFlags`, oldest first, with stale ones (a queue with a head). */
+  private flagIds: number[] = [];
+  private flagSeqs: number[] = [];
+  private flagHead = 0;
+  private flagSeq = 0;
   /** Transactions that already made a binding, and the same ids oldest first (a ring: forgetting the oldest costs no scan). */
   private readonly made = new Set<number>();
   private readonly madeOrder = new Float64Array(MAX_BINDINGS);
@@ -109,9 +114,38 @@ export class BindingTable {
   retain = true;
 
   noteRequest(txId: number, flags: number, homeAddr: number): void {
-    if (this.requestFlags.size >= MAX_BINDINGS) this.requestFlags.delete(this.requestFlags.keys().next().value!);
-    this.requestFlags.set(txId, flags);
+    if (this.requestFlags.size >= MAX_BINDINGS) this.forgetOldestFlags();
+    const old = this.requestFlags.get(txId);
+    if (old !== undefined) { this.requestFlags.set(txId, old - (old % 256) + (flags & 0xff)); return this.noteHome(homeAddr); }
+    const seq = this.flagSeq++;
+    this.requestFlags.set(txId, seq * 256 + (flags & 0xff));
+    this.flagIds.push(txId); this.flagSeqs.push(seq);
+    if (this.flagIds.length - this.flagHead > 2 * this.requestFlags.size + 1024) this.compactFlags();
+    this.noteHome(homeAddr);
+  }
+
+  private noteHome(homeAddr: number): void {
     if (this.homes.size < MAX_BINDINGS) this.homes.add(homeAddr);
+  }
+
+  /** Forgets the flags noted first (as a Map's first key), skipping queue entries no longer current. */
+  private forgetOldestFlags(): void {
+    while (this.flagHead < this.flagIds.length) {
+      const id = this.flagIds[this.flagHead]!, seq = this.flagSeqs[this.flagHead]!;
+      this.flagHead++;
+      const v = this.requestFlags.get(id);
+      if (v !== undefined && Math.floor(v / 256) === seq) { this.requestFlags.delete(id); break; }
+    }
+    if (this.flagHead > 1024 && this.flagHead * 2 > this.flagIds.length) this.compactFlags();
+  }
+
+  private compactFlags(): void {
+    const ids: number[] = [], seqs: number[] = [];
+    for (let i = this.flagHead; i < this.flagIds.length; i++) {
+      const id = this.flagIds[i]!, seq = this.flagSeqs[i]!, v = this.requestFlags.get(id);
+      if (v !== undefined && Math.floor(v / 256) === seq) { ids.push(id); seqs.push(seq); }
+    }
+    this.flagIds = ids; this.flagSeqs = seqs; this.flagHead = 0;
   }
 
   isMobileNode(addr: number): boolean { return this.homes.has(addr); }
@@ -123,7 +157,7 @@ export class BindingTable {
     this.made.add(txId);
     this.madeOrder[this.madeHead] = txId;
     this.madeHead = (this.madeHead + 1) % MAX_BINDINGS;
-    const flags = this.requestFlags.get(txId) ?? 0;
+    const flags = (this.requestFlags.get(txId) ?? 0) % 256;
     this.requestFlags.delete(txId);
     const list = this.byHome.get(homeAddr) ?? [];
     const end = (b: Binding) => { b.ended ??= Math.min(now, b.expires); };
