@@ -1,6 +1,11 @@
 /**
  * Live capture on network interfaces with `cap` (libpcap), as an async stream of frames.
  *
+ * cap runs in a capture process of its own (live-child.ts runs CapCapture there and sends the
+ * frames over a pipe; LiveCapture, below, receives them): cap aborts the process it runs in
+ * when an interface goes away, and this way every frame received is still delivered, with
+ * LiveStats.failure saying what happened.
+ *
  * Several interfaces are captured at once and merged into one stream in the order their
  * packets are delivered; Frame.ifIndex is the interface's position in the list asked for,
  * each with its own link type. What cap does and does not do shapes the rest:
@@ -27,6 +32,9 @@
  *   (Adding `and inbound` to the filter would not do: libpcap runs the filter in userland on
  *   the first packet after setting it, where `inbound` cannot be evaluated and rejects it.)
  */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CaptureFileError, type Frame, type InterfaceInfo } from './frame.js';
 import { linktypeNumber, loadCap, type CapDevice, type CapHandle, type CapModule } from './live-cap.js';
 import { WallClock } from './live-clock.js';
@@ -139,7 +147,8 @@ export interface LiveInterfaceStats {
   countsOutgoingCopies?: boolean;
 }
 
-export type StopReason = 'count' | 'duration' | 'filesize' | 'signal' | 'stopped' | 'consumer';
+/** 'failed': the capture process ended on its own, e.g. the interface went away (see failure). */
+export type StopReason = 'count' | 'duration' | 'filesize' | 'signal' | 'stopped' | 'consumer' | 'failed';
 
 export interface LiveStats {
   /** Frames delivered, all interfaces. */
@@ -148,6 +157,12 @@ export interface LiveStats {
   /** Most frames ever waiting in the queue for the consumer. */
   peakQueue: number;
   stopReason: StopReason | null;
+  /**
+   * Set when the capture stopped by itself rather than as asked: one line for the user
+   * ("capture on mstap0 stopped: the interface went away"). Every frame received until
+   * then has been delivered.
+   */
+  failure?: string;
 }
 
 /** cap copies each packet into this buffer; larger than the snaplen, so it never truncates. */
@@ -175,8 +190,89 @@ interface Source {
   captured: number;
 }
 
-/** A running capture. Iterate it once with for await; leaving the loop stops the capture. */
-export class LiveCapture implements AsyncIterable<Frame> {
+/**
+ * The queue between whoever receives frames and the one consumer iterating them: unbounded, so
+ * that nothing is lost in userland, and worked through in slices with a turn of the event
+ * loop between them, in which new frames are received.
+ */
+abstract class FrameQueue implements AsyncIterable<Frame> {
+  private queue: (Frame | undefined)[] = [];
+  private head = 0;
+  protected peakQueue = 0;
+  private wake: (() => void) | null = null;
+  private wakeScheduled = false;
+  protected closed = false;
+  private iterated = false;
+
+  protected push(frame: Frame): void {
+    this.queue.push(frame);
+    const waiting = this.queue.length - this.head;
+    if (waiting > this.peakQueue) this.peakQueue = waiting;
+  }
+
+  /**
+   * Wakes the consumer after the packets at hand have been moved into the queue, not from
+   * inside the packet event: otherwise the consumer would run between packets, and the ring
+   * would be drained only as fast as the consumer goes, with the queue empty and the ring
+   * overflowing.
+   */
+  protected scheduleConsumer(): void {
+    if (this.wake === null || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.signalConsumer();
+    });
+  }
+
+  protected signalConsumer(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Ends the capture; called with 'consumer' when the consumer leaves the loop. */
+  protected abstract finish(reason: StopReason): void;
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Frame, void, undefined> {
+    if (this.iterated) throw new Error('a live capture can be iterated only once');
+    this.iterated = true;
+    let sliceStart = performance.now();
+    try {
+      for (;;) {
+        if (this.head < this.queue.length) {
+          // A backlog is worked through in slices, with a turn of the event loop between
+          // them in which what has meanwhile been captured is moved into the queue.
+          if (performance.now() - sliceStart > SLICE_MS) {
+            await new Promise(resolve => setImmediate(resolve));
+            sliceStart = performance.now();
+          }
+          const frame = this.queue[this.head]!;
+          this.queue[this.head++] = undefined;
+          if (this.head >= 4096 && this.head * 2 >= this.queue.length) {
+            this.queue = this.queue.slice(this.head);
+            this.head = 0;
+          }
+          yield frame;
+          continue;
+        }
+        if (this.closed) return;
+        await new Promise<void>(resolve => { this.wake = resolve; });
+        sliceStart = performance.now();
+      }
+    } finally {
+      // The consumer left early (break, throw) or everything was read: either way, close.
+      this.finish('consumer');
+    }
+  }
+}
+
+/**
+ * A capture with cap in this process. Only the capture process (live-child.ts) runs this:
+ * cap aborts the process it runs in when an interface goes away.
+ * @internal
+ */
+export class CapCapture extends FrameQueue {
   readonly interfaces: readonly LiveInterface[];
   /** Resolves with the final statistics once the capture is closed. */
   readonly done: Promise<LiveStats>;
@@ -185,15 +281,8 @@ export class LiveCapture implements AsyncIterable<Frame> {
   private readonly clock = new WallClock();
   private readonly snaplen: number;
   private readonly limit: number;
-  private queue: (Frame | undefined)[] = [];
-  private head = 0;
-  private peakQueue = 0;
   private delivered = 0;
-  private wake: (() => void) | null = null;
-  private wakeScheduled = false;
   private stopping = false;
-  private closed = false;
-  private iterated = false;
   private reason: StopReason | null = null;
   private timer: NodeJS.Timeout | null = null;
   private slab = new ArrayBuffer(SLAB_SIZE);
@@ -204,6 +293,7 @@ export class LiveCapture implements AsyncIterable<Frame> {
 
   /** @internal use openLiveCapture */
   constructor(sources: Source[], private readonly opts: LiveCaptureOptions) {
+    super();
     this.sources = sources;
     this.interfaces = sources.map(s => s.info);
     this.snaplen = opts.snaplen && opts.snaplen > 0 ? Math.min(opts.snaplen, CAP_SNAPLEN) : CAP_SNAPLEN;
@@ -234,32 +324,10 @@ export class LiveCapture implements AsyncIterable<Frame> {
       caplen, len: nbytes, data, ifIndex: source.info.index,
     };
     source.captured++;
-    this.queue.push(frame);
-    const waiting = this.queue.length - this.head;
-    if (waiting > this.peakQueue) this.peakQueue = waiting;
+    this.push(frame);
     // Close at once: cap stops its dispatch loop, so no packet beyond the count is taken.
     if (this.delivered >= this.limit) this.finish('count');
     else this.scheduleConsumer();
-  }
-
-  /**
-   * Wakes the consumer after cap has emptied the kernel's ring into the queue, not from inside
-   * the packet event: otherwise the consumer would run between packets, and the ring would be
-   * drained only as fast as the consumer goes, with the queue empty and the ring overflowing.
-   */
-  private scheduleConsumer(): void {
-    if (this.wake === null || this.wakeScheduled) return;
-    this.wakeScheduled = true;
-    setImmediate(() => {
-      this.wakeScheduled = false;
-      this.signalConsumer();
-    });
-  }
-
-  private signalConsumer(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
   }
 
   /**
@@ -296,7 +364,7 @@ export class LiveCapture implements AsyncIterable<Frame> {
   }
 
   /** Reads the kernel's counters, closes every handle and ends the stream. */
-  private finish(reason: StopReason): void {
+  protected finish(reason: StopReason): void {
     if (this.closed) return;
     this.reason ??= reason;
     this.stopping = true;
@@ -316,38 +384,6 @@ export class LiveCapture implements AsyncIterable<Frame> {
     this.resolveDone(this.finalStats);
     this.signalConsumer();
   }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Frame, void, undefined> {
-    if (this.iterated) throw new Error('a live capture can be iterated only once');
-    this.iterated = true;
-    let sliceStart = performance.now();
-    try {
-      for (;;) {
-        if (this.head < this.queue.length) {
-          // A backlog is worked through in slices, with a turn of the event loop between
-          // them in which cap moves what the kernel has meanwhile captured into the queue.
-          if (performance.now() - sliceStart > SLICE_MS) {
-            await new Promise(resolve => setImmediate(resolve));
-            sliceStart = performance.now();
-          }
-          const frame = this.queue[this.head]!;
-          this.queue[this.head++] = undefined;
-          if (this.head >= 4096 && this.head * 2 >= this.queue.length) {
-            this.queue = this.queue.slice(this.head);
-            this.head = 0;
-          }
-          yield frame;
-          continue;
-        }
-        if (this.closed) return;
-        await new Promise<void>(resolve => { this.wake = resolve; });
-        sliceStart = performance.now();
-      }
-    } finally {
-      // The consumer left early (break, throw) or everything was read: either way, close.
-      this.finish('consumer');
-    }
-  }
 }
 
 /**
@@ -355,11 +391,8 @@ export class LiveCapture implements AsyncIterable<Frame> {
  * anything people must fix: cap or libpcap missing, an unknown interface, no permission, an
  * interface that is down, a filter that does not compile.
  */
-export async function openLiveCapture(opts: LiveCaptureOptions): Promise<LiveCapture> {
-  if (opts.interfaces.length === 0) throw new LiveCaptureError('bad-option', 'no interface to capture on: give one with -i (mipscope -D lists them)');
-  if (opts.snaplen !== undefined && (!Number.isInteger(opts.snaplen) || opts.snaplen < 0)) throw new LiveCaptureError('bad-option', `invalid snapshot length ${opts.snaplen}: expected a number of bytes`);
-  if (opts.count !== undefined && (!Number.isInteger(opts.count) || opts.count <= 0)) throw new LiveCaptureError('bad-option', `invalid packet count ${opts.count}: expected a positive integer`);
-  if (opts.duration !== undefined && !(opts.duration >= 0)) throw new LiveCaptureError('bad-option', `invalid duration ${opts.duration}: expected a number of seconds`);
+export async function openCapCapture(opts: LiveCaptureOptions): Promise<CapCapture> {
+  validate(opts);
   const cap = await loadCap(m => new LiveCaptureError('no-library', m));
   const list = devices(cap);
   const userFilter = opts.filter ?? DEFAULT_CAPTURE_FILTER;
@@ -399,7 +432,15 @@ export async function openLiveCapture(opts: LiveCaptureOptions): Promise<LiveCap
     throw e;
   }
   configure(sources, promiscuous, opts.onNote);
-  return new LiveCapture(sources, opts);
+  return new CapCapture(sources, opts);
+}
+
+/** The options' own checks, made before any process or interface is opened. */
+function validate(opts: LiveCaptureOptions): void {
+  if (opts.interfaces.length === 0) throw new LiveCaptureError('bad-option', 'no interface to capture on: give one with -i (mipscope -D lists them)');
+  if (opts.snaplen !== undefined && (!Number.isInteger(opts.snaplen) || opts.snaplen < 0)) throw new LiveCaptureError('bad-option', `invalid snapshot length ${opts.snaplen}: expected a number of bytes`);
+  if (opts.count !== undefined && (!Number.isInteger(opts.count) || opts.count <= 0)) throw new LiveCaptureError('bad-option', `invalid packet count ${opts.count}: expected a positive integer`);
+  if (opts.duration !== undefined && !(opts.duration >= 0)) throw new LiveCaptureError('bad-option', `invalid duration ${opts.duration}: expected a number of seconds`);
 }
 
 function findDevice(list: CapDevice[], asked: string): CapDevice {
@@ -471,4 +512,205 @@ function configure(sources: Source[], promiscuous: boolean, onNote?: (note: stri
     else cannot.push(`'${source.info.name}' (${r})`);
   });
   if (cannot.length) onNote?.(`promiscuous mode cannot be turned off with this capture library on ${cannot.join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The capture process. cap runs in a child (live-child.ts) that sends each frame over a pipe;
+// this process keeps the queue, the dissection and the writing, so that when the child dies
+// (cap aborts it when an interface goes away) every frame received is still delivered.
+// ---------------------------------------------------------------------------------------------
+
+/** Record types and the frame record's header size of the pipe from the capture process. */
+export const RECORD_JSON = 1;
+export const RECORD_FRAME = 2;
+export const FRAME_HEADER = 4 + 1 + 2 + 4 + 4 + 4;
+/** The capture process's last words kept for an error message. */
+const STDERR_TAIL = 2000;
+
+type ChildMessage =
+  | { t: 'ready'; interfaces: LiveInterface[] }
+  | { t: 'error'; kind: LiveErrorKind; message: string }
+  | { t: 'note'; note: string }
+  | { t: 'end'; stats: LiveStats };
+
+/** The compiled capture process; from the sources (tests), the one built in dist/. */
+function childScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? join(dirname(here), '..', 'dist', 'capture', 'live-child.js') : join(dirname(here), 'live-child.js');
+}
+
+/** This process's module hooks (--import, --require, --loader), which the child needs too. */
+function moduleHooks(): string[] {
+  const kept: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (/^(--import|--require|-r|--loader|--experimental-loader)=/.test(a)) kept.push(a);
+    else if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(a) && i + 1 < argv.length) kept.push(a, argv[++i]!);
+  }
+  return kept;
+}
+
+/** The pipe from the capture process, cut into records. */
+class ChildLink {
+  readonly proc: ChildProcessWithoutNullStreams;
+  onMessage: (m: ChildMessage) => void = () => {};
+  onFrame: (ifIndex: number, tsSec: number, tsNsec: number, len: number, data: Uint8Array) => void = () => {};
+  /** The process ended and everything it sent has been read. */
+  onExit: (code: number | null, signal: NodeJS.Signals | null, stderr: string) => void = () => {};
+  private pending: Buffer = Buffer.alloc(0);
+  private stderr = '';
+
+  constructor(opts: LiveCaptureOptions) {
+    const { signal: _signal, onNote: _onNote, ...plain } = opts;
+    this.proc = spawn(process.execPath, [...moduleHooks(), childScript(), '--capture', JSON.stringify(plain)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stderr.on('data', (s: string) => { this.stderr = (this.stderr + s).slice(-STDERR_TAIL); });
+    this.proc.stdin.on('error', () => {}); // the child is gone: its exit says why
+    this.proc.on('error', e => { this.stderr += e.message; });
+    this.proc.on('close', (code, signal) => this.onExit(code, signal, this.stderr.trim()));
+  }
+
+  send(line: string): void {
+    if (this.proc.stdin.writable) this.proc.stdin.write(`${line}\n`);
+  }
+
+  private receive(chunk: Buffer): void {
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let off = 0;
+    while (buf.length - off >= 5) {
+      const size = buf.readUInt32LE(off);
+      if (buf.length - off - 4 < size) break;
+      const type = buf[off + 4];
+      if (type === RECORD_FRAME) {
+        this.onFrame(buf.readUInt16LE(off + 5), buf.readUInt32LE(off + 7), buf.readUInt32LE(off + 11), buf.readUInt32LE(off + 15),
+          new Uint8Array(buf.buffer, buf.byteOffset + off + FRAME_HEADER, size + 4 - FRAME_HEADER));
+      } else if (type === RECORD_JSON) {
+        this.onMessage(JSON.parse(buf.toString('utf8', off + 5, off + 4 + size)) as ChildMessage);
+      }
+      off += 4 + size;
+    }
+    this.pending = off === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(off));
+  }
+}
+
+/** A running capture. Iterate it once with for await; leaving the loop stops the capture. */
+export class LiveCapture extends FrameQueue {
+  readonly interfaces: readonly LiveInterface[];
+  /** Resolves with the final statistics once the capture is closed. */
+  readonly done: Promise<LiveStats>;
+  /** The process that runs the capture (cap). */
+  readonly capturePid: number;
+
+  private delivered = 0;
+  private readonly captured: number[];
+  private stopping = false;
+  /** The consumer has left: frames still arriving are not queued. */
+  private discard = false;
+  private reason: StopReason | null = null;
+  private finalStats: LiveStats | null = null;
+  private resolveDone!: (s: LiveStats) => void;
+  private readonly onAbort = () => this.stop('signal');
+
+  /** @internal use openLiveCapture */
+  constructor(private readonly link: ChildLink, interfaces: LiveInterface[], private readonly opts: LiveCaptureOptions) {
+    super();
+    this.interfaces = interfaces;
+    this.capturePid = link.proc.pid ?? 0;
+    this.captured = interfaces.map(() => 0);
+    this.done = new Promise(resolve => { this.resolveDone = resolve; });
+    link.onFrame = (ifIndex, tsSec, tsNsec, len, data) => {
+      if (this.closed) return;
+      this.captured[ifIndex] = (this.captured[ifIndex] ?? 0) + 1;
+      const frame: Frame = { no: ++this.delivered, tsSec, tsNsec, linktype: interfaces[ifIndex]?.linktype ?? 1, caplen: data.length, len, data, ifIndex };
+      if (this.discard) return;
+      this.push(frame);
+      this.scheduleConsumer();
+    };
+    link.onMessage = m => {
+      if (m.t === 'note') opts.onNote?.(m.note);
+      else if (m.t === 'end') this.end({ ...m.stats, peakQueue: Math.max(m.stats.peakQueue, this.peakQueue) });
+    };
+    link.onExit = (code, signal, stderr) => {
+      if (this.closed) return;
+      this.reason = 'failed';
+      this.end({ ...this.collect('the capture ended abnormally'), failure: failureLine(interfaces, code, signal, stderr) });
+    };
+    if (opts.signal) {
+      if (opts.signal.aborted) this.stop('signal');
+      else opts.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /**
+   * Asks the capture to stop. Packets the kernel has already handed over are still
+   * delivered, then the stream ends.
+   */
+  stop(reason: StopReason = 'stopped'): void {
+    if (this.stopping || this.closed) return;
+    this.stopping = true;
+    this.reason = reason;
+    this.link.send(`stop ${reason}`);
+  }
+
+  /** Statistics so far; final (with the kernel's drop counts) once `done` has resolved. */
+  get stats(): LiveStats {
+    return this.finalStats ?? this.collect('known when the capture ends');
+  }
+
+  private collect(droppedUnknown: string): LiveStats {
+    return {
+      captured: this.delivered,
+      peakQueue: this.peakQueue,
+      stopReason: this.reason,
+      interfaces: this.interfaces.map((i, k) => ({ name: i.name, captured: this.captured[k] ?? 0, dropped: null, droppedUnknown })),
+    };
+  }
+
+  private end(stats: LiveStats): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    this.finalStats = stats;
+    this.resolveDone(stats);
+    this.signalConsumer();
+  }
+
+  protected finish(reason: StopReason): void {
+    if (this.closed) return;
+    this.discard = true;
+    this.stop(reason);
+  }
+}
+
+/** Why the capture process ended by itself, as one line. */
+function failureLine(interfaces: readonly LiveInterface[], code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+  // 'any' and devices without an entry in /sys (none on Linux) cannot be told gone.
+  const gone = interfaces.filter(i => i.name !== 'any' && process.platform === 'linux' && interfaceIndex(i.name) === null);
+  if (gone.length) return `capture on ${gone.map(i => i.name).join(', ')} stopped: the interface went away`;
+  const last = stderr.split('\n').filter(l => l.trim()).pop();
+  return `capture on ${interfaces.map(i => i.name).join(', ')} stopped: the capture process ended (${signal ?? `exit code ${code}`})${last ? `: ${last.slice(0, 200)}` : ''}`;
+}
+
+/**
+ * Opens every interface (all or nothing) in a capture process and starts capturing. Throws
+ * LiveCaptureError for anything people must fix: cap or libpcap missing, an unknown
+ * interface, no permission, an interface that is down, a filter that does not compile.
+ */
+export async function openLiveCapture(opts: LiveCaptureOptions): Promise<LiveCapture> {
+  validate(opts);
+  const link = new ChildLink(opts);
+  return new Promise((resolve, reject) => {
+    link.onMessage = m => {
+      if (m.t === 'note') opts.onNote?.(m.note);
+      // Built at once: the frames that follow in the same chunk go to it.
+      else if (m.t === 'ready') resolve(new LiveCapture(link, m.interfaces, opts));
+      else if (m.t === 'error') reject(new LiveCaptureError(m.kind, m.message));
+    };
+    link.onExit = (code, signal, stderr) => {
+      const last = stderr.split('\n').filter(l => l.trim()).pop();
+      reject(new LiveCaptureError('open-failed', `cannot start the capture: the capture process ended (${signal ?? `exit code ${code}`})${last ? `: ${last.slice(0, 200)}` : ''}`));
+    };
+  });
 }

@@ -156,7 +156,14 @@ export async function runLive(o: Options, hooks: LiveHooks): Promise<number> {
   }
   hooks.onEnd?.();
   // Packets taken from the capture: all it delivered, unless -a filesize left some unwritten.
-  stderr(formatSummary({ ...(await capture.done), captured: seen }));
+  const stats = await capture.done;
+  // (Its drop counts died with the capture process: the error line says why, not "unknown".)
+  stderr(formatSummary({ ...stats, captured: seen, ...(stats.failure ? { interfaces: [] } : {}) }));
+  // The capture stopped by itself (an interface went away): everything received is written.
+  if (stats.failure) {
+    stderr(`mipscope: ${stats.failure}\n`);
+    return 2;
+  }
   return 0;
 }
 
