@@ -8,7 +8,7 @@ import type { Severity } from '../conformance/rule.js';
 
 export class UsageError extends Error {}
 
-export type Command = 'analyze' | 'check' | 'tui';
+export type Command = 'analyze' | 'check' | 'tui' | 'stats';
 
 /** What `mipscope check` adds: the report and the choice of rules. */
 export interface CheckOptions {
@@ -57,6 +57,8 @@ export interface Options {
   timeFormat: string;
   keys?: string;
   check: CheckOptions;
+  /** `mipscope stats`: the database to read (--db PATH, or --clickhouse URL,... [--cluster] [--database]). */
+  store: { db?: string; clickhouse?: string[]; cluster?: string; database?: string };
   help: boolean;
   version: boolean;
 }
@@ -78,12 +80,18 @@ const SHORT_FOR: Record<Exclude<Command, 'analyze'>, ReadonlySet<string>> = {
   check: new Set(INPUT.split(' ')),
   // The TUI writes what it captures live with -w (and -F).
   tui: new Set([...INPUT.split(' '), 'w', 'F']),
+  // Statistics over a database: -z, -T text|json, help.
+  stats: new Set(['z', 'T', 'q', 'h', 'v']),
 };
 
 interface LongOption { value: boolean; commands: readonly Command[]; apply: (o: Options, v: string) => void }
-const ALL: readonly Command[] = ['analyze', 'check', 'tui'];
+const ALL: readonly Command[] = ['analyze', 'check', 'tui', 'stats'];
 const LONG: Record<string, LongOption> = {
-  keys: { value: true, commands: ALL, apply: (o, v) => { o.keys = v; } },
+  keys: { value: true, commands: ['analyze', 'check', 'tui'], apply: (o, v) => { o.keys = v; } },
+  db: { value: true, commands: ['stats'], apply: (o, v) => { o.store.db = v; } },
+  clickhouse: { value: true, commands: ['stats'], apply: (o, v) => { o.store.clickhouse = list(v); } },
+  cluster: { value: true, commands: ['stats'], apply: (o, v) => { o.store.cluster = v; } },
+  database: { value: true, commands: ['stats'], apply: (o, v) => { o.store.database = v; } },
   help: { value: false, commands: ALL, apply: o => { o.help = true; } },
   version: { value: false, commands: ALL, apply: o => { o.version = true; } },
   'no-duplicate-keys': { value: false, commands: ['analyze'], apply: o => { o.noDuplicateKeys = true; } },
@@ -121,6 +129,7 @@ export function defaultOptions(command: Command = 'analyze'): Options {
     verbose: false, hex: false, outputFormat: 'text', fields: [], fieldOptions: [], twoPass: false, prefs: [], statistics: [],
     writeFormat: 'pcapng', quiet: false, printWhileWriting: false, noDuplicateKeys: false, timeFormat: 'r', help: false, version: false,
     check: { format: 'text', rules: [], disable: [], severity: 'note', timestampWindow: 7, listRules: false },
+    store: {},
   };
 }
 
@@ -246,6 +255,7 @@ export const USAGE = `mipscope — dissector and analyzer for Mobile IPv4 and it
 Usage: mipscope [options] [display filter]
        mipscope check -r FILE|-i IFACE [--keys FILE] [--format F] [--output FILE] (see 'mipscope check --help')
        mipscope tui -r FILE [--keys FILE] [-Y FILTER]   (mipscope tui -i IFACE: live)
+       mipscope export wireshark-lua [-o FILE]   (a Wireshark Lua dissector for the KX extensions)
        mipscope index FILE|DIR... [--db PATH] [--parquet DIR] [--clickhouse URL,...] [--keys FILE] [--jobs N]
        mipscope sql [--db PATH] [-T table|json|csv] "SELECT ..."
        mipscope stats [--db PATH] -z mip,reg|mip,codes|mip,keys

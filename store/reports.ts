@@ -1,37 +1,46 @@
-// The -z mip,* statistics over a database: one portable SQL query each (DuckDB, and ClickHouse
-// from 18.16 on: no FILTER clauses, no window functions), rows in the order the report prints.
+// The SQL behind the -z mip,* statistics over a database: portable queries (DuckDB, and
+// ClickHouse from 18.16 on: no FILTER clauses, no window functions), each returning a few
+// aggregated rows that the CLI turns into the same plain rows as the statistics over a file.
 import type { Backend, QueryResult } from './backend.js';
 
-export interface Report { name: string; title: string; sql: string }
+/** The mobile node of a registration, as -z mip,reg over a file keys it: its NAI, else its home address. */
+const NODE = `CASE WHEN nai IS NOT NULL THEN nai WHEN home_address IS NOT NULL AND home_address <> '0.0.0.0' THEN home_address ELSE 'unknown mobile node' END`;
 
-export const REPORTS: readonly Report[] = [
-  {
-    name: 'mip,reg', title: 'Mobile IP registrations per home agent',
-    sql: `SELECT home_agent,
-        count(*) AS requests,
-        count(reply_frame) AS answered,
-        sum(CASE WHEN code < 2 THEN 1 ELSE 0 END) AS accepted,
-        sum(CASE WHEN code >= 64 THEN 1 ELSE 0 END) AS denied,
-        count(*) - count(reply_frame) AS unanswered,
-        min(response_time) AS min_response,
-        avg(response_time) AS avg_response,
-        max(response_time) AS max_response
-      FROM registrations GROUP BY home_agent ORDER BY home_agent`,
+export const REPORT_QUERIES = {
+  'mip,reg': {
+    /** Per mobile node: requests, replies, accepted, denied, mean and max request → reply time, first seen. */
+    nodes: `SELECT ${NODE} AS node, max(CASE WHEN nai IS NOT NULL THEN 1 ELSE 0 END) AS by_nai, min(time) AS first_time, count(*) AS requests, count(reply_frame) AS replies,
+        sum(CASE WHEN reply_frame IS NOT NULL AND code < 2 THEN 1 ELSE 0 END) AS accepted,
+        sum(CASE WHEN reply_frame IS NOT NULL AND code >= 2 THEN 1 ELSE 0 END) AS denied,
+        avg(response_time) AS mean_response, max(response_time) AS max_response
+      FROM registrations GROUP BY ${NODE}`,
+    codes: `SELECT ${NODE} AS node, code, count(*) AS replies FROM registrations WHERE reply_frame IS NOT NULL GROUP BY ${NODE}, code ORDER BY code`,
+    /** The hops: each request's (source, destination), first seen first. */
+    hops: `SELECT ${NODE} AS node, source, destination, min(time) AS first_time FROM registrations GROUP BY ${NODE}, source, destination ORDER BY first_time`,
+    /** Home addresses (other than 0.0.0.0) the node's messages carried, first seen first. */
+    homes: `SELECT ${NODE} AS node, home_address, min(time) AS first_time FROM packets
+      WHERE type IN (1, 3) AND home_address IS NOT NULL AND home_address <> '0.0.0.0' GROUP BY ${NODE}, home_address ORDER BY first_time`,
+    // Keys learned in the node's requests, in the replies that answer them, and in Key Replies naming
+    // it: matched by frame in the caller (no JOIN: over a cluster each table is sharded by its own key).
+    learned: `SELECT capture, frame, count(*) AS learned FROM keys_learned GROUP BY capture, frame`,
+    frames: `SELECT ${NODE} AS node, capture, request_frame, reply_capture, reply_frame FROM registrations`,
+    keyReplies: `SELECT ${NODE} AS node, capture, frame FROM packets WHERE type = 9`,
   },
-  {
-    name: 'mip,codes', title: 'Mobile IP reply codes',
-    sql: `SELECT code, count(*) AS replies FROM packets WHERE type = 3 GROUP BY code ORDER BY code`,
+  'mip,codes': {
+    codes: `SELECT code, count(*) AS replies FROM packets WHERE type = 3 AND code IS NOT NULL GROUP BY code ORDER BY code`,
   },
-  {
-    name: 'mip,keys', title: 'Keys learned',
-    sql: `SELECT kind, count(*) AS learned, count(DISTINCT spi) AS spis, count(DISTINCT capture) AS captures FROM keys_learned GROUP BY kind ORDER BY kind`,
+  'mip,keys': {
+    /** Learned SAs in capture order (the keys file's SAs are not in the database). */
+    learned: `SELECT spi, kind, frame FROM keys_learned ORDER BY time, capture, frame, spi`,
   },
-];
+} as const;
 
-export function report(name: string): Report | undefined { return REPORTS.find(r => r.name === name); }
+export type ReportName = keyof typeof REPORT_QUERIES;
+export const REPORT_NAMES = Object.keys(REPORT_QUERIES) as ReportName[];
 
-export async function runReport(store: Backend, name: string): Promise<QueryResult> {
-  const r = report(name);
-  if (!r) throw new Error(`no report ${name}`);
-  return store.query(r.sql);
+/** Runs every query of one report. */
+export async function runReport<N extends ReportName>(store: Backend, name: N): Promise<Record<keyof (typeof REPORT_QUERIES)[N], QueryResult>> {
+  const out = {} as Record<string, QueryResult>;
+  for (const [k, sql] of Object.entries(REPORT_QUERIES[name])) out[k] = await store.query(sql as string);
+  return out as Record<keyof (typeof REPORT_QUERIES)[N], QueryResult>;
 }

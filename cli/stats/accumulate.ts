@@ -8,6 +8,7 @@ import type { Session } from '../../dissector/session.js';
 import { bindingsMade, bindingsOf, encapsulationRequested } from '../../dissector/bindings.js';
 import type { Binding } from '../../dissector/bindings.js';
 import { ipString } from '../../dissector/ipv4.js';
+import { MIP_TITLES } from './types.js';
 import type { BindingRow, ConversationRow, EndpointRow, KeyRow, RegistrationRow, ReplyCodeRow, Statistic, StatTable } from './types.js';
 
 /** Rows each table keeps at most: untrusted traffic must not grow a table without bound. */
@@ -119,6 +120,11 @@ export class Endpoints implements Statistic {
   }
 }
 
+/** A reply code's name as mip.code prints it. */
+export function replyCodeName(code: number): string {
+  return (field('mip.code').values as Record<number, string> | undefined)?.[code] ?? 'Unknown';
+}
+
 /** -z mip,codes: the reply codes seen, with their names. */
 export class ReplyCodes implements Statistic {
   readonly fields = ['mip.type', 'mip.code'];
@@ -135,9 +141,8 @@ export class ReplyCodes implements Statistic {
     }
   }
   table(): StatTable {
-    const names = this.code.values as Record<number, string> | undefined;
-    const rows: ReplyCodeRow[] = [...this.counts].sort((a, b) => a[0] - b[0]).map(([code, count]) => ({ code, name: names?.[code] ?? 'Unknown', count }));
-    return { kind: 'mip,codes', title: 'Mobile IP Reply Codes', rows };
+    const rows: ReplyCodeRow[] = [...this.counts].sort((a, b) => a[0] - b[0]).map(([code, count]) => ({ code, name: replyCodeName(code), count }));
+    return { kind: 'mip,codes', title: MIP_TITLES['mip,codes'], rows };
   }
 }
 
@@ -192,7 +197,7 @@ export class Registrations implements Statistic {
       meanReplyTime: times.length ? times.reduce((a, b) => a + b, 0) / times.length : null,
       maxReplyTime: times.length ? Math.max(...times) : null,
     }));
-    return { kind: 'mip,reg', title: 'Mobile IP Registrations', rows };
+    return { kind: 'mip,reg', title: MIP_TITLES['mip,reg'], rows };
   }
 }
 
@@ -216,7 +221,7 @@ export class Keys implements Statistic {
       ...(sa.cipher ? { cipher: sa.cipher } : {}),
       ...(this.showKeys ? { key: Array.from(sa.key, b => b.toString(16).padStart(2, '0')).join('') } : {}),
     }));
-    return { kind: 'mip,keys', title: 'Mobile IP Security Associations', rows };
+    return { kind: 'mip,keys', title: MIP_TITLES['mip,keys'], rows };
   }
 }
 
@@ -246,6 +251,6 @@ export class Bindings implements Statistic {
       encapsulation: encapsulationRequested(b), reverseTunnelling: b.t,
       toMnPackets: b.toMn.packets, toMnBytes: b.toMn.bytes, fromMnPackets: b.fromMn.packets, fromMnBytes: b.fromMn.bytes,
     }));
-    return { kind: 'mip,bindings', title: 'Mobile IP Bindings', rows };
+    return { kind: 'mip,bindings', title: MIP_TITLES['mip,bindings'], rows };
   }
 }

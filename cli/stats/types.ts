@@ -60,6 +60,9 @@ export interface TreeRow {
   burstRate: number; burstStart: number | null;
 }
 
+/** The titles of the mipscope tables (the same over a file and over a database). */
+export const MIP_TITLES = { 'mip,codes': 'Mobile IP Reply Codes', 'mip,reg': 'Mobile IP Registrations', 'mip,keys': 'Mobile IP Security Associations', 'mip,bindings': 'Mobile IP Bindings' } as const;
+
 /** A finished table: its kind selects the layout. */
 export type StatTable =
   | { kind: 'conv'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: ConversationRow[] }

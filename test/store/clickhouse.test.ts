@@ -93,11 +93,13 @@ describe.runIf(haveServer)('mipscope index into a two-shard ClickHouse cluster',
     const crossDuck = json(runCli(['sql', '--db', duck, '-T', 'json', 'SELECT count(*) AS n FROM registrations WHERE reply_capture <> capture']))[0]!.n;
     expect(Number(crossDuck)).toBeGreaterThan(0);
     expect(JSON.stringify(links(['--clickhouse', urls, '--cluster', cluster.name]))).toBe(JSON.stringify(links(['--db', duck])));
-    // -z mip,reg: the same counts per home agent (18.16 keeps whole seconds: response times across files differ there).
-    const reg = (args: string[]) => (JSON.parse(runCli(['stats', ...args, '-z', 'mip,reg', '-T', 'json']).stdout) as Record<string, Array<Record<string, unknown>>>)['mip,reg']!
-      .map(r => [r.home_agent, r.requests, r.answered, r.accepted, r.denied, r.unanswered].map(Number).map((v, i) => (i === 0 ? r.home_agent : v)));
+    // -z mip,reg: the same rows per mobile node. 18.16 keeps whole seconds: the response times of
+    // replies in another file, and the order of nodes and hops first seen in the same second, differ there.
+    const reg = (args: string[]) => (JSON.parse(runCli(['stats', ...args, '-z', 'mip,reg', '-T', 'json']).stdout) as Array<{ rows: Array<Record<string, unknown>> }>)[0]!.rows
+      .map(({ meanReplyTime: _m, maxReplyTime: _x, hops, ...r }) => ({ ...r, hops: [...(hops as string[])].sort() }))
+      .sort((a, b) => String(a.mobileNode).localeCompare(String(b.mobileNode)));
     expect(reg(['--clickhouse', urls, '--cluster', cluster.name])).toEqual(reg(['--db', duck]));
-    expect(reg(['--db', duck]).length).toBe(2);
+    expect(reg(['--db', duck]).length).toBeGreaterThan(10);
   }, 240_000);
 
   it('re-indexing adds nothing; a server that is down is one clear line and exit code 2', () => {
