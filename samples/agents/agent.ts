@@ -9,8 +9,11 @@ export type Site = 'mobile' | 'visited' | 'home';
 
 export interface Endpoint { ip: string; port: number; mac?: string }
 
+/** UDP and ICMP over IPv4; 'ipip' carries a whole IPv4 datagram (RFC 2003), 'arp' an ARP body (no IPv4). */
+export type Proto = 'udp' | 'icmp' | 'ipip' | 'arp';
+
 export interface Datagram {
-  proto: 'udp' | 'icmp';
+  proto: Proto;
   payload: Uint8Array;
   /** In-process the source MAC is known too (the FA answers an unaddressed MN by it, E.11). */
   src: Endpoint;
@@ -20,13 +23,15 @@ export interface Datagram {
 }
 
 export interface Outgoing {
-  proto: 'udp' | 'icmp';
+  proto: Proto;
   payload: Uint8Array;
   dst: Endpoint;
   /** Source address when not the agent's own (the MN sends from 0.0.0.0, E.11). */
   srcIp?: string;
   srcPort?: number;
   ttl?: number;
+  /** The next hop's MAC when it is not the destination's (a router on the link): the frame goes to it. */
+  nextHop?: string;
   faults?: readonly string[];
   /** Extra processing before transmission (a Diffie-Hellman exponentiation), ms. */
   workMs?: number;

@@ -20,6 +20,7 @@ import { ATTR, SAP, checkAnswer, offerSpec } from './negotiation.js';
 import type { Offer } from './negotiation.js';
 import type { ProposalSpec } from '../../dissector/kx/encode.js';
 import { negotiatedKeyLen } from './crypto.js';
+import { forwarded, parseInner } from './datapath.js';
 import { EXT, MSG, WireError, attr, authSpi, findExt, ipString, parseGp, parseMessage, parseSaInfo, parseSaPayload, u32, upTo, verifyAuth } from './wire.js';
 import type { Extension, Message } from './wire.js';
 
@@ -99,15 +100,34 @@ export class ForeignAgent extends Agent {
     this.send({ proto: 'icmp', payload, dst: { ip: '224.0.0.1', port: 0 }, ttl: 1 });
   }
 
+  /** Visitors by home address (where the reply showed it), for the data path. */
+  private readonly homes = new Map<string, { peer: Endpoint; haIp: string }>();
+
   receive(d: Datagram): void {
+    if (d.proto === 'ipip') { this.decapsulate(d); return; }
     if (d.proto === 'icmp') {
       if (d.payload[0] === 10) this.advertise(); // a solicitation
+      else if (d.payload[0] === 0 && this.cfg.reverseTunnel) this.reverseTunnel(d);
       return;
     }
     const type = d.payload[0];
     if (type === MSG.request) this.request(d);
     else if (type === MSG.reply) this.reply(d);
     else if (type === MSG.revocation) this.revocation(d);
+  }
+
+  /** A datagram tunnelled to its care-of address: delivered on the link to the visitor (RFC 5944 §4.2.2). */
+  private decapsulate(d: Datagram): void {
+    const inner = parseInner(d.payload);
+    const v = inner && this.homes.get(inner.dst);
+    if (!inner || !v || inner.proto !== 1) return;
+    this.send({ proto: 'icmp', payload: inner.payload, srcIp: inner.src, dst: { ip: inner.dst, port: 0, mac: v.peer.mac! }, ttl: 63 });
+  }
+
+  /** A visitor's datagram back to its home agent through the reverse tunnel (RFC 3024 §5.2). */
+  private reverseTunnel(d: Datagram): void {
+    const v = this.homes.get(d.src.ip);
+    if (v) this.send({ proto: 'ipip', payload: forwarded({ src: d.src.ip, dst: d.dst.ip, proto: 1, payload: d.payload }), dst: { ip: v.haIp, port: 0 } });
   }
 
   /** Where the mobile node is answered: its MAC at 255.255.255.255 when it has no address (E.11). */
@@ -200,6 +220,10 @@ export class ForeignAgent extends Agent {
     // The MN-FA authentication of the relayed reply: under the KEY3 the reply brings, else the
     // visitor's current one (a renewal, a deregistration, or a denial of either).
     const k3 = key3 ?? p.visitor?.key3;
+    if (accepted && m.homeAddr !== 0) {
+      if (m.lifetime === 0) this.homes.delete(ipString(m.homeAddr));
+      else if (p.peer.mac !== undefined) this.homes.set(ipString(m.homeAddr), { peer: p.peer, haIp: ipString(m.haAddr) });
+    }
     if (accepted && m.lifetime === 0 && p.visitor) this.visitors.delete(p.visitor.key3.spi);
     else if (accepted && key3) {
       for (const [spi, v] of this.visitors) if (samePeer(v.peer, p.peer)) this.visitors.delete(spi);

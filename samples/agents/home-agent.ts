@@ -14,13 +14,15 @@ import type { ExtSpec, RawExt } from '../../dissector/mip/encode.js';
 import { Agent, MIP_PORT } from './agent.js';
 import type { AgentContext, Datagram, Endpoint, FaultPlan } from './agent.js';
 import { identification, sealWith } from './build.js';
+import { forwarded, parseInner } from './datapath.js';
+import { encodeArp } from '../../dissector/build.js';
 import { dhKeyPair, dhSaKey, negotiatedKeyLen, seedKey } from './crypto.js';
 import { FAULT, travelling } from './faults.js';
 import { SaStore, authById, authId, cipherById, cipherNo, expired, started } from './keys.js';
 import type { Sa } from './keys.js';
 import { ATTR, MODE, PROTO, SAP, answer, choose, counterProposal, modeOf } from './negotiation.js';
 import type { Pick, ResponderPolicy } from './negotiation.js';
-import { EXT, MSG, NTP_UNIX_OFFSET, WireError, attr, authSpi, findExt, identSeconds, ipNumber, openGp, openKe, parseGp, parseMessage, parseSaInfo, parseSaPayload, verifyAuth } from './wire.js';
+import { EXT, MSG, NTP_UNIX_OFFSET, WireError, attr, authSpi, findExt, identSeconds, ipNumber, ipString, openGp, openKe, parseGp, parseMessage, parseSaInfo, parseSaPayload, verifyAuth } from './wire.js';
 import type { Extension, Message, Proposal } from './wire.js';
 
 export interface MobileNodeRecord { nai: string; homeAddr: string; key0: Sa }
@@ -43,6 +45,8 @@ export interface HomeAgentConfig {
   faHaPolicy?: ResponderPolicy;
   /** Revokes the binding of these (plain) mobile nodes at these times (RFC 3543). */
   revoke?: Array<{ nai: string; atS: number }>;
+  /** In-process only: announce accepted bindings by gratuitous ARP and tunnel (IP in IP) to the care-of address. */
+  dataPath?: boolean;
   faults?: FaultPlan;
 }
 
@@ -101,7 +105,11 @@ export class HomeAgent extends Agent {
     for (const r of this.cfg.revoke ?? []) this.after(r.atS * 1000, () => this.revoke(r.nai));
   }
 
+  /** Home address → care-of address of the bindings it tunnels to (dataPath). */
+  private readonly away = new Map<string, string>();
+
   receive(d: Datagram): void {
+    if (d.proto !== 'udp') { this.dataPath(d); return; }
     let m: Message;
     try { m = parseMessage(d.payload); } catch (e) { if (e instanceof WireError) { this.log(`discards a poorly formed message: ${e.message}`); return; } throw e; }
     if (m.type === MSG.request) this.request(m, d);
@@ -371,10 +379,31 @@ export class HomeAgent extends Agent {
     }
     this.bindings.set(mn.nai, b);
     this.reply(ctx, 0, workMs);
+    if (this.cfg.dataPath && ctx.grant > 0) {
+      // RFC 5944 §4.6: the home link learns that the home address is now the home agent's MAC.
+      this.away.set(mn.homeAddr, ipString(m.coa));
+      const arp = encodeArp({ op: 1, senderMac: this.mac, senderIp: mn.homeAddr, targetIp: mn.homeAddr });
+      this.send({ proto: 'arp', payload: arp, dst: { ip: '255.255.255.255', port: 0, mac: 'ff:ff:ff:ff:ff:ff' }, workMs: workMs + 1 });
+    }
     for (const h of ctx.newHops) this.hops.set(h.spi, h);
   }
 
+  /**
+   * Datagrams for a home address away from home go to its care-of address inside IP in IP
+   * (RFC 2003); what comes back through the reverse tunnel from a care-of address goes on.
+   */
+  private dataPath(d: Datagram): void {
+    if (d.proto === 'icmp') {
+      const coa = this.away.get(d.dst.ip);
+      if (coa) this.send({ proto: 'ipip', payload: forwarded({ src: d.src.ip, dst: d.dst.ip, proto: 1, payload: d.payload }), dst: { ip: coa, port: 0 } });
+    } else if (d.proto === 'ipip') {
+      const inner = parseInner(d.payload);
+      if (inner?.proto === 1 && this.away.get(inner.src) === d.src.ip) this.send({ proto: 'icmp', payload: inner.payload, srcIp: inner.src, dst: { ip: inner.dst, port: 0 }, ttl: 62 });
+    }
+  }
+
   private deregister(ctx: Ctx): void {
+    this.away.delete(ctx.mn.homeAddr);
     const b = this.bindings.get(ctx.mn.nai);
     this.bindings.delete(ctx.mn.nai);
     // The session's keys die with the binding, once the reply under them is out.

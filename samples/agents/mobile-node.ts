@@ -16,6 +16,7 @@ import type { Timer } from './clock.js';
 import { dhKeyPair, dhSaKey, negotiatedKeyLen, seedKey, toBytes } from './crypto.js';
 import type { DhGroup } from './crypto.js';
 import { FAULT } from './faults.js';
+import { echoReply } from './datapath.js';
 import { identification, identityExtensions } from './build.js';
 import type { L2Address } from './build.js';
 import { authById, cipherById, expired, started } from './keys.js';
@@ -151,10 +152,18 @@ export class MobileNode extends Agent {
   private now(): number { return this.clock.now() + (this.cfg.clockSkewS ?? 0) * 1000 + this.offsetMs; }
 
   receive(d: Datagram): void {
+    if (d.proto === 'icmp' && d.payload[0] === 8) { this.echo(d); return; }
     if (d.proto === 'icmp') { this.advertisement(d); return; }
     let m: Message;
     try { m = parseMessage(d.payload); } catch (e) { if (e instanceof WireError) { this.log(`drops a poorly formed message: ${e.message}`); return; } throw e; }
     if (m.type === MSG.reply) this.reply(m);
+  }
+
+  /** A ping to its home address, delivered by the foreign agent: the reply goes back through it. */
+  private echo(d: Datagram): void {
+    const reply = echoReply(d.payload);
+    if (!reply || d.dst.ip !== this.cfg.homeAddr || !this.fa) return;
+    this.send({ proto: 'icmp', payload: reply, srcIp: this.cfg.homeAddr, dst: { ip: d.src.ip, port: 0 }, nextHop: this.fa.mac });
   }
 
   private advertisement(d: Datagram): void {

@@ -3,7 +3,7 @@
 // or ICMP. Frames are recorded when transmitted, so the capture is in time order.
 import type { FrameLike } from '../../capture/write.js';
 import { encodeIpv4, encodeLink, encodeUdp } from '../../dissector/build.js';
-import type { Agent, Datagram, Network, Outgoing } from './agent.js';
+import type { Agent, Datagram, Network, Outgoing, Proto } from './agent.js';
 import { MIP_PORT } from './agent.js';
 import { VirtualClock } from './clock.js';
 import type { Rng } from './rng.js';
@@ -13,7 +13,7 @@ export interface SentRecord {
   us: number;
   from: string;
   to: string;
-  proto: 'udp' | 'icmp';
+  proto: Proto;
   srcIp: string;
   dstIp: string;
   payload: Uint8Array;
@@ -26,6 +26,7 @@ export interface SimOptions {
 }
 
 const BROADCAST = '255.255.255.255';
+const IP_PROTO: Record<Exclude<Proto, 'arp'>, number> = { udp: 17, icmp: 1, ipip: 4 };
 const isMulticast = (ip: string) => { const a = Number(ip.split('.')[0]); return a >= 224 && a <= 239; };
 function multicastMac(ip: string): string {
   const p = ip.split('.').map(Number);
@@ -82,16 +83,20 @@ export class SimNetwork implements Network {
   private emit(from: Agent, o: Outgoing): void {
     const srcIp = o.srcIp ?? from.ip;
     const dstIp = o.dst.ip;
-    const to = this.receivers(from, dstIp, o.dst.mac);
-    const dstMac = o.dst.mac ?? (isMulticast(dstIp) ? multicastMac(dstIp) : dstIp === BROADCAST ? 'ff:ff:ff:ff:ff:ff' : to[0]?.mac ?? '02:00:00:00:00:fe');
-    let id = this.ipIds.get(from.name);
-    if (id === undefined) id = this.rng.int(0x10000);
-    this.ipIds.set(from.name, (id + 1) & 0xffff);
-    const l4 = o.proto === 'udp'
-      ? encodeUdp({ src: srcIp, dst: dstIp, sport: o.srcPort ?? MIP_PORT, dport: o.dst.port, payload: o.payload })
-      : o.payload;
-    const datagram = encodeIpv4({ src: srcIp, dst: dstIp, proto: o.proto === 'udp' ? 17 : 1, payload: l4, id, ttl: o.ttl ?? 64 });
-    const { linktype, data } = encodeLink({ kind: 'eth', srcMac: from.mac, dstMac }, datagram);
+    const hop = o.nextHop !== undefined ? this.byMac.get(o.nextHop) : undefined;
+    const to = o.proto === 'arp' ? [] : hop ? [hop] : this.receivers(from, dstIp, o.dst.mac);
+    const dstMac = o.nextHop ?? o.dst.mac ?? (isMulticast(dstIp) ? multicastMac(dstIp) : dstIp === BROADCAST ? 'ff:ff:ff:ff:ff:ff' : to[0]?.mac ?? '02:00:00:00:00:fe');
+    let frameBytes: Uint8Array, ethertype = 0x0800;
+    if (o.proto === 'arp') { frameBytes = o.payload; ethertype = 0x0806; } else {
+      let id = this.ipIds.get(from.name);
+      if (id === undefined) id = this.rng.int(0x10000);
+      this.ipIds.set(from.name, (id + 1) & 0xffff);
+      const l4 = o.proto === 'udp'
+        ? encodeUdp({ src: srcIp, dst: dstIp, sport: o.srcPort ?? MIP_PORT, dport: o.dst.port, payload: o.payload })
+        : o.payload;
+      frameBytes = encodeIpv4({ src: srcIp, dst: dstIp, proto: IP_PROTO[o.proto], payload: l4, id, ttl: o.ttl ?? 64 });
+    }
+    const { linktype, data } = encodeLink({ kind: 'eth', srcMac: from.mac, dstMac, pad: o.proto === 'arp' }, frameBytes, ethertype);
     const us = this.clock.elapsedUs();
     // Whole microseconds since the epoch fit a double exactly: timestamps are repeatable.
     const totalUs = Math.round(this.clock.epochMs) * 1000 + us;

@@ -88,7 +88,7 @@ function unrequested(r: SimResult): number[] {
 
 const weakGroup: Expectation = { rule: 'KX-DH-WEAK', severity: 'warning', why: 'Oakley group 1 (768 bits) is offered and used on purpose', frames: framesWithKe([1]) };
 
-const [stateful, aaa, negotiation, counterProposal, dh, seed, denials, multi, busy] = CLEAN_FLOWS as [Flow, Flow, Flow, Flow, Flow, Flow, Flow, Flow, Flow];
+const [stateful, aaa, negotiation, counterProposal, dh, seed, denials, multi, busy, tunnel] = CLEAN_FLOWS as [Flow, Flow, Flow, Flow, Flow, Flow, Flow, Flow, Flow, Flow];
 const F = FAULTY_FLOWS;
 
 export const CATALOG: readonly CatalogEntry[] = [
@@ -113,6 +113,8 @@ export const CATALOG: readonly CatalogEntry[] = [
   { flow: busy, kind: 'clean', title: 'An hour of a busy network',
     shows: 'two FAs (one sharing keys with both HAs, one behind the AAA chain), two HAs, one KDC and 60 mobile nodes: 30 stateful nodes behind the FAs (some moving from one FA to the other and registering afresh), 10 negotiating stateful AND proposals, 10 stateless (groups 1, 2 and user-defined), 10 semi-stateful; renewals, re-keying, deregistrations; one node with a fast clock (133, resynchronised) and one asking too long a lifetime (69)',
     expect: [weakGroup, { rule: 'MIP-TIMESTAMP-WINDOW', severity: 'warning', why: 'one node\'s clock is 60 s fast until a 133 denial resynchronises it', frames: skewedRequests }] },
+  { flow: tunnel, kind: 'clean', title: 'The data path: tunnelled traffic after registering (RFC 5944 §4, RFC 2003, RFC 3024)',
+    shows: 'two plain RFC 5944 nodes registering through the FA with reverse tunnelling (T); after each accepting reply the HA sends a gratuitous ARP for the home address on the home link, then tunnels (IP in IP) a correspondent node\'s pings to the care-of address; the FA decapsulates and delivers them on its link, and reverse tunnels the echo replies to the HA, which forwards them to the correspondent; renewals, and pings after them (`-z mip,bindings` lists the bindings and what each carried)' },
 
   { flow: F.badAuth, kind: 'faulty', title: 'Bad authenticator', shows: 'a damaged MN-HA authenticator, the HA denying it (131) and the node registering on its next try',
     fault: { description: 'the MN-HA authenticator of the first request is damaged (one bit); the FA relays it unchanged', rule: 'MIP-AUTH-VALID' } },

@@ -102,6 +102,7 @@ interface HomeOptions {
   faHaPolicy?: ResponderPolicy;
   revoke?: HomeAgentConfig['revoke'];
   maxLifetime?: number;
+  dataPath?: boolean;
   faults?: FaultPlan;
 }
 
@@ -117,6 +118,7 @@ function homeAgent(w: World, o: HomeOptions, kdcSa?: Sa): void {
   if (o.policy) cfg.policy = o.policy;
   if (o.faHaPolicy) cfg.faHaPolicy = o.faHaPolicy;
   if (o.revoke) cfg.revoke = o.revoke;
+  if (o.dataPath) cfg.dataPath = true;
   if (o.faults) cfg.faults = o.faults;
   w.homeAgent(cfg);
 }
@@ -371,7 +373,32 @@ export const busy: Flow = {
   },
 };
 
-export const CLEAN_FLOWS: readonly Flow[] = [stateful, aaa, negotiation, counterProposal, dh, seed, denials, multi, busy];
+/**
+ * The data path after registering (RFC 5944 §4, RFC 2003, RFC 3024): two plain RFC 5944 nodes
+ * behind the FA with reverse tunnelling; the HA announces each binding by gratuitous ARP and
+ * tunnels a correspondent's pings to the care-of address; the FA delivers them and reverse
+ * tunnels the replies. In-process only (a live run has no raw IP).
+ */
+export const tunnel: Flow = {
+  name: 'mip-tunnel', durationS: 200,
+  build(w) {
+    const mns = [
+      mnConfig(w, 1, { startAtS: 1, style: 'plain', lifetime: 120, l2: 'eth' }),
+      mnConfig(w, 2, { startAtS: 2, style: 'plain', lifetime: 300, l2: 'eth' }),
+    ];
+    const shared = foreignAgent(w, {});
+    homeAgent(w, { mns, peers: haSide(shared, w.addr.fa(1), w.addr.ha(1)), dataPath: true });
+    for (const m of mns) w.mobileNode(m);
+    const [a, b] = [mns[0]!.homeAddr, mns[1]!.homeAddr];
+    w.correspondent({ name: 'cn', ip: '198.51.100.77', mac: '02:00:00:00:05:01', gatewayMac: MAC.ha(1), pings: [
+      { to: a, atS: 5, size: 56 }, { to: a, atS: 6, size: 56 }, { to: a, atS: 7, size: 56 },
+      { to: b, atS: 8, size: 32 }, { to: b, atS: 9, size: 32 },
+      { to: a, atS: 150, size: 120 }, { to: b, atS: 151, size: 120 },
+    ] });
+  },
+};
+
+export const CLEAN_FLOWS: readonly Flow[] = [stateful, aaa, negotiation, counterProposal, dh, seed, denials, multi, busy, tunnel];
 
 // ---- Faulty flows: one agent misbehaves, the others react as they would ----
 

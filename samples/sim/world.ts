@@ -10,6 +10,8 @@ import { RealClock, VirtualClock } from '../agents/clock.js';
 import type { Clock } from '../agents/clock.js';
 import { safePrimeGroup } from '../agents/crypto.js';
 import type { DhGroup } from '../agents/crypto.js';
+import { CorrespondentNode } from '../agents/datapath.js';
+import type { CorrespondentConfig } from '../agents/datapath.js';
 import { ForeignAgent } from '../agents/foreign-agent.js';
 import type { ForeignAgentConfig } from '../agents/foreign-agent.js';
 import { HomeAgent } from '../agents/home-agent.js';
@@ -116,6 +118,7 @@ export class World {
   foreignAgent(cfg: ForeignAgentConfig): ForeignAgent { const a = this.add(new ForeignAgent(cfg, this.ctx(cfg.name))); this.foreignAgents.push(a); return a; }
   homeAgent(cfg: HomeAgentConfig): HomeAgent { const a = this.add(new HomeAgent(cfg, this.ctx(cfg.name))); this.homeAgents.push(a); return a; }
   keyCenter(cfg: KdcConfig): KeyDistributionCenter { const a = this.add(new KeyDistributionCenter(cfg, this.ctx(cfg.name))); this.kdc = a; return a; }
+  correspondent(cfg: CorrespondentConfig): CorrespondentNode { return this.add(new CorrespondentNode(cfg, this.ctx(cfg.name))); }
   aaaServer(cfg: AaaConfig): AaaServer { return this.add(new AaaServer(cfg, this.ctx(cfg.name))); }
   mobileNode(cfg: MobileNodeConfig): MobileNode {
     const a = this.add(new MobileNode(cfg, this.ctx(cfg.name)));
