@@ -1,10 +1,11 @@
 // -z: parses the statistics asked for, feeds them the packets, prints their tables after the
 // packets (text, or JSON with -T json). Accumulators and renderers are separate (types.ts).
-import type { Packet } from '../../dissector/index.js';
+import type { Packet, Severity } from '../../dissector/index.js';
 import { UsageError } from '../args.js';
 import { Bindings, Conversations, Endpoints, Keys, Registrations, ReplyCodes } from './accumulate.js';
 import { jsonTables, textTable } from './text.js';
 import { PacketLengths, PortTypes } from './tree.js';
+import { Experts, SEVERITIES } from './expert.js';
 import type { Statistic, StatTable } from './types.js';
 
 export type { Statistic, StatTable } from './types.js';
@@ -16,6 +17,7 @@ export const STATISTICS_HELP = `     conv,eth
      endpoints,eth
      endpoints,ip
      endpoints,udp
+     expert[,error|,warn|,note|,chat]
      plen,tree
      ptype,tree
      mip,bindings   bindings per mobile node: period, care-of address, home agent, datagrams tunnelled each way
@@ -32,6 +34,7 @@ export function parseStatistics(specs: readonly string[]): Statistic[] {
     if ((what === 'conv' || what === 'endpoints') && (arg === 'eth' || arg === 'ip' || arg === 'udp') && parts.length === 2) {
       return what === 'conv' ? new Conversations(arg) : new Endpoints(arg);
     }
+    if (what === 'expert' && parts.length <= 2 && (arg === undefined || (SEVERITIES as readonly string[]).includes(arg))) return new Experts(arg as Severity | undefined);
     if (spec === 'plen,tree') return new PacketLengths();
     if (spec === 'ptype,tree') return new PortTypes();
     if (what === 'mip' && parts.length === 2 && arg === 'codes') return new ReplyCodes();

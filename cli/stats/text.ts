@@ -1,6 +1,6 @@
 // The -z tables as tshark prints them (ui/cli/tap-iousers.c layouts for conv and endpoints), and
 // the mipscope tables in the same style.
-import type { ConversationRow, EndpointRow, StatTable, TreeRow } from './types.js';
+import type { ConversationRow, EndpointRow, ExpertRow, StatTable, TreeRow } from './types.js';
 
 const RULE = '='.repeat(80);
 const l = (s: string | number, w: number) => String(s).padEnd(w, ' ');
@@ -75,6 +75,19 @@ function statsTree(t: { title: string; rows: TreeRow[] }): string {
   return out.join('\n') + '\n';
 }
 
+/** tshark's -z expert (ui/cli/tap-expert.c): a block per severity that has items, most severe first. */
+function experts(rows: ExpertRow[]): string {
+  const labels = [['error', 'Errors'], ['warn', 'Warns'], ['note', 'Notes'], ['chat', 'Chats']] as const;
+  let out = '';
+  for (const [sev, label] of labels) {
+    const items = rows.filter(x => x.severity === sev);
+    if (!items.length) continue;
+    out += `\n${label} (${items.reduce((n, x) => n + x.frequency, 0)})\n=============\n   Frequency      Group           Protocol  Summary\n`;
+    for (const x of items) out += `${r(x.frequency, 12)} ${r(x.group, 10)} ${r(x.protocol, 18)}  ${x.summary}\n`;
+  }
+  return out;
+}
+
 const ms = (s: number | null) => (s === null ? '-' : (s * 1000).toFixed(3));
 
 export function textTable(t: StatTable): string {
@@ -82,6 +95,7 @@ export function textTable(t: StatTable): string {
     case 'conv': return conversations(t);
     case 'endpoints': return endpoints(t);
     case 'plen,tree': case 'ptype,tree': return statsTree(t);
+    case 'expert': return experts(t.rows);
     case 'mip,codes': {
       const out = [RULE, t.title, filterLine({}), `${l('Code', 6)} ${l('Name', 60)} ${r('Count', 8)}`];
       for (const c of t.rows) out.push(`${r(c.code, 6)} ${l(c.name, 60)} ${r(c.count, 8)}`);

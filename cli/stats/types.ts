@@ -63,11 +63,15 @@ export interface TreeRow {
 /** The titles of the mipscope tables (the same over a file and over a database). */
 export const MIP_TITLES = { 'mip,codes': 'Mobile IP Reply Codes', 'mip,reg': 'Mobile IP Registrations', 'mip,keys': 'Mobile IP Security Associations', 'mip,bindings': 'Mobile IP Bindings' } as const;
 
+/** One distinct expert item (severity, protocol, summary, group) and how often it came. */
+export interface ExpertRow { severity: 'error' | 'warn' | 'note' | 'chat'; group: string; protocol: string; summary: string; frequency: number }
+
 /** A finished table: its kind selects the layout. */
 export type StatTable =
   | { kind: 'conv'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: ConversationRow[] }
   | { kind: 'endpoints'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: EndpointRow[] }
   | { kind: 'plen,tree' | 'ptype,tree'; title: string; rows: TreeRow[] }
+  | { kind: 'expert'; title: string; rows: ExpertRow[] }
   | { kind: 'mip,codes'; title: string; rows: ReplyCodeRow[] }
   | { kind: 'mip,reg'; title: string; rows: RegistrationRow[] }
   | { kind: 'mip,keys'; title: string; rows: KeyRow[] }
