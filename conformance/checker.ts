@@ -5,6 +5,10 @@ import type { Node } from '../dissector/tree.js';
 import type { Session } from '../dissector/session.js';
 import type { Transaction } from '../dissector/mip/transactions.js';
 import { ipv4String } from '../dissector/format.js';
+import type { FieldDef } from '../dissector/fields.js';
+import { MIP } from '../dissector/mip/fields.js';
+import { peekMessageKx } from '../dissector/kx/records.js';
+import type { MessageKx } from '../dissector/kx/records.js';
 import type { CheckOptions, Finding, MessageView, Rule, RuleChecks, Severity } from './rule.js';
 import { SEVERITY_RANK } from './rule.js';
 
@@ -37,38 +41,29 @@ export interface Summary {
 
 export const defaultCheckOptions: CheckOptions = { timestampWindow: 7 };
 
-function subtreeNodes(root: Node, abbrev: string, out: Node[]): void {
+function subtreeNodes(root: Node, def: FieldDef, out: Node[]): void {
   if (root.children) for (const c of root.children) {
-    if (c.field?.abbrev === abbrev) out.push(c);
-    subtreeNodes(c, abbrev, out);
+    if (c.field === def) out.push(c);
+    subtreeNodes(c, def, out);
   }
 }
 
-/** The mobile node's NAI from a GP-NAI extension of content 0 (plain, or decrypted with a key). */
-function mobileNodeNai(msg: MipMessage): string | undefined {
-  for (const e of msg.exts) {
-    const content: Node[] = [], nai: Node[] = [];
-    subtreeNodes(e.node, 'mip.kx.gp.content', content);
-    if (content[0]?.value !== 0) continue;
-    subtreeNodes(e.node, 'mip.kx.nai', nai);
-    if (typeof nai[0]?.value === 'string') return nai[0].value;
-  }
-  return undefined;
-}
+const NO_KX: MessageKx = Object.freeze({ gp: [], sa: [], auth: [], learned: [] }) as unknown as MessageKx;
 
-/** The mobile node's NAI in a message: the NAI extension, else a GP-NAI (decrypted where keys allow). */
+/** The mobile node's NAI in a message: the NAI extension, else a GP-NAI of content 0 (plain, or decrypted where keys allow). */
 export function messageNai(msg: MipMessage): string | undefined {
   const n: Node[] = [];
-  subtreeNodes(msg.node, 'mip.nai', n);
-  return typeof n[0]?.value === 'string' ? n[0].value : mobileNodeNai(msg);
+  subtreeNodes(msg.node, MIP.nai, n);
+  if (typeof n[0]?.value === 'string') return n[0].value;
+  return peekMessageKx(msg)?.gp.find(g => g.content === 0 && g.nai !== undefined)?.nai;
 }
 
 export function messageView(pkt: Packet, msg: MipMessage): MessageView {
   const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
-  const cache = new Map<string, Node[]>();
-  const fields = (abbrev: string) => {
-    let v = cache.get(abbrev);
-    if (!v) { v = []; subtreeNodes(msg.node, abbrev, v); cache.set(abbrev, v); }
+  const cache = new Map<FieldDef, Node[]>();
+  const fields = (def: FieldDef) => {
+    let v = cache.get(def);
+    if (!v) { v = []; subtreeNodes(msg.node, def, v); cache.set(def, v); }
     return v;
   };
   const nai = messageNai(msg);
@@ -79,7 +74,7 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
     frame: pkt.no, time: t, pkt, msg, type: msg.type,
     ipSrc: msg.udp?.ip?.src, ipDst: msg.udp?.ip?.dst, srcPort: msg.udp?.srcPort, dstPort: msg.udp?.dstPort,
     placement, tx: placement?.tx, hop: placement?.tx ? placement.hop : undefined, answered: table.answered(placement),
-    fields, value: (a: string) => fields(a)[0]?.value,
+    fields, value: (def: FieldDef) => fields(def)[0]?.value, kx: peekMessageKx(msg) ?? NO_KX,
     extTypes: msg.exts.map(e => e.type),
     mobileNode: typeof nai === 'string' ? nai : home !== undefined && home !== 0 ? ipv4String(home) : 'unknown mobile node',
   };

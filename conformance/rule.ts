@@ -3,6 +3,8 @@
 import type { Packet } from '../dissector/packet.js';
 import type { MipMessage } from '../dissector/mip/extensions.js';
 import type { Node } from '../dissector/tree.js';
+import type { FieldDef } from '../dissector/fields.js';
+import type { MessageKx } from '../dissector/kx/records.js';
 import type { Hop, Placement, Transaction } from '../dissector/mip/transactions.js';
 
 export type Severity = 'error' | 'warning' | 'note';
@@ -30,10 +32,16 @@ export interface MessageView {
   ipDst: number | undefined;
   srcPort: number | undefined;
   dstPort: number | undefined;
-  /** Nodes of a field inside this message. */
-  fields(abbrev: string): Node[];
-  /** First value of a field inside this message. */
-  value(abbrev: string): unknown;
+  /** Nodes of a registry field inside this message. */
+  fields(def: FieldDef): Node[];
+  /** First value of a registry field inside this message. */
+  value(def: FieldDef): unknown;
+  /**
+   * What the KX dissectors found in the message (dissector/kx/records.ts): GP extensions, SA
+   * payloads with their proposals, transforms and key exchanges, authenticator verdicts and the
+   * keys it taught. Empty lists for a message without them.
+   */
+  kx: MessageKx;
   /** Top-level extension types in wire order. */
   extTypes: number[];
   /** A label for the mobile node (NAI, else home address). */

@@ -1,69 +1,43 @@
 // Rules of the key-exchange system (WO 01/26322 Figs. 2, 4a–d, 5–11, 16–29; docs/protocol.md §B, E).
-import type { Node } from '../../dissector/tree.js';
-import type { Extension } from '../../dissector/mip/extensions.js';
-import { kxType } from '../../dissector/kx/fields.js';
+import type { ExpertDef } from '../../dissector/fields.js';
+import { KX_EXPERT } from '../../dissector/kx/fields.js';
+import type { GpRecord, KeRecord, ProposalRecord } from '../../dissector/kx/records.js';
 import { kxState } from '../../dissector/keys/state.js';
-import type { KxKind } from '../../dissector/kx/fields.js';
 import { hex, ipv4String } from '../../dissector/format.js';
+import { MIP } from '../../dissector/mip/fields.js';
 import type { MessageView, Rule } from '../rule.js';
 import { mnHaIndex } from '../../dissector/mip/tracking.js';
 import type { Transaction } from '../../dissector/mip/transactions.js';
-import { OAKLEY_GROUPS, knownPrimality, bytesToBigInt } from '../../dissector/keys/dh.js';
 
 const REQUEST = 1, REPLY = 3;
 
-/** Nodes of a field anywhere under a node. */
-function sub(node: Node, abbrev: string, out: Node[] = []): Node[] {
-  if (node.children) for (const c of node.children) { if (c.field?.abbrev === abbrev) out.push(c); sub(c, abbrev, out); }
-  return out;
-}
-const first = (node: Node, abbrev: string) => sub(node, abbrev)[0]?.value;
-
-interface Gp { kind: KxKind; content: number; e: boolean; spi: number; ext: Extension; index: number; decrypted: boolean | undefined }
-
-/** The GP extensions (200–203 by default; type numbers are preferences) of a message. */
-function gps(m: MessageView): Gp[] {
-  const prefs = m.pkt.session.prefs;
-  const kinds = (['gp_nai', 'gp_ip', 'gp_l2', 'gp_sa'] as const).map(k => [kxType(prefs, k), k] as const);
-  const out: Gp[] = [];
-  m.msg.exts.forEach((ext, index) => {
-    const kind = kinds.find(([t]) => t === ext.type)?.[1];
-    if (!kind || ext.overrun) return;
-    const content = first(ext.node, 'mip.kx.gp.content');
-    if (typeof content !== 'number') return;
-    const dec = first(ext.node, 'mip.kx.gp.decrypted');
-    out.push({ kind, content, e: first(ext.node, 'mip.kx.gp.e') === true, spi: (first(ext.node, 'mip.kx.gp.spi') as number) ?? 0, ext, index, decrypted: typeof dec === 'boolean' ? dec : undefined });
-  });
-  return out;
-}
-const isIdentity = (g: Gp) => (g.kind === 'gp_nai' || g.kind === 'gp_ip') ? g.content === 0 : g.kind === 'gp_l2';
+const isIdentity = (g: GpRecord) => (g.kind === 'gp_nai' || g.kind === 'gp_ip') ? g.content === 0 : g.kind === 'gp_l2';
 const accepted = (m: MessageView) => m.msg.code === 0 || m.msg.code === 1;
 
-/** The SA payload's proposals as offered or answered: number, SPI, transforms (no, id). */
-function proposals(m: MessageView): Array<{ no: number; spi: number; transforms: Array<{ no: number; id: number }> }> {
-  const sa = kxType(m.pkt.session.prefs, 'sa');
-  const out: Array<{ no: number; spi: number; transforms: Array<{ no: number; id: number }> }> = [];
-  for (const ext of m.msg.exts) {
-    if (ext.type !== sa) continue;
-    const walk = (n: Node) => {
-      if (n.children) for (const c of n.children) {
-        if (c.field?.abbrev === 'mip.kx.prop.no') {
-          // a proposal's fields are siblings under the proposal node
-          const p = n;
-          const xfs: Array<{ no: number; id: number }> = [];
-          for (const x of p.children ?? []) {
-            const no = x.children?.find(k => k.field?.abbrev === 'mip.kx.xf.no');
-            const id = x.children?.find(k => k.field?.abbrev === 'mip.kx.xf.id');
-            if (no && id) xfs.push({ no: no.value as number, id: id.value as number });
-          }
-          out.push({ no: c.value as number, spi: (p.children!.find(k => k.field?.abbrev === 'mip.kx.prop.spi')?.value as number) ?? 0, transforms: xfs });
-          return;
-        }
-        walk(c);
-      }
-    };
-    walk(ext.node);
-  }
+/** The proposals of the message's SA payloads, as offered or answered. */
+const proposals = (m: MessageView): ProposalRecord[] => m.kx.sa.flatMap(sa => sa.proposals);
+/** The key-exchange payloads of the message's proposals. */
+const keyExchanges = (m: MessageView): KeRecord[] => proposals(m).flatMap(p => p.ke);
+/** Every key the message hands out: SA-INFO keys of GP-SA extensions, then key-exchange keys. */
+const carriedKeys = (m: MessageView): Uint8Array[] => [
+  ...m.kx.gp.flatMap(g => (g.saInfo ? [g.saInfo.key] : [])),
+  ...keyExchanges(m).flatMap(k => (k.key ? [k.key] : [])),
+];
+/** Diffie-Hellman sub-types: Oakley groups 1 and 2, a user-defined group. */
+const isDh = (k: KeRecord) => k.subtype === 1 || k.subtype === 2 || k.subtype === 4;
+/** The expert items of the negotiation's structure the dissector reports (docs/protocol.md §B.3, §E.2). */
+const STRUCTURE_EXPERTS: ReadonlySet<ExpertDef> = new Set([
+  KX_EXPERT.propOrder, KX_EXPERT.ntrans, KX_EXPERT.xfOrder, KX_EXPERT.plLength, KX_EXPERT.keFirst, KX_EXPERT.sapEmpty, KX_EXPERT.plUnexpected,
+]);
+
+/** The identity values of a GP extension, as text: NAI, IMSI or MIN, IPv4 or IPv6 home address, and (when `withEthernet`) the Ethernet address in hex. */
+function identityValues(g: GpRecord, withEthernet: boolean): string[] {
+  const out: string[] = [];
+  if (g.nai !== undefined) out.push(g.nai);
+  if (g.l2Text !== undefined) out.push(g.l2Text);
+  if (g.ip !== undefined) out.push(ipv4String(g.ip));
+  if (g.ip6 !== undefined) out.push(g.ip6);
+  if (withEthernet && g.eth) out.push(hex(g.eth));
   return out;
 }
 
@@ -78,17 +52,11 @@ export const kxRules: Rule[] = [
       return {
         message(m) {
           if (m.type !== REQUEST && m.type !== REPLY) return;
-          const g = gps(m);
-          const hides = g.some(x => isIdentity(x) && x.e);
+          const g = m.kx.gp;
+          const hides = g.some(x => isIdentity(x) && x.encrypted);
           const note = flowOf(m);
           if (hides && m.type === REQUEST) {
-            const values = new Set<string>();
-            for (const x of g.filter(y => isIdentity(y) && y.e && y.decrypted)) {
-              for (const a of ['mip.kx.nai', 'mip.kx.l2.imsi', 'mip.kx.l2.min']) for (const n of sub(x.ext.node, a)) values.add(String(n.value));
-              for (const n of sub(x.ext.node, 'mip.kx.ip')) values.add(ipv4String(n.value as number));
-              for (const n of sub(x.ext.node, 'mip.kx.l2.eth')) values.add(hex(n.value as Uint8Array));
-            }
-            for (const v of values) secrets.add(v);
+            for (const x of g) if (isIdentity(x) && x.encrypted && x.readable) for (const v of identityValues(x, true)) secrets.add(v);
             note.hidden = true;
           }
           const flow = hides || note.hidden;
@@ -96,16 +64,13 @@ export const kxRules: Rule[] = [
           if (flow) {
             ctx.checked();
             if (m.msg.homeAddr !== 0) ctx.report(m.frame, `header Home Address ${ipv4String(m.msg.homeAddr ?? 0)} is in clear while the identity is hidden`, m.mobileNode);
-            if (m.fields('mip.nai').length) ctx.report(m.frame, `NAI extension carries '${m.value('mip.nai')}' in clear while the identity is hidden`, m.mobileNode);
-            for (const x of g) if (isIdentity(x) && !x.e) ctx.report(m.frame, `${x.kind.toUpperCase().replace('_', '-')} content ${x.content} sent with E = 0 (identity in clear)`, m.mobileNode);
+            if (m.fields(MIP.nai).length) ctx.report(m.frame, `NAI extension carries '${m.value(MIP.nai)}' in clear while the identity is hidden`, m.mobileNode);
+            for (const x of g) if (isIdentity(x) && !x.encrypted) ctx.report(m.frame, `${x.kind.toUpperCase().replace('_', '-')} content ${x.content} sent with E = 0 (identity in clear)`, m.mobileNode);
           }
           // With keys: a hidden value showing up in clear anywhere.
           if (secrets.size) {
-            const clear = [...m.fields('mip.nai').map(n => String(n.value)), ...(m.msg.homeAddr ? [ipv4String(m.msg.homeAddr)] : [])];
-            for (const x of g) if (!x.e && isIdentity(x)) {
-              for (const n of [...sub(x.ext.node, 'mip.kx.nai'), ...sub(x.ext.node, 'mip.kx.l2.imsi'), ...sub(x.ext.node, 'mip.kx.l2.min')]) clear.push(String(n.value));
-              for (const n of sub(x.ext.node, 'mip.kx.ip')) clear.push(ipv4String(n.value as number));
-            }
+            const clear = [...m.fields(MIP.nai).map(n => String(n.value)), ...(m.msg.homeAddr ? [ipv4String(m.msg.homeAddr)] : [])];
+            for (const x of g) if (!x.encrypted && isIdentity(x)) clear.push(...identityValues(x, false));
             for (const v of clear) if (secrets.has(v) && !flow) ctx.report(m.frame, `hidden identity value '${v}' appears in clear`, m.mobileNode);
           }
         },
@@ -120,9 +85,9 @@ export const kxRules: Rule[] = [
       return {
         message(m) {
           if (!m.tx || m.tx.kind !== 'registration') return;
-          const g = gps(m);
+          const g = m.kx.gp;
           if (m.type === REQUEST) {
-            if (g.some(x => isIdentity(x) && x.e)) flow(m).hidden = true;
+            if (g.some(x => isIdentity(x) && x.encrypted)) flow(m).hidden = true;
             return;
           }
           // The home agent's reply (the first hop back) in a registration whose identity is hidden.
@@ -133,8 +98,8 @@ export const kxRules: Rule[] = [
           const auth = mnHaIndex(m.msg);
           const spi0 = m.tx.spi ?? -1;
           const before = sa.filter(x => auth < 0 || x.index < auth), after = sa.filter(x => auth >= 0 && x.index > auth);
-          const need = (list: Gp[], content: number, e: boolean, what: string) => {
-            const x = list.find(y => y.content === content && y.e === e);
+          const need = (list: GpRecord[], content: number, e: boolean, what: string) => {
+            const x = list.find(y => y.content === content && y.encrypted === e);
             if (!x) { ctx.report(m.frame, `reply lacks ${what}`, m.mobileNode); return; }
             if (e && x.spi !== spi0) ctx.report(m.frame, `${what} is encrypted under SPI 0x${x.spi.toString(16)}, not the mobile node's KEY0 SPI 0x${spi0.toString(16)}`, m.mobileNode);
           };
@@ -156,10 +121,10 @@ export const kxRules: Rule[] = [
         message(m) {
           // The reply the foreign agent sends on to the mobile node.
           if (m.type !== REPLY || m.hop?.from !== 'FA' || m.hop.to !== 'MN') return;
-          const g = gps(m);
+          const g = m.kx.gp;
           if (!g.length) return;
           ctx.checked();
-          for (const x of g) if (x.kind === 'gp_sa' && !x.e) ctx.report(m.frame, `the foreign agent relays GP-SA content ${x.content} with E = 0 (a plaintext key) to the mobile node`, m.mobileNode);
+          for (const x of g) if (x.kind === 'gp_sa' && !x.encrypted) ctx.report(m.frame, `the foreign agent relays GP-SA content ${x.content} with E = 0 (a plaintext key) to the mobile node`, m.mobileNode);
           const auth = mnHaIndex(m.msg);
           if (auth >= 0) for (const e of m.msg.exts.slice(auth + 1)) if (e.type !== 33) ctx.report(m.frame, `extension type ${e.type} follows the MN-HA authentication in the reply to the mobile node`, m.mobileNode);
         },
@@ -171,14 +136,13 @@ export const kxRules: Rule[] = [
     create: ctx => ({
       message(m) {
         if (m.type !== REPLY) return;
-        const k3 = gps(m).filter(x => x.kind === 'gp_sa' && x.content === 0);
-        const enc = k3.find(x => x.e), clear = k3.find(x => !x.e);
+        const k3 = m.kx.gp.filter(x => x.kind === 'gp_sa' && x.content === 0);
+        const enc = k3.find(x => x.encrypted), clear = k3.find(x => !x.encrypted);
         if (!enc || !clear) return;
-        if (!enc.decrypted) { ctx.notCheckedNoKey(); return; }
+        if (!enc.readable) { ctx.notCheckedNoKey(); return; }
         ctx.checked();
-        const a = first(enc.ext.node, 'mip.kx.sa.key') as Uint8Array | undefined, b = first(clear.ext.node, 'mip.kx.sa.key') as Uint8Array | undefined;
-        const sa = first(enc.ext.node, 'mip.kx.sa.newspi'), sb = first(clear.ext.node, 'mip.kx.sa.newspi');
-        if (!a || !b || hex(a) !== hex(b) || sa !== sb) ctx.report(m.frame, `KEY3 for the foreign agent (SPI 0x${Number(sb).toString(16)}) differs from the mobile node's KEY3 (SPI 0x${Number(sa).toString(16)})`, m.mobileNode);
+        const a = enc.saInfo, b = clear.saInfo;
+        if (!a || !b || hex(a.key) !== hex(b.key) || a.newSpi !== b.newSpi) ctx.report(m.frame, `KEY3 for the foreign agent (SPI 0x${Number(b?.newSpi).toString(16)}) differs from the mobile node's KEY3 (SPI 0x${Number(a?.newSpi).toString(16)})`, m.mobileNode);
       },
     }),
   },
@@ -189,15 +153,15 @@ export const kxRules: Rule[] = [
       const seen = new Map<string, { who: string | null; whoFrame: number; dist: Map<string, { reg: number; frame: number }> }>();
       return {
         message(m) {
-          const keys = [...m.fields('mip.kx.sa.key'), ...m.fields('mip.kx.ke.key')];
+          const keys = carriedKeys(m);
           if (!keys.length) return;
           const known = m.mobileNode !== 'unknown mobile node' ? m.mobileNode : null;
           // Where a key is handed out: the KDC's Key Reply, the home agent's reply, a KE payload.
           const kind = m.type === 9 ? 'kdc' : m.type === REPLY && m.hop?.from === 'HA' ? 'ha' : null;
           // The registration it belongs to (a Key Reply belongs to the registration that asked for it).
           const reg = m.tx ? m.tx.parent ?? m.tx.id : -m.frame;
-          for (const n of keys) {
-            const k = hex(n.value as Uint8Array);
+          for (const key of keys) {
+            const k = hex(key);
             if (!k) continue;
             ctx.checked();
             let e = seen.get(k);
@@ -224,7 +188,7 @@ export const kxRules: Rule[] = [
           if (!preshared.length) { ctx.notCheckedNoKey(); return; }
           ctx.checked();
           const bytes = m.msg.buf.subarray(m.msg.start, m.msg.end);
-          const carried = [...m.fields('mip.kx.sa.key'), ...m.fields('mip.kx.ke.key')].map(n => hex(n.value as Uint8Array));
+          const carried = carriedKeys(m).map(hex);
           for (const k of preshared) {
             const h = hex(k);
             if (carried.includes(h)) ctx.report(m.frame, `a pre-shared key (${h.slice(0, 8)}…) is distributed in the message`, m.mobileNode);
@@ -239,14 +203,9 @@ export const kxRules: Rule[] = [
     description: 'Proposal numbers increase, proposals sharing a number are adjacent, NumTransforms and every Length match the bytes, transform numbers increase within a proposal, key-exchange payloads follow the transforms.',
     create: ctx => ({
       message(m) {
-        const sa = kxType(m.pkt.session.prefs, 'sa');
-        if (!m.extTypes.includes(sa)) return;
+        if (!m.kx.sa.length) return;
         ctx.checked();
-        for (const e of m.pkt.experts) {
-          const a = e.expert!.abbrev;
-          if (a === 'mip.kx.prop.order' || a === 'mip.kx.prop.ntrans.bad' || a === 'mip.kx.xf.order' || a === 'mip.kx.pl.len.bad' || a === 'mip.kx.prop.ke_before_transform' || a === 'mip.kx.sap.empty' || a === 'mip.kx.pl.unexpected')
-            ctx.report(m.frame, e.text ?? e.expert!.summary, m.mobileNode);
-        }
+        for (const e of m.pkt.experts) if (STRUCTURE_EXPERTS.has(e.expert!)) ctx.report(m.frame, e.text ?? e.expert!.summary, m.mobileNode);
       },
     }),
   },
@@ -254,7 +213,7 @@ export const kxRules: Rule[] = [
     id: 'KX-NEG-RESPONSE', title: 'The responder chooses among the offered transforms', severity: 'error', reference: 'docs/protocol.md §B.3, §E.3; WO 01/26322 Figs. 26–28',
     description: 'An accepting reply answers with one proposal number and one transform per proposal payload, each with the ProposalNo, TransformNo, TransformId and SPI offered in the request.',
     create: ctx => {
-      const offers = (m: MessageView) => ctx.noteOn(m.tx!, () => ({ offered: [] as ReturnType<typeof proposals> }));
+      const offers = (m: MessageView) => ctx.noteOn(m.tx!, () => ({ offered: [] as ProposalRecord[] }));
       return {
         message(m) {
           if (!m.tx) return;
@@ -319,29 +278,12 @@ export const kxRules: Rule[] = [
     description: 'Sub-types 1 and 2 use the Oakley primes; 1 < CV < P − 1; CV is as long as P; a user-defined P is prime and 1 < G < P.',
     create: ctx => ({
       message(m) {
-        for (const ke of m.fields('mip.kx.ke.subtype')) {
-          const st = ke.value as number;
-          if (st !== 1 && st !== 2 && st !== 4) continue;
+        for (const ke of keyExchanges(m)) {
+          if (!isDh(ke)) continue;
           ctx.checked();
-          const parent = findParent(m.msg.node, ke);
-          if (!parent) continue;
-          const cvN = parent.children!.find(c => c.field?.abbrev === 'mip.kx.ke.cv');
-          const pN = parent.children!.find(c => c.field?.abbrev === 'mip.kx.ke.p');
-          const gN = parent.children!.find(c => c.field?.abbrev === 'mip.kx.ke.g');
-          if (!cvN) continue;
-          const cvBytes = cvN.value as Uint8Array;
-          const p = st === 1 || st === 2 ? OAKLEY_GROUPS[st].p : pN ? bytesToBigInt(pN.value as Uint8Array) : 0n;
-          const plen = st === 1 ? 96 : st === 2 ? 128 : pN ? (pN.value as Uint8Array).length : 0;
-          const cv = bytesToBigInt(cvBytes);
-          if (cvBytes.length !== plen) ctx.report(m.frame, `CV is ${cvBytes.length} bytes, the prime ${plen} (docs/protocol.md §E.7)`, m.mobileNode);
-          if (!(cv > 1n && cv < p - 1n)) ctx.report(m.frame, `CV is out of range: it must lie strictly between 1 and P − 1`, m.mobileNode);
-          if (st === 4) {
-            const g = gN ? bytesToBigInt(gN.value as Uint8Array) : 0n;
-            // The dissector's verdict (cached by P, within its size and per-packet limits): no
-            // primality test of the rule's own.
-            if (knownPrimality(p) === false) ctx.report(m.frame, `user-defined P (${plen * 8} bits) is not prime`, m.mobileNode);
-            if (!(g > 1n && g < p)) ctx.report(m.frame, 'user-defined G is not between 1 and P', m.mobileNode);
-          }
+          // The dissector's verdict on the group and the public value (negotiation.ts): one check,
+          // within its size and per-packet limits.
+          if (ke.problem) ctx.report(m.frame, ke.problem.text ?? ke.problem.expert!.summary, m.mobileNode);
         }
       },
     }),
@@ -351,10 +293,10 @@ export const kxRules: Rule[] = [
     description: 'Oakley group 1 (768-bit MODP) is too weak for today\'s use.',
     create: ctx => ({
       message(m) {
-        for (const ke of m.fields('mip.kx.ke.subtype')) {
-          if (ke.value !== 1 && ke.value !== 2 && ke.value !== 4) continue;
+        for (const ke of keyExchanges(m)) {
+          if (!isDh(ke)) continue;
           ctx.checked();
-          if (ke.value === 1) ctx.report(m.frame, 'Diffie-Hellman with the 768-bit Oakley group 1', m.mobileNode);
+          if (ke.subtype === 1) ctx.report(m.frame, 'Diffie-Hellman with the 768-bit Oakley group 1', m.mobileNode);
         }
       },
     }),
@@ -366,21 +308,16 @@ export const kxRules: Rule[] = [
       const expiry = new Map<number, { until: number; frame: number }>();
       return {
         message(m) {
-          for (const spiN of m.fields('mip.auth.spi')) {
-            const e = expiry.get(spiN.value as number);
+          for (const { spi } of m.kx.auth) {
+            const e = expiry.get(spi);
             if (!e) continue;
             ctx.checked();
-            if (m.time > e.until) ctx.report(m.frame, `SPI 0x${(spiN.value as number).toString(16)} used ${(m.time - e.until).toFixed(0)} s after its lifetime ran out (SA from frame ${e.frame})`, m.mobileNode);
+            if (m.time > e.until) ctx.report(m.frame, `SPI 0x${spi.toString(16)} used ${(m.time - e.until).toFixed(0)} s after its lifetime ran out (SA from frame ${e.frame})`, m.mobileNode);
           }
           // Lifetimes learned here apply afterwards.
-          for (const ext of m.msg.exts) {
-            const spis = sub(ext.node, 'mip.kx.sa.newspi'), lives = sub(ext.node, 'mip.kx.sa.lifetime');
-            spis.forEach((s, i) => { const l = lives[i]?.value as number | undefined; if (l !== undefined && l !== 0xffffffff) expiry.set(s.value as number, { until: m.time + l, frame: m.frame }); });
-          }
-          if (m.type === REPLY && accepted(m)) for (const p of m.fields('mip.kx.prop.spi')) {
-            const parent = findParent(m.msg.node, p);
-            const l = parent?.children?.find(c => c.field?.abbrev === 'mip.kx.prop.lifetime')?.value as number | undefined;
-            if (l !== undefined && l !== 0xffffffff && l !== 0) expiry.set(p.value as number, { until: m.time + l, frame: m.frame });
+          for (const { saInfo } of m.kx.gp) if (saInfo && saInfo.lifetime !== 0xffffffff) expiry.set(saInfo.newSpi, { until: m.time + saInfo.lifetime, frame: m.frame });
+          if (m.type === REPLY && accepted(m)) for (const p of proposals(m)) {
+            if (p.lifetime !== 0xffffffff && p.lifetime !== 0) expiry.set(p.spi, { until: m.time + p.lifetime, frame: m.frame });
           }
         },
       };
@@ -393,30 +330,18 @@ export const kxRules: Rule[] = [
       const learned = new Map<number, number>();
       return {
         message(m) {
-          const exts = m.msg.exts;
-          for (const e of exts) {
-            const spi = first(e.node, 'mip.auth.spi');
-            const status = first(e.node, 'mip.auth.status');
-            if (typeof spi !== 'number' || !learned.has(spi)) continue;
+          for (const { spi, status } of m.kx.auth) {
+            if (!learned.has(spi)) continue;
             if (status === 'unverified') { ctx.notCheckedNoKey(); continue; }
             ctx.checked();
             if (status === 'bad') ctx.report(m.frame, `authenticator under SPI 0x${spi.toString(16)}, learned in frame ${learned.get(spi)}, does not verify`, m.mobileNode);
           }
-          for (const n of m.fields('mip.kx.learned.spi')) if (!learned.has(n.value as number)) learned.set(n.value as number, m.frame);
+          for (const { spi } of m.kx.learned) if (!learned.has(spi)) learned.set(spi, m.frame);
         },
       };
     },
   },
 ];
-
-function findParent(root: Node, target: Node): Node | null {
-  if (root.children) for (const c of root.children) {
-    if (c === target) return root;
-    const r = findParent(c, target);
-    if (r) return r;
-  }
-  return null;
-}
 
 function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
   outer: for (let i = 0; i + needle.length <= hay.length; i++) {

@@ -4,6 +4,7 @@ import type { Transaction } from '../../dissector/mip/transactions.js';
 import { ipv4String } from '../../dissector/format.js';
 import { MIP_EXPERT } from '../../dissector/mip/extensions.js';
 import { mnHaIndex } from '../../dissector/mip/tracking.js';
+import { ICMP } from '../../dissector/icmp.js';
 
 const REQUEST = 1, REPLY = 3, REVOCATION = 7, REVOCATION_ACK = 15;
 const MN_FA = 33, FA_HA = 34, GEN_AUTH = 36, NAI = 131, CHALLENGE = 132;
@@ -119,9 +120,9 @@ export const standardRules: Rule[] = [
     description: 'Security Parameter Indexes 0 through 255 are reserved and must not be used in an authentication extension.',
     create: ctx => ({
       message(m) {
-        for (const n of m.fields('mip.auth.spi')) {
+        for (const { spi } of m.kx.auth) {
           ctx.checked();
-          if ((n.value as number) <= 255) ctx.report(m.frame, `authentication extension uses reserved SPI ${n.value}`, m.mobileNode);
+          if (spi <= 255) ctx.report(m.frame, `authentication extension uses reserved SPI ${spi}`, m.mobileNode);
         }
       },
     }),
@@ -131,10 +132,10 @@ export const standardRules: Rule[] = [
     description: 'Every authentication extension whose SPI is known (from the keys file or learned from the traffic) verifies.',
     create: ctx => ({
       message(m) {
-        for (const n of m.fields('mip.auth.status')) {
-          if (n.value === 'unverified') { ctx.notCheckedNoKey(); continue; }
+        for (const { status } of m.kx.auth) {
+          if (status === 'unverified') { ctx.notCheckedNoKey(); continue; }
           ctx.checked();
-          if (n.value === 'bad') ctx.report(m.frame, 'authenticator does not verify with the known key', m.mobileNode);
+          if (status === 'bad') ctx.report(m.frame, 'authenticator does not verify with the known key', m.mobileNode);
         }
       },
     }),
@@ -275,11 +276,11 @@ export const standardRules: Rule[] = [
     description: 'An agent advertisement with the F bit set lists at least one care-of address; the R bit implies F.',
     create: ctx => ({
       packet(pkt) {
-        const flags = pkt.all.find(n => n.field?.abbrev === 'icmp.mip.flags');
+        const flags = pkt.all.find(n => n.field === ICMP.mipFlags);
         if (!flags) return;
         ctx.checked();
         const f = flags.value as number;
-        const coas = pkt.all.filter(n => n.field?.abbrev === 'icmp.mip.coa').length;
+        const coas = pkt.all.filter(n => n.field === ICMP.mipCoa).length;
         if ((f & 0x1000) && coas === 0) ctx.report(pkt.no, 'agent advertisement with F set but no care-of address');
         if ((f & 0x8000) && !(f & 0x1000)) ctx.report(pkt.no, 'agent advertisement with R set but not F');
         if (!(f & 0x3000)) ctx.report(pkt.no, 'agent advertisement offers neither home (H) nor foreign (F) agent service');
@@ -293,7 +294,7 @@ export const standardRules: Rule[] = [
       const last = new Map<number, number>();
       return {
         packet(pkt) {
-          const seq = pkt.all.find(n => n.field?.abbrev === 'icmp.mip.seq');
+          const seq = pkt.all.find(n => n.field === ICMP.mipSeq);
           const src = pkt.ipv4[0]?.src;
           if (!seq || src === undefined) return;
           const s = seq.value as number;
@@ -312,7 +313,7 @@ export const standardRules: Rule[] = [
     description: 'The reserved bits of the mobility agent advertisement extension are sent as zero.',
     create: ctx => ({
       packet(pkt) {
-        const r = pkt.all.find(n => n.field?.abbrev === 'icmp.mip.reserved');
+        const r = pkt.all.find(n => n.field === ICMP.mipReserved);
         if (!r) return;
         ctx.checked();
         if (r.value) ctx.report(pkt.no, `reserved bits 0x${(r.value as number).toString(16)} set in an agent advertisement`);

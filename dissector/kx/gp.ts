@@ -66,6 +66,7 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
         const s = ipv6String(bytes);
         add(v, KX.ip, s, start, 16);
         v.pkt.addHidden(v.parent, KX.ip6, s, start, 16, v.src);
+        rec.ip6 = s;
         return s;
       }
       return raw(`GP-IP: INFO is ${len} bytes; an address is 4 (IPv4) or 16 (IPv6)`);
@@ -74,11 +75,13 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
       if (content === 0) {
         if (len !== 6) return raw(`GP-L2: an Ethernet address is 6 bytes, INFO is ${len}`);
         add(v, KX.l2Eth, bytes, start, 6);
+        rec.eth = bytes.slice();
         return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join(':');
       }
       if (content === 1 || content === 2) {
         const s = decodeText(bytes);
         add(v, content === 1 ? KX.l2Imsi : KX.l2Min, s, start, len);
+        rec.l2Text = s;
         const ok = DIGITS.test(s) && (content === 1 ? len >= 6 && len <= 15 : len === 10);
         if (!ok) pkt.addExpert(v.parent, KX_EXPERT.infoLength, start, len, content === 1 ? `GP-L2: an IMSI is 6 to 15 ASCII digits (got ${len} bytes)` : `GP-L2: a MIN is 10 ASCII digits (got ${len} bytes)`);
         return s;
@@ -151,7 +154,7 @@ function gpDissector(kind: GpKind) {
     const snode = pkt.add(node, KX.gpSpi, spi, start + 2, 4, src);
     if (!e && spi !== 0) pkt.addExpert(snode, KX_EXPERT.gpSpi, start + 2, 4, `SPI is ${spiHex(spi)} on an unencrypted extension (E = 0 sends SPI 0)`);
     if (e && spi < 256) pkt.addExpert(snode, KX_EXPERT.gpSpi, start + 2, 4, `SPI ${spi} is reserved (0-255), yet INFO is encrypted under it`);
-    const rec: GpRecord = { kind, content, encrypted: e, spi, readable: !e, node };
+    const rec: GpRecord = { kind, index: x.msg.exts.indexOf(ext), content, encrypted: e, spi, readable: !e, node };
     messageKx(x.pkt, x.msg).gp.push(rec);
     const infoStart = start + 6, infoEnd = ext.end;
     let label = '';

@@ -18,6 +18,6 @@ addMessageHook('keys', kxHook);
 
 export { KX, KX_EXPERT, KX_TYPE_PREFS, kxType } from './fields.js';
 export { kxExtensionHandler } from './extensions.js';
-export { packetKx } from './records.js';
+export { packetKx, peekMessageKx } from './records.js';
 export type { MessageKx, GpRecord, SaInfo, SaPayloadRecord, ProposalRecord, TransformRecord, KeRecord } from './records.js';
 export * from './encode.js';

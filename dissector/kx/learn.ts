@@ -222,7 +222,7 @@ function showLearned(pkt: Packet, c: Candidate, st: KxState): void {
 /** The message hook: learns (forward pass) and shows what this message taught. */
 export function learnKeys(pkt: Packet, msg: MipMessage): void {
   const mk = peekMessageKx(msg);
-  if (!mk) return;
+  if (!mk || (!mk.gp.length && !mk.sa.length)) return;
   const session = pkt.session, no = pkt.no;
   const st = kxState(session);
   const first = !session.visited(no);
@@ -249,6 +249,7 @@ export function learnKeys(pkt: Packet, msg: MipMessage): void {
     if (i < 0) continue;
     // Show the stored SA (the one in the table), so re-dissection finds its previous version.
     showLearned(pkt, { sa: learned[i]!, node: c.node }, st);
+    mk.learned.push(learned[i]!);
     learned.splice(i, 1);
   }
 }

@@ -176,9 +176,9 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
   guarded(s, h, 'Key-exchange payload', () => {
     const c = new Cursor(buf, h.offset + 4, h.end);
     const checkCv = (group: DhGroup, cv: Uint8Array, cvNode: Node, at: number) => {
-      if (cv.length !== group.size) { pkt.addExpert(cvNode, KX_EXPERT.cvLength, at, cv.length, `CV is ${cv.length} bytes; the prime is ${group.size} bytes and every CV is left-padded to it (docs/protocol.md §E.7)`); return; }
+      if (cv.length !== group.size) { rec.problem = pkt.addExpert(cvNode, KX_EXPERT.cvLength, at, cv.length, `CV is ${cv.length} bytes; the prime is ${group.size} bytes and every CV is left-padded to it (docs/protocol.md §E.7)`); return; }
       const problem = publicValueProblem(group, bytesToBigInt(cv));
-      if (problem) { pkt.addExpert(cvNode, KX_EXPERT.cvRange, at, cv.length, problem); return; }
+      if (problem) { rec.problem = pkt.addExpert(cvNode, KX_EXPERT.cvRange, at, cv.length, problem); return; }
       rec.cv = cv.slice(); rec.group = group;
     };
     switch (st) {
@@ -220,8 +220,8 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
             problem = groupProblem(group);
           }
         }
-        if (problem) { pkt.addExpert(h.node, KX_EXPERT.badGroup, h.offset + 4, h.end - h.offset - 4, `User-defined group: ${problem}`); break; }
-        if (cvlen !== plen) { pkt.addExpert(cln, KX_EXPERT.cvLength, p, 2, `CV length ${cvlen} differs from P length ${plen} (docs/protocol.md §E.7)`); break; }
+        if (problem) { rec.problem = pkt.addExpert(h.node, KX_EXPERT.badGroup, h.offset + 4, h.end - h.offset - 4, `User-defined group: ${problem}`); break; }
+        if (cvlen !== plen) { rec.problem = pkt.addExpert(cln, KX_EXPERT.cvLength, p, 2, `CV length ${cvlen} differs from P length ${plen} (docs/protocol.md §E.7)`); break; }
         checkCv(group, cv, cvn, p + 2);
         break;
       }

@@ -5,6 +5,8 @@ import type { MipMessage } from '../mip/extensions.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import type { DhGroup } from '../keys/dh.js';
+import type { AuthRecord } from '../keys/state.js';
+import type { SecurityAssociation } from '../keys/table.js';
 
 export type GpKind = 'gp_nai' | 'gp_ip' | 'gp_l2' | 'gp_sa';
 
@@ -18,6 +20,8 @@ export interface SaInfo {
 
 export interface GpRecord {
   kind: GpKind;
+  /** Position of the extension among the message's extensions. */
+  index: number;
   content: number;
   encrypted: boolean;
   spi: number;
@@ -25,6 +29,11 @@ export interface GpRecord {
   readable: boolean;
   nai?: string;
   ip?: number;
+  /** A GP-IP IPv6 address, as printed. */
+  ip6?: string;
+  /** GP-L2: the Ethernet address (content 0), or the IMSI / MIN text (contents 1, 2). */
+  eth?: Uint8Array;
+  l2Text?: string;
   saInfo?: SaInfo;
   node: Node;
 }
@@ -46,6 +55,8 @@ export interface KeRecord {
   /** The key (sub-type 3), or the decrypted key (5) or seed (6). */
   key?: Uint8Array;
   spi?: number;
+  /** The expert item that rejected the Diffie-Hellman group or public value (sub-types 1, 2, 4). */
+  problem?: Node;
   node: Node;
 }
 
@@ -62,7 +73,14 @@ export interface ProposalRecord {
 
 export interface SaPayloadRecord { subtype: number; proposals: ProposalRecord[]; node: Node }
 
-export interface MessageKx { gp: GpRecord[]; sa: SaPayloadRecord[] }
+export interface MessageKx {
+  gp: GpRecord[];
+  sa: SaPayloadRecord[];
+  /** The authenticator verdicts of the authentication extensions, in wire order. */
+  auth: AuthRecord[];
+  /** The security associations the message taught (shown under it). */
+  learned: SecurityAssociation[];
+}
 
 const perMessage = new WeakMap<MipMessage, MessageKx>();
 const perPacket = new WeakMap<Packet, MessageKx[]>();
@@ -71,7 +89,7 @@ const perPacket = new WeakMap<Packet, MessageKx[]>();
 export function messageKx(pkt: Packet, msg: MipMessage): MessageKx {
   let m = perMessage.get(msg);
   if (!m) {
-    m = { gp: [], sa: [] };
+    m = { gp: [], sa: [], auth: [], learned: [] };
     perMessage.set(msg, m);
     const list = perPacket.get(pkt);
     if (list) list.push(m); else perPacket.set(pkt, [m]);

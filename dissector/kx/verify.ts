@@ -13,6 +13,7 @@ import type { Packet } from '../packet.js';
 import { KX_EXPERT } from './fields.js';
 import { MAX_AUTHENTICATORS_PER_MESSAGE } from '../limits.js';
 import { showSaOrigin, spiHex } from './decrypt.js';
+import { messageKx } from './records.js';
 
 export const AUTH_EXTENSION_TYPES: ReadonlySet<number> = new Set([32, 33, 34, 36]);
 
@@ -50,6 +51,7 @@ export function verifyAuthenticators(pkt: Packet, msg: MipMessage): void {
       pkt.addGenerated(ext.node, MIP.authStatus, 'unverified', at, len, src);
       if (sa && !sa.auth) pkt.addExpert(ext.node, KX_EXPERT.authNoAlg, spiAt, 4, `${describeSa(sa)} has no authentication algorithm: SPI ${spiHex(spi)} not verified`);
     }
+    messageKx(pkt, msg).auth.push(rec);
     recordOnce(pkt.session, st.auth, pkt.no, rec);
     if (!pkt.session.visited(pkt.no)) pkt.session.transactions.noteAuth(pkt.no, msg.start, msg.src, { type: ext.type, spi, status: rec.status });
   }
