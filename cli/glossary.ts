@@ -6,12 +6,6 @@ import { UsageError } from './args.js';
 
 const BASES: Record<string, string> = { dec: 'BASE_DEC', hex: 'BASE_HEX', dec_hex: 'BASE_DEC_HEX', hex_dec: 'BASE_HEX_DEC', oct: 'BASE_OCT', none: 'BASE_NONE' };
 
-/** Protocols' short names (Wireshark's proto_register_protocol second argument). */
-const SHORT_NAMES: Record<string, string> = {
-  frame: 'Frame', eth: 'Ethernet', vlan: 'VLAN', sll: 'SLL', null: 'Null', raw: 'Raw', ip: 'IPv4', udp: 'UDP',
-  icmp: 'ICMP', data: 'Data', mip: 'Mobile IP',
-};
-
 /** The display column of `-G fields`: a base for integers, the bit width for booleans. */
 function displayColumn(f: FieldDef): string {
   if (f.type === 'bool') return f.bits ? String(f.bits) : 'BASE_NONE';
@@ -32,7 +26,7 @@ export function glossary(kind: string): string {
       for (const e of allExperts()) lines.push(`F\t${e.summary}\t${e.abbrev}\tFT_NONE\t${parentProtocol(e.abbrev)}\t\t0x0\t`);
       break;
     case 'protocols':
-      for (const f of allFields()) if (f.type === 'protocol') lines.push(`${f.name}\t${SHORT_NAMES[f.abbrev] ?? f.name}\t${f.abbrev}`);
+      for (const f of allFields()) if (f.type === 'protocol') lines.push(`${f.name}\t${f.short}\t${f.abbrev}`);
       break;
     case 'values':
       // V abbrev value name | R abbrev low high name | T abbrev true false

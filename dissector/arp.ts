@@ -15,7 +15,7 @@ const OPCODES: Record<number, string> = { 1: 'request', 2: 'reply', 3: 'reverse 
 const HW_TYPES: Record<number, string> = { 1: 'Ethernet', 6: 'IEEE 802 Networks' };
 
 export const ARP = registerFields({
-  arp: { abbrev: 'arp', name: 'Address Resolution Protocol', type: 'protocol' },
+  arp: { abbrev: 'arp', name: 'Address Resolution Protocol', type: 'protocol', short: 'ARP/RARP' },
   hwType: { abbrev: 'arp.hw.type', name: 'Hardware type', type: 'uint16', values: HW_TYPES },
   protoType: { abbrev: 'arp.proto.type', name: 'Protocol type', type: 'uint16', base: 'hex', values: { 0x0800: 'IPv4' } },
   hwSize: { abbrev: 'arp.hw.size', name: 'Hardware size', type: 'uint8' },

@@ -35,6 +35,8 @@ export interface FieldSpec {
   /** Strings for a boolean's true and false, like Wireshark's true_false_string. */
   tf?: readonly [string, string];
   description?: string;
+  /** A protocol's short name (Wireshark's proto_register_protocol second argument); the name when absent. */
+  short?: string;
 }
 
 export interface FieldDef extends Required<Omit<FieldSpec, 'values' | 'ranges' | 'tf'>> {
@@ -57,7 +59,15 @@ export interface ExpertSpec {
   group: ExpertGroup;
   severity: Severity;
 }
-export interface ExpertDef extends ExpertSpec { id: number }
+export interface ExpertDef extends ExpertSpec {
+  id: number;
+  /**
+   * The expert item's own entry (FT_NONE, labelled with its summary), as Wireshark registers one
+   * field per expert item. Its id is negative (-1 - the expert's id): no table indexed by field
+   * id (wanted fields, label memos) covers it.
+   */
+  field: FieldDef;
+}
 
 const fieldsByAbbrev = new Map<string, FieldDef>();
 const fieldList: FieldDef[] = [];
@@ -86,6 +96,7 @@ export function registerField(spec: FieldSpec): FieldDef {
     ranges: spec.ranges ?? null,
     tf: spec.tf ?? null,
     description: spec.description ?? '',
+    short: spec.short ?? spec.name,
     proto: spec.abbrev.split('.')[0]!,
     shift: trailingZeros(bitmask),
   };
@@ -103,7 +114,12 @@ export function registerFields<K extends string>(table: Record<K, FieldSpec>): R
 
 export function registerExpert(spec: ExpertSpec): ExpertDef {
   if (expertsByAbbrev.has(spec.abbrev)) throw new Error(`expert item ${spec.abbrev} registered twice`);
-  const def: ExpertDef = { ...spec, id: expertList.length };
+  const id = expertList.length;
+  const field: FieldDef = {
+    id: -1 - id, abbrev: spec.abbrev, name: spec.summary, type: 'none', base: 'none', bitmask: 0, bits: 0,
+    values: null, ranges: null, tf: null, description: '', short: spec.summary, proto: spec.abbrev.split('.')[0]!, shift: 0,
+  };
+  const def: ExpertDef = { ...spec, id, field };
   expertsByAbbrev.set(def.abbrev, def);
   expertList.push(def);
   return def;

@@ -33,7 +33,7 @@ const CODE_NAMES: Record<number, Record<number, string>> = {
 const MIP_EXT_TYPES: Record<number, string> = { 0: 'One byte padding extension', 16: 'Mobility Agent Advertisement Extension', 19: 'Prefix Lengths Extension', 24: 'Challenge Extension' };
 
 export const ICMP = registerFields({
-  icmp: { abbrev: 'icmp', name: 'Internet Control Message Protocol', type: 'protocol' },
+  icmp: { abbrev: 'icmp', name: 'Internet Control Message Protocol', type: 'protocol', short: 'ICMP' },
   type: { abbrev: 'icmp.type', name: 'Type', type: 'uint8', values: ICMP_TYPES },
   code: { abbrev: 'icmp.code', name: 'Code', type: 'uint8' },
   checksum: { abbrev: 'icmp.checksum', name: 'Checksum', type: 'uint16', base: 'hex' },

@@ -13,7 +13,7 @@ export const IP_PROTOCOLS: Record<number, string> = { 0: 'IPv6 Hop-by-Hop Option
 export const CHECKSUM_STATUS = { 0: 'Bad', 1: 'Good', 2: 'Unverified', 3: 'Not present', 4: 'Illegal' } as const;
 
 export const IP = registerFields({
-  ip: { abbrev: 'ip', name: 'Internet Protocol Version 4', type: 'protocol' },
+  ip: { abbrev: 'ip', name: 'Internet Protocol Version 4', type: 'protocol', short: 'IPv4' },
   version: { abbrev: 'ip.version', name: 'Version', type: 'uint8', bitmask: 0xf0, bits: 8 },
   hdrLen: { abbrev: 'ip.hdr_len', name: 'Header Length', type: 'uint8' },
   dsfield: { abbrev: 'ip.dsfield', name: 'Differentiated Services Field', type: 'uint8', base: 'hex' },

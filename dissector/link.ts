@@ -14,7 +14,7 @@ export const LINKTYPE = { NULL: 0, ETHERNET: 1, RAW: 101, LOOP: 108, LINUX_SLL: 
 const ETHERTYPES: Record<number, string> = { 0x0800: 'IPv4', 0x0806: 'ARP', 0x8100: '802.1Q Virtual LAN', 0x86dd: 'IPv6', 0x88a8: '802.1ad' };
 
 export const ETH = registerFields({
-  eth: { abbrev: 'eth', name: 'Ethernet II', type: 'protocol' },
+  eth: { abbrev: 'eth', name: 'Ethernet II', type: 'protocol', short: 'Ethernet' },
   dst: { abbrev: 'eth.dst', name: 'Destination', type: 'ether' },
   src: { abbrev: 'eth.src', name: 'Source', type: 'ether' },
   addr: { abbrev: 'eth.addr', name: 'Address', type: 'ether' },
@@ -22,7 +22,7 @@ export const ETH = registerFields({
   padding: { abbrev: 'eth.padding', name: 'Padding', type: 'bytes' },
 });
 export const VLAN = registerFields({
-  vlan: { abbrev: 'vlan', name: '802.1Q Virtual LAN', type: 'protocol' },
+  vlan: { abbrev: 'vlan', name: '802.1Q Virtual LAN', type: 'protocol', short: 'VLAN' },
   priority: { abbrev: 'vlan.priority', name: 'Priority', type: 'uint16', bitmask: 0xe000, bits: 16 },
   dei: { abbrev: 'vlan.dei', name: 'DEI', type: 'uint16', bitmask: 0x1000, bits: 16 },
   id: { abbrev: 'vlan.id', name: 'ID', type: 'uint16', bitmask: 0x0fff, bits: 16 },
@@ -30,7 +30,7 @@ export const VLAN = registerFields({
 });
 const SLL_PKTTYPES = { 0: 'Unicast to us', 1: 'Broadcast', 2: 'Multicast', 3: 'Unicast to another host', 4: 'Sent by us' };
 export const SLL = registerFields({
-  sll: { abbrev: 'sll', name: 'Linux cooked capture', type: 'protocol' },
+  sll: { abbrev: 'sll', name: 'Linux cooked capture', type: 'protocol', short: 'SLL' },
   pkttype: { abbrev: 'sll.pkttype', name: 'Packet type', type: 'uint16', values: SLL_PKTTYPES },
   hatype: { abbrev: 'sll.hatype', name: 'Link-layer address type', type: 'uint16' },
   halen: { abbrev: 'sll.halen', name: 'Link-layer address length', type: 'uint16' },
@@ -43,11 +43,11 @@ export const SLL = registerFields({
 });
 const NULL_FAMILIES = { 2: 'IP' };
 export const NULL = registerFields({
-  null: { abbrev: 'null', name: 'Null/Loopback', type: 'protocol' },
+  null: { abbrev: 'null', name: 'Null/Loopback', type: 'protocol', short: 'Null' },
   family: { abbrev: 'null.family', name: 'Family', type: 'uint32', values: NULL_FAMILIES },
 });
 export const RAW = registerFields({
-  raw: { abbrev: 'raw', name: 'Raw packet data', type: 'protocol' },
+  raw: { abbrev: 'raw', name: 'Raw packet data', type: 'protocol', short: 'Raw' },
 });
 
 const E = registerExperts({

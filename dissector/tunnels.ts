@@ -115,7 +115,7 @@ const minimalEncapsulation: Dissector = (pkt, buf, start, end, src) => {
 const GRE_PROTOCOLS: Record<number, string> = { 0x0800: 'IP', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x6558: 'Transparent Ethernet bridging', 0x880b: 'PPP' };
 
 export const GRE = registerFields({
-  gre: { abbrev: 'gre', name: 'Generic Routing Encapsulation', type: 'protocol' },
+  gre: { abbrev: 'gre', name: 'Generic Routing Encapsulation', type: 'protocol', short: 'GRE' },
   flagsAndVersion: { abbrev: 'gre.flags_and_version', name: 'Flags and Version', type: 'uint16', base: 'hex' },
   checksumBit: { abbrev: 'gre.flags.checksum', name: 'Checksum Bit', type: 'bool', bits: 16, bitmask: 0x8000, tf: ['Yes', 'No'] },
   routingBit: { abbrev: 'gre.flags.routing', name: 'Routing Bit', type: 'bool', bits: 16, bitmask: 0x4000, tf: ['Yes', 'No'] },
@@ -183,7 +183,7 @@ const gre: Dissector = (pkt, buf, start, end, src) => {
 // --- IPv6 ----------------------------------------------------------------------------------------
 
 export const IPV6 = registerFields({
-  ipv6: { abbrev: 'ipv6', name: 'Internet Protocol Version 6', type: 'protocol' },
+  ipv6: { abbrev: 'ipv6', name: 'Internet Protocol Version 6', type: 'protocol', short: 'IPv6' },
   version: { abbrev: 'ipv6.version', name: 'Version', type: 'uint8' },
   tclass: { abbrev: 'ipv6.tclass', name: 'Traffic Class', type: 'uint32', base: 'hex', bits: 32, bitmask: 0x0ff00000 },
   dscp: { abbrev: 'ipv6.tclass.dscp', name: 'Differentiated Services Codepoint', type: 'uint32', bits: 32, bitmask: 0x0fc00000 },

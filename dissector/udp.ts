@@ -9,7 +9,7 @@ import { DETACHED } from './packet.js';
 import { CHECKSUM_STATUS, onesComplementSum } from './ipv4.js';
 
 export const UDP = registerFields({
-  udp: { abbrev: 'udp', name: 'User Datagram Protocol', type: 'protocol' },
+  udp: { abbrev: 'udp', name: 'User Datagram Protocol', type: 'protocol', short: 'UDP' },
   srcport: { abbrev: 'udp.srcport', name: 'Source Port', type: 'uint16' },
   dstport: { abbrev: 'udp.dstport', name: 'Destination Port', type: 'uint16' },
   port: { abbrev: 'udp.port', name: 'Source or Destination Port', type: 'uint16' },

@@ -109,7 +109,7 @@ export const TABLES: readonly Table[] = [
     columns: [
       capture, frame, time,
       { name: 'spi', type: 'u32', description: 'SPI of the learned SA' },
-      { name: 'kind', type: 'text', description: 'which key (KEY1 (MN-HA), …) and how it was learned' },
+      { name: 'kind', type: 'text', description: 'which key (MN-HA (KEY1), …) and how it was learned' },
       { name: 'protected_by', type: 'text', nullable: true, description: 'the SA that protected it in transit (SPI, keys-file label or learned frame)' },
     ],
   },

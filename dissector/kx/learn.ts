@@ -16,12 +16,11 @@ import type { LearnMethod, SecurityAssociation } from '../keys/table.js';
 import type { MipMessage } from '../mip/extensions.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
-import { KX, KX_EXPERT, SAP_SUBTYPES } from './fields.js';
+import { GP_CONTENT_NAMES, KX, KX_EXPERT } from './fields.js';
+import { valueName } from '../fields.js';
 import { spiHex } from './decrypt.js';
 import { peekMessageKx } from './records.js';
 import type { KeRecord, MessageKx, ProposalRecord, TransformRecord } from './records.js';
-
-const GP_SA_LABELS: Readonly<Record<number, string>> = { 0: 'KEY3 (MN-FA)', 1: 'KEY2 (FA-HA)', 2: 'KEY1 (MN-HA)', 3: 'HA-KDC' };
 
 interface Candidate { sa: SecurityAssociation; node: Node }
 
@@ -91,7 +90,7 @@ class Learner {
   }
 
   label(sapSubtype: number): string {
-    return `negotiated ${SAP_SUBTYPES[sapSubtype as keyof typeof SAP_SUBTYPES] ?? 'SA'}`;
+    return `negotiated ${valueName(KX.sapSubtype, sapSubtype) ?? 'SA'}`;
   }
 
   gpSa(mk: MessageKx): void {
@@ -100,7 +99,7 @@ class Learner {
       if (!i) continue;
       const auth = AUTH_ALG_IDS[i.authAlg] ?? null, cipher = CIPHER_IDS[i.cipherAlg] ?? null;
       if (!auth && !cipher) continue;
-      this.add(g.node, i.newSpi, i.key, { auth, cipher }, 'sa-info', GP_SA_LABELS[g.content] ?? `GP-SA content ${g.content}`, i.lifetime);
+      this.add(g.node, i.newSpi, i.key, { auth, cipher }, 'sa-info', GP_CONTENT_NAMES.gp_sa[g.content] ?? `GP-SA content ${g.content}`, i.lifetime);
     }
   }
 

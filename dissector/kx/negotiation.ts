@@ -8,10 +8,11 @@ import type { Packet } from '../packet.js';
 import type { Prefs } from '../prefs.js';
 import type { Node } from '../tree.js';
 import { hex } from '../format.js';
+import { valueName } from '../fields.js';
 import { bytesToBigInt, groupProblem, knownPrimality, OAKLEY_GROUPS, publicValueProblem } from '../keys/dh.js';
 import { MAX_DH_GROUP_BITS, MAX_PRIME_TESTS_PER_PACKET } from '../limits.js';
 import type { DhGroup } from '../keys/dh.js';
-import { ATTR_NAMES, KE_SUBTYPES, kxType, KX, KX_EXPERT, MODE_NAMES, REPLAY_NAMES, SAP_SUBTYPES } from './fields.js';
+import { kxType, KX, KX_EXPERT, MODE_NAMES, REPLAY_NAMES } from './fields.js';
 import { PRF_NAMES } from '../keys/derive.js';
 import { decryptPart, spiHex } from './decrypt.js';
 import { messageKx } from './records.js';
@@ -41,7 +42,7 @@ function forEachPayload(s: Scope, parent: Node, start: number, end: number, what
   let off = start;
   while (off < end) {
     if (end - off < 4) {
-      const n = pkt.add(parent, KX.gpInfo, buf.subarray(off, end), off, end - off, src);
+      const n = pkt.add(parent, KX.plData, buf.subarray(off, end), off, end - off, src);
       pkt.addExpert(n, KX_EXPERT.plLength, off, end - off, `${end - off} byte(s) left in the ${what}: too short for a payload header (4 bytes)`);
       return;
     }
@@ -81,15 +82,15 @@ function subtypeZero(s: Scope, h: PayloadHeader, name: string): void {
 function unexpected(s: Scope, h: PayloadHeader, where: string, expected: string): void {
   s.pkt.add(h.node, KX.plSubtype, h.subtype, h.offset + 1, 1, s.src);
   addLength(s, h);
-  if (h.end > h.offset + 4) s.pkt.add(h.node, KX.gpInfo, s.buf.subarray(h.offset + 4, h.end), h.offset + 4, h.end - h.offset - 4, s.src);
+  if (h.end > h.offset + 4) s.pkt.add(h.node, KX.plData, s.buf.subarray(h.offset + 4, h.end), h.offset + 4, h.end - h.offset - 4, s.src);
   s.pkt.addExpert(h.node, KX_EXPERT.plUnexpected, h.offset, 1, `${payloadName(s, h.type)} (type ${h.type}) inside ${where}: expected ${expected}`);
 }
 
 /** Name of a transform id under its proposal's ProtocolId. */
+/** A transform id names an algorithm of SA-INFO's tables (docs/protocol.md §B.2), by ProtocolId; 0 names none. */
 function transformName(protoId: number, id: number): string | undefined {
-  if (protoId === 1) return { 1: 'HMAC-MD5', 2: 'Keyed-MD5 prefix+suffix', 3: 'HMAC-SHA1', 4: 'HMAC-SHA256' }[id];
-  if (protoId === 2) return { 1: 'AES-128-CBC', 2: 'AES-256-CBC', 3: 'AES-128-GCM', 4: 'AES-256-GCM', 5: 'ChaCha20-Poly1305' }[id];
-  return undefined;
+  const def = protoId === 1 ? KX.saAuthAlg : protoId === 2 ? KX.saCipherAlg : undefined;
+  return def && id !== 0 ? valueName(def, id) : undefined;
 }
 
 function attrValueText(type: number, v: number): string {
@@ -117,19 +118,19 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
     else if (prop && (prop.protoId === 1 || prop.protoId === 2)) pkt.addExpert(idNode, KX_EXPERT.xfId, p + 1, 1, `Transform id ${id} is not an ${prop.protoId === 1 ? 'authentication' : 'encryption'} algorithm of docs/protocol.md §B.2`);
     pkt.add(h.node, KX.xfNkeys, nkeys, p + 2, 1, src);
     const rn = pkt.add(h.node, KX.xfReserved, reserved, p + 3, 1, src);
-    if (reserved) pkt.addExpert(rn, KX_EXPERT.keReserved, p + 3, 1, 'Transform payload: Reserved byte is not zero');
+    if (reserved) pkt.addExpert(rn, KX_EXPERT.xfReserved, p + 3, 1, 'Transform payload: Reserved byte is not zero');
     h.node.text = `Transform payload: #${no}${name ? ', ' + name : `, id ${id}`}`;
     rec = { no, id, attrs: new Map(), node: h.node };
     // Attributes: AttrType(2) AttrLen(2) Value(AttrLen).
     while (c.pos < c.end) {
       const at = c.pos;
       if (c.remaining < 4) {
-        const n = pkt.add(h.node, KX.gpInfo, c.bytes(c.remaining), at, c.end - at, src);
+        const n = pkt.add(h.node, KX.plData, c.bytes(c.remaining), at, c.end - at, src);
         pkt.addExpert(n, KX_EXPERT.attrLength, at, c.end - at, `${c.end - at} byte(s) left: too short for an attribute header (4 bytes)`);
         break;
       }
       const type = c.u16(), len = c.u16();
-      const an = pkt.addText(h.node, `Attribute: ${ATTR_NAMES[type as keyof typeof ATTR_NAMES] ?? `type ${type}`}`, at, 4 + Math.min(len, c.remaining), src);
+      const an = pkt.addText(h.node, `Attribute: ${valueName(KX.xfAttrType, type) ?? `type ${type}`}`, at, 4 + Math.min(len, c.remaining), src);
       pkt.add(an, KX.xfAttrType, type, at, 2, src);
       const ln = pkt.add(an, KX.xfAttrLen, len, at + 2, 2, src);
       if (len > c.remaining) {
@@ -148,16 +149,16 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
         const t = attrValueText(type, v);
         if (t) vn.append = ` (${t})`;
         an.text += ` = ${v}${t ? ` (${t})` : ''}`;
-        if (len !== known) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (docs/protocol.md §B.3)`);
+        if (len !== known) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${valueName(KX.xfAttrType, type)}: length ${len}, expected ${known} (docs/protocol.md §B.3)`);
         else {
           rec.attrs.set(type, v);
           const bad = type === 1 ? (v === 0 || v % 8 !== 0 ? `a key length of ${v} bits is not a whole number of bytes` : '')
             : type >= 3 && type <= 5 && !(v >= 1 && v <= 3) ? `value ${v} is not defined (1-3)` : '';
-          if (bad) pkt.addExpert(vn, KX_EXPERT.attrValue, at + 4, len, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: ${bad}`);
+          if (bad) pkt.addExpert(vn, KX_EXPERT.attrValue, at + 4, len, `${valueName(KX.xfAttrType, type)}: ${bad}`);
         }
       } else {
         pkt.add(an, KX.xfAttrValue, hex(value), at + 4, len, src);
-        if (known !== undefined) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${ATTR_NAMES[type as keyof typeof ATTR_NAMES]}: length ${len}, expected ${known} (docs/protocol.md §B.3)`);
+        if (known !== undefined) pkt.addExpert(ln, KX_EXPERT.attrLength, at + 2, 2, `${valueName(KX.xfAttrType, type)}: length ${len}, expected ${known} (docs/protocol.md §B.3)`);
       }
     }
   });
@@ -171,7 +172,7 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
   const st = h.subtype;
   const sn = pkt.add(h.node, KX.keSubtype, st, h.offset + 1, 1, src);
   addLength(s, h);
-  h.node.text = `Key-exchange payload: ${KE_SUBTYPES[st as keyof typeof KE_SUBTYPES] ?? `sub-type ${st}`}`;
+  h.node.text = `Key-exchange payload: ${valueName(KX.keSubtype, st) ?? `sub-type ${st}`}`;
   const rec: KeRecord = { subtype: st, node: h.node };
   guarded(s, h, 'Key-exchange payload', () => {
     const c = new Cursor(buf, h.offset + 4, h.end);
@@ -241,7 +242,7 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
       }
       default:
         pkt.addExpert(sn, KX_EXPERT.keSubtype, h.offset + 1, 1, `Unknown key-exchange sub-type ${st}`);
-        if (c.remaining) pkt.add(h.node, KX.gpInfo, c.bytes(c.remaining), h.offset + 4, h.end - h.offset - 4, src);
+        if (c.remaining) pkt.add(h.node, KX.plData, c.bytes(c.remaining), h.offset + 4, h.end - h.offset - 4, src);
     }
   });
   return rec;
@@ -254,7 +255,7 @@ function dissectProposal(s: Scope, h: PayloadHeader): ProposalRecord | null {
   addLength(s, h);
   const p = h.offset + 4;
   if (h.end - p < 12) {
-    if (h.end > p) pkt.add(h.node, KX.gpInfo, buf.subarray(p, h.end), p, h.end - p, src);
+    if (h.end > p) pkt.add(h.node, KX.plData, buf.subarray(p, h.end), p, h.end - p, src);
     pkt.addExpert(h.node, KX_EXPERT.plLength, h.offset + 2, 2, `Proposal payload: Length ${h.length} is shorter than its 12 fixed bytes`);
     return null;
   }
@@ -270,7 +271,7 @@ function dissectProposal(s: Scope, h: PayloadHeader): ProposalRecord | null {
   const ntn = pkt.add(h.node, KX.propNtrans, ntrans, p + 3, 1, src);
   pkt.add(h.node, KX.propLifetime, rec.lifetime, p + 4, 4, src);
   pkt.add(h.node, KX.propSpi, rec.spi, p + 8, 4, src);
-  h.node.text = `Proposal payload: #${rec.no}, protocol ${rec.protoNo} (${rec.protoId === 1 ? 'authentication' : rec.protoId === 2 ? 'encryption' : `id ${rec.protoId}`}), SPI ${spiHex(rec.spi)}`;
+  h.node.text = `Proposal payload: #${rec.no}, protocol ${rec.protoNo} (${valueName(KX.propProtoId, rec.protoId)?.toLowerCase() ?? `id ${rec.protoId}`}), SPI ${spiHex(rec.spi)}`;
   let keSeen: Node | null = null;
   forEachPayload(s, h.node, p + 12, h.end, 'proposal', ph => {
     if (ph.type === kxType(prefs, 'transform')) {
@@ -316,7 +317,7 @@ function dissectSaPayload(x: ExtensionContext): void {
   const { pkt, node, buf, src, ext, msg } = x;
   const s: Scope = { pkt, buf, src, prefs: pkt.session.prefs };
   const sn = pkt.add(node, KX.sapSubtype, ext.subtype, ext.offset + 1, 1, src);
-  const subName = SAP_SUBTYPES[ext.subtype as keyof typeof SAP_SUBTYPES];
+  const subName = valueName(KX.sapSubtype, ext.subtype);
   if (!subName) pkt.addExpert(sn, KX_EXPERT.sapSubtype, ext.offset + 1, 1, `Unknown SA payload sub-type ${ext.subtype}`);
   const rec: SaPayloadRecord = { subtype: ext.subtype, proposals: [], node };
   messageKx(pkt, msg).sa.push(rec);

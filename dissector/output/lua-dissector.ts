@@ -387,7 +387,7 @@ local function for_each_payload(x, parent, start, stop, what, visit)
   local tvb, off = x.tvb, start
   while off < stop do
     if stop - off < 4 then
-      local it = parent:add(F["mip.kx.gp.info"], tvb(off, stop - off))
+      local it = parent:add(F["mip.kx.pl.data"], tvb(off, stop - off))
       expert_at(it, E["mip.kx.pl.len.bad"], (stop - off) .. " byte(s) left in the " .. what .. ": too short for a payload header (4 bytes)")
       return
     end
@@ -418,7 +418,7 @@ end
 local function unexpected(x, h, where, expected)
   h.node:add(F["mip.kx.pl.subtype"], x.tvb(h.offset + 1, 1))
   add_length(x, h)
-  if h.stop > h.offset + 4 then h.node:add(F["mip.kx.gp.info"], x.tvb(h.offset + 4, h.stop - h.offset - 4)) end
+  if h.stop > h.offset + 4 then h.node:add(F["mip.kx.pl.data"], x.tvb(h.offset + 4, h.stop - h.offset - 4)) end
   expert_at(h.node, E["mip.kx.pl.unexpected"], payload_name(h.type) .. " (type " .. h.type .. ") inside " .. where .. ": expected " .. expected)
 end
 
@@ -452,13 +452,13 @@ local function dissect_transform(x, h, prop)
     end
     h.node:add(F["mip.kx.xf.nkeys"], r(2, 1))
     local ri = h.node:add(F["mip.kx.xf.reserved"], r(3, 1))
-    if reserved ~= 0 then expert_at(ri, E["mip.kx.ke.reserved.nonzero"], "Transform payload: Reserved byte is not zero") end
+    if reserved ~= 0 then expert_at(ri, E["mip.kx.xf.reserved.nonzero"], "Transform payload: Reserved byte is not zero") end
     h.node:set_text("Transform payload: #" .. no .. (name and (", " .. name) or (", id " .. id)))
     rec = { no = no, id = id, node = h.node }
     while c.pos < c.stop do -- attributes: AttrType(2) AttrLen(2) Value(AttrLen)
       local at = c.pos
       if remaining(c) < 4 then
-        local it = h.node:add(F["mip.kx.gp.info"], take(c, remaining(c)))
+        local it = h.node:add(F["mip.kx.pl.data"], take(c, remaining(c)))
         expert_at(it, E["mip.kx.xf.attr.len.bad"], (c.stop - at) .. " byte(s) left: too short for an attribute header (4 bytes)")
         break
       end
@@ -537,7 +537,7 @@ local function dissect_ke(x, h, prop)
       h.node:add(tvb(h.offset + 8, n), (st == 5 and "KDC key" or "KDC seed") .. " encrypted under SPI " .. spi_hex(spi) .. ": decryption stays in mipscope"):set_generated(true)
     else
       expert_at(sn, E["mip.kx.ke.subtype.unknown"], "Unknown key-exchange sub-type " .. st)
-      if remaining(c) > 0 then add(h.node, F["mip.kx.gp.info"], c, remaining(c)) end
+      if remaining(c) > 0 then add(h.node, F["mip.kx.pl.data"], c, remaining(c)) end
     end
   end)
   return { subtype = st }
@@ -549,7 +549,7 @@ local function dissect_proposal(x, h)
   add_length(x, h)
   local p = h.offset + 4
   if h.stop - p < 12 then
-    if h.stop > p then h.node:add(F["mip.kx.gp.info"], tvb(p, h.stop - p)) end
+    if h.stop > p then h.node:add(F["mip.kx.pl.data"], tvb(p, h.stop - p)) end
     expert_at(h.node, E["mip.kx.pl.len.bad"], "Proposal payload: Length " .. h.length .. " is shorter than its 12 fixed bytes")
     return nil
   end

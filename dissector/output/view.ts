@@ -1,25 +1,10 @@
 // What the renderers share: the children of a node as Wireshark shows them, field values in
 // the forms of -T json/ek/pdml, and the protocol a field belongs to.
-import type { ExpertDef, FieldDef } from '../fields.js';
+import type { FieldDef } from '../fields.js';
 import { EXPERT_FIELDS, fieldByAbbrev } from '../fields.js';
 import { fieldValueString, hex, nodeText } from '../format.js';
 import type { Node } from '../tree.js';
 import type { Packet } from '../packet.js';
-
-const expertItemFields = new Map<number, FieldDef>();
-
-/** The field of an expert item's own entry (Wireshark registers one per expert item, FT_NONE). */
-export function expertItemField(def: ExpertDef): FieldDef {
-  let f = expertItemFields.get(def.id);
-  if (!f) {
-    f = {
-      id: -1 - def.id, abbrev: def.abbrev, name: def.summary, type: 'none', base: 'none', bitmask: 0, bits: 0,
-      values: null, ranges: null, tf: null, description: '', proto: def.abbrev.split('.')[0]!, shift: 0,
-    };
-    expertItemFields.set(def.id, f);
-  }
-  return f;
-}
 
 const expertChildren = new WeakMap<Node, Node[]>();
 
@@ -32,7 +17,7 @@ export function viewChildren(n: Node): readonly Node[] | null {
   if (!n.expert || !n.children) return n.children;
   let list = expertChildren.get(n);
   if (!list) {
-    const own: Node = { field: expertItemField(n.expert), value: null, offset: 0, length: 0, src: n.src, children: null, generated: true, text: n.text, append: null, expert: null, hidden: false };
+    const own: Node = { field: n.expert.field, value: null, offset: 0, length: 0, src: n.src, children: null, generated: true, text: n.text, append: null, expert: null, hidden: false };
     list = [own];
     for (const c of n.children) list.push({ ...c, offset: 0, length: 0, hidden: c.hidden || c.field === EXPERT_FIELDS.message });
     expertChildren.set(n, list);
