@@ -70,136 +70,124 @@ export function ioError(label: string, err: unknown, verb = 'read'): CaptureFile
 }
 
 // ---------------------------------------------------------------------------------------------
-// The drivers: the same loop, synchronous and asynchronous.
+// The reader: one state machine, driven synchronously or asynchronously.
 // ---------------------------------------------------------------------------------------------
+
+/** What the reader answers when it wants the next chunk (given with `feed`, null at the end). */
+const PULL = Symbol('pull');
 
 /**
  * Runs a parser over chunks. A record that straddles chunks is joined from just the bytes it
- * needs; the rest of the last chunk waits in `spare`.
+ * needs; the rest of the last chunk waits in `spare`. It never reads by itself: when it needs
+ * bytes it answers PULL, so the same state machine serves the synchronous and asynchronous drivers.
  */
-function* driveSync(label: string, pull: PullSync, opts: ReadOptions): Generator<Frame> {
-  let spare: Uint8Array | null = null;
-  let eof = false;
-  const next = (): Uint8Array | null => {
-    if (spare) { const c = spare; spare = null; return c; }
-    if (eof) return null;
-    const c = pull();
-    if (c === null) eof = true;
+class RecordReader {
+  private spare: Uint8Array | null = null;
+  private fed: Uint8Array | null | undefined = undefined;
+  private eof = false;
+  private buf: Uint8Array = new Uint8Array(0);
+  private off = 0;
+  private end = 0;
+  private pos = 0;
+  private parser: RecordParser | null = null;
+  private need = 4; // the magic number
+  /** A record being joined from several chunks. */
+  private parts: Uint8Array[] | null = null;
+  private have = 0;
+
+  constructor(private readonly label: string, private readonly opts: ReadOptions) {}
+
+  /** Gives the chunk asked for by PULL (null: there are no more). */
+  feed(chunk: Uint8Array | null): void { this.fed = chunk; }
+
+  private chunk(): Uint8Array | null | typeof PULL {
+    if (this.spare) { const c = this.spare; this.spare = null; return c; }
+    if (this.eof) return null;
+    const c = this.fed;
+    if (c === undefined) return PULL;
+    this.fed = undefined;
+    if (c === null) this.eof = true;
     return c;
-  };
-  let buf: Uint8Array = new Uint8Array(0);
-  let off = 0;
-  let end = 0;
-  let pos = 0;
-  let parser: RecordParser | null = null;
-  let need = 4; // the magic number
-  for (;;) {
-    if (end - off < need) {
-      const parts: Uint8Array[] = [buf.subarray(off, end)];
-      let have = end - off;
-      // Whole chunks when nothing is pending (the common case: no copy); else join `need`.
-      if (have === 0) {
-        const c = next();
-        if (c === null) {
-          if (parser === null) throw tooShort(label, pos);
-          return;
+  }
+
+  /** The next frame, PULL when it needs a chunk, or null at the end of the capture. */
+  next(): Frame | typeof PULL | null {
+    for (;;) {
+      if (this.end - this.off < this.need) {
+        if (this.parts === null) {
+          // Whole chunks when nothing is pending (the common case: no copy); else join `need`.
+          if (this.end === this.off) {
+            const c = this.chunk();
+            if (c === PULL) return PULL;
+            if (c === null) {
+              if (this.parser === null) throw tooShort(this.label, this.pos);
+              return null;
+            }
+            this.buf = c; this.off = 0; this.end = c.length;
+            continue;
+          }
+          this.parts = [this.buf.subarray(this.off, this.end)];
+          this.have = this.end - this.off;
         }
-        buf = c; off = 0; end = c.length;
+        while (this.have < this.need) {
+          const c = this.chunk();
+          if (c === PULL) return PULL;
+          if (c === null) break;
+          const take = Math.min(c.length, this.need - this.have);
+          this.parts.push(take === c.length ? c : c.subarray(0, take));
+          if (take < c.length) this.spare = c.subarray(take);
+          this.have += take;
+        }
+        const have = this.have;
+        this.buf = concat(this.parts, have); this.off = 0; this.end = have;
+        this.parts = null;
+        if (have < this.need) {
+          if (this.parser === null) throw tooShort(this.label, have);
+          throw this.parser.truncated(this.buf, 0, have, this.pos);
+        }
+      }
+      if (this.parser === null) {
+        this.parser = createParser(this.buf.subarray(this.off, this.off + 4), this.label, this.opts);
+        this.need = 1;
         continue;
       }
-      while (have < need) {
-        const c = next();
-        if (c === null) break;
-        const take = Math.min(c.length, need - have);
-        parts.push(take === c.length ? c : c.subarray(0, take));
-        if (take < c.length) spare = c.subarray(take);
-        have += take;
+      const parser = this.parser;
+      const n = parser.step(this.buf, this.off, this.end, this.pos);
+      if (n > 0) {
+        const frame = parser.frame;
+        if (frame !== null && this.opts.onFrameOffset) {
+          // Frames are views into `buf`, whose byte `off` sits at file position `pos`.
+          const d = frame.data;
+          this.opts.onFrameOffset(d.buffer === this.buf.buffer ? this.pos + (d.byteOffset - this.buf.byteOffset - this.off) : -1);
+        }
+        this.off += n;
+        this.pos += n;
+        this.need = 1;
+        if (frame !== null) return frame;
+      } else {
+        this.need = parser.need;
       }
-      buf = concat(parts, have); off = 0; end = have;
-      if (have < need) {
-        if (parser === null) throw tooShort(label, have);
-        throw parser.truncated(buf, 0, have, pos);
-      }
-    }
-    if (parser === null) {
-      parser = createParser(buf.subarray(off, off + 4), label, opts);
-      need = 1;
-      continue;
-    }
-    const n = parser.step(buf, off, end, pos);
-    if (n > 0) {
-      if (parser.frame !== null && opts.onFrameOffset) {
-        // Frames are views into `buf`, whose byte `off` sits at file position `pos`.
-        const d = parser.frame.data;
-        opts.onFrameOffset(d.buffer === buf.buffer ? pos + (d.byteOffset - buf.byteOffset - off) : -1);
-      }
-      off += n;
-      pos += n;
-      need = 1;
-      if (parser.frame !== null) yield parser.frame;
-    } else {
-      need = parser.need;
     }
   }
 }
 
-async function* driveAsync(label: string, pull: PullAsync, opts: ReadOptions): AsyncGenerator<Frame> {
-  let spare: Uint8Array | null = null;
-  let eof = false;
-  const next = async (): Promise<Uint8Array | null> => {
-    if (spare) { const c = spare; spare = null; return c; }
-    if (eof) return null;
-    const c = await pull();
-    if (c === null) eof = true;
-    return c;
-  };
-  let buf: Uint8Array = new Uint8Array(0);
-  let off = 0;
-  let end = 0;
-  let pos = 0;
-  let parser: RecordParser | null = null;
-  let need = 4;
+function* driveSync(label: string, pull: PullSync, opts: ReadOptions): Generator<Frame> {
+  const reader = new RecordReader(label, opts);
   for (;;) {
-    if (end - off < need) {
-      const parts: Uint8Array[] = [buf.subarray(off, end)];
-      let have = end - off;
-      if (have === 0) {
-        const c = await next();
-        if (c === null) {
-          if (parser === null) throw tooShort(label, pos);
-          return;
-        }
-        buf = c; off = 0; end = c.length;
-        continue;
-      }
-      while (have < need) {
-        const c = await next();
-        if (c === null) break;
-        const take = Math.min(c.length, need - have);
-        parts.push(take === c.length ? c : c.subarray(0, take));
-        if (take < c.length) spare = c.subarray(take);
-        have += take;
-      }
-      buf = concat(parts, have); off = 0; end = have;
-      if (have < need) {
-        if (parser === null) throw tooShort(label, have);
-        throw parser.truncated(buf, 0, have, pos);
-      }
-    }
-    if (parser === null) {
-      parser = createParser(buf.subarray(off, off + 4), label, opts);
-      need = 1;
-      continue;
-    }
-    const n = parser.step(buf, off, end, pos);
-    if (n > 0) {
-      off += n;
-      pos += n;
-      need = 1;
-      if (parser.frame !== null) yield parser.frame;
-    } else {
-      need = parser.need;
-    }
+    const r = reader.next();
+    if (r === null) return;
+    if (r === PULL) reader.feed(pull());
+    else yield r;
+  }
+}
+
+async function* driveAsync(label: string, pull: PullAsync, opts: ReadOptions): AsyncGenerator<Frame> {
+  const reader = new RecordReader(label, opts);
+  for (;;) {
+    const r = reader.next();
+    if (r === null) return;
+    if (r === PULL) reader.feed(await pull());
+    else yield r;
   }
 }
 
