@@ -11,6 +11,7 @@ import { peekMessageKx } from '../dissector/kx/records.js';
 import type { MessageKx } from '../dissector/kx/records.js';
 import type { CheckOptions, Finding, MessageView, Rule, RuleChecks, Severity } from './rule.js';
 import { SEVERITY_RANK } from './rule.js';
+import { frameSeconds } from '../dissector/tree.js';
 
 export interface RuleSummary {
   id: string;
@@ -59,7 +60,7 @@ export function messageNai(msg: MipMessage): string | undefined {
 }
 
 export function messageView(pkt: Packet, msg: MipMessage): MessageView {
-  const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
+  const t = frameSeconds(pkt.frame);
   const cache = new Map<FieldDef, Node[]>();
   const fields = (def: FieldDef) => {
     let v = cache.get(def);

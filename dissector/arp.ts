@@ -4,8 +4,7 @@ import { registerExperts, registerFields } from './fields.js';
 import { etherTypes } from './dispatch.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor, readU32 } from './cursor.js';
-import { etherString } from './format.js';
-import { ipString } from './ipv4.js';
+import { etherString, ipv4String } from './format.js';
 import { MAX_ARP_ADDRESSES } from './limits.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
@@ -115,7 +114,7 @@ const arp: Dissector = (pkt, buf, start, end, src) => {
   if (n !== DETACHED) n.append = ` (${announcement ? 'ARP Announcement' : probe ? 'ARP Probe' : gratuitous ? `${opName}/gratuitous ARP` : opName})`;
   pkt.src = ether ? etherString(sha) : pkt.src;
   if (ipv4) {
-    const s = ipString(readU32(spa, 0)), t = ipString(readU32(tpa, 0));
+    const s = ipv4String(readU32(spa, 0)), t = ipv4String(readU32(tpa, 0));
     if (op === 1) pkt.info = announcement ? `ARP Announcement for ${s}` : gratuitous ? `Gratuitous ARP for ${s} (Request)` : probe ? `Who has ${t}? (ARP Probe)` : `Who has ${t}? Tell ${s}`;
     else if (op === 2) pkt.info = gratuitous ? `Gratuitous ARP for ${s} (Reply)` : `${s} is at ${ether ? etherString(sha) : ''}`;
     else pkt.info = opName;
@@ -139,12 +138,12 @@ function duplicates(pkt: Packet, spa: number, sha: Uint8Array, tpa: number, tha:
   }
   for (const [ip, e, secs] of found ?? []) {
     const mac = ip === spa ? etherString(sha) : etherString(tha);
-    const t = pkt.addText(null, `Duplicate IP address detected for ${ipString(ip)} (${mac}) - also in use by ${e.mac} (frame ${e.frame})`, 0, 0);
+    const t = pkt.addText(null, `Duplicate IP address detected for ${ipv4String(ip)} (${mac}) - also in use by ${e.mac} (frame ${e.frame})`, 0, 0);
     t.generated = true;
     const f = pkt.addGenerated(t, ARP.duplicateFrame, e.frame);
-    pkt.addExpert(f, E.duplicate, 0, 0, `Duplicate IP address configured (${ipString(ip)})`);
+    pkt.addExpert(f, E.duplicate, 0, 0, `Duplicate IP address configured (${ipv4String(ip)})`);
     pkt.addGenerated(t, ARP.secondsSince, secs);
-    pkt.info += ` (duplicate use of ${ipString(ip)} detected!)`;
+    pkt.info += ` (duplicate use of ${ipv4String(ip)} detected!)`;
   }
 }
 

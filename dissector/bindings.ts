@@ -9,7 +9,7 @@
 import { registerExperts, registerFields } from './fields.js';
 import { arpHooks, arpMessages } from './arp.js';
 import type { ArpMessage } from './arp.js';
-import { ipString } from './ipv4.js';
+import { ipv4String } from './format.js';
 import { MAX_BINDINGS } from './limits.js';
 import { addMessageHook } from './mip/messages.js';
 import type { MipMessage } from './mip/extensions.js';
@@ -19,6 +19,7 @@ import type { Session } from './session.js';
 import { tunnelHooks } from './tunnels.js';
 import type { Tunnel } from './tunnels.js';
 import type { Node } from './tree.js';
+import { frameSeconds } from './tree.js';
 
 export const BINDING = registerFields({
   binding: { abbrev: 'mip.binding', name: 'Mobile IP binding', type: 'none', description: 'The registration a tunnelled datagram belongs to' },
@@ -195,7 +196,7 @@ export class BindingTable {
     for (const l of this.byHome.values()) for (const b of l) if (!victim || b.expires < victim.expires) victim = b;
     if (!victim) return;
     this.set(victim.homeAddr, this.byHome.get(victim.homeAddr)!.filter(b => b !== victim));
-    pkt.addExpert(null, BINDING_EXPERT.full, 0, 0, `Binding table full (limit ${MAX_BINDINGS}, MAX_BINDINGS): the binding of ${ipString(victim.homeAddr)} registered in frame ${victim.frame} is forgotten`);
+    pkt.addExpert(null, BINDING_EXPERT.full, 0, 0, `Binding table full (limit ${MAX_BINDINGS}, MAX_BINDINGS): the binding of ${ipv4String(victim.homeAddr)} registered in frame ${victim.frame} is forgotten`);
   }
 
   /** Matches a tunnelled datagram against the bindings (forward pass). */
@@ -246,7 +247,7 @@ export function bindingsOf(session: Session): BindingTable {
   return t;
 }
 
-const seconds = (pkt: Packet) => pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
+const seconds = (pkt: Packet) => frameSeconds(pkt.frame);
 
 /** Registration requests and accepting replies, after the transactions placed them. */
 function bindingHook(pkt: Packet, msg: MipMessage): void {
@@ -268,7 +269,7 @@ function showBinding(pkt: Packet, v: TunnelVerdict, now: number): void {
   const outer = pkt.want === null ? pkt.tree.find(n => n.field?.abbrev === 'ip') ?? null : null;
   const b = v.binding;
   const n: Node = pkt.addGenerated(outer, BINDING.binding, null);
-  if (n !== DETACHED) n.text = b ? `Mobile IP binding: ${ipString(b.homeAddr)} at ${ipString(b.coa)}, registered in frame ${b.frame}` : `Mobile IP binding: none for ${ipString(v.homeAddr)}`;
+  if (n !== DETACHED) n.text = b ? `Mobile IP binding: ${ipv4String(b.homeAddr)} at ${ipv4String(b.coa)}, registered in frame ${b.frame}` : `Mobile IP binding: none for ${ipv4String(v.homeAddr)}`;
   pkt.addGenerated(n, BINDING.homeAddr, v.homeAddr);
   pkt.addGenerated(n, BINDING.direction, v.direction === 'to-mn' ? 'to the mobile node (home agent → care-of address)' : 'from the mobile node (reverse tunnel)');
   if (b) {
@@ -283,10 +284,10 @@ function showBinding(pkt: Packet, v: TunnelVerdict, now: number): void {
     pkt.addGenerated(n, BINDING.t, b.t);
   }
   const t = v.tunnel;
-  if (v.problem === 'none') pkt.addExpert(n, BINDING_EXPERT.none, 0, 0, `Tunnelled ${v.direction === 'to-mn' ? 'to' : 'from'} care-of address ${ipString(v.direction === 'to-mn' ? t.outerDst : t.outerSrc)} for ${ipString(v.homeAddr)}, which has no binding there`);
-  else if (v.problem === 'expired') pkt.addExpert(n, BINDING_EXPERT.expired, 0, 0, `Tunnelled ${v.late.toFixed(3)} s after the binding of ${ipString(v.homeAddr)} at ${ipString(b!.coa)} (frame ${b!.frame}, lifetime ${b!.lifetime} s) ran out`);
+  if (v.problem === 'none') pkt.addExpert(n, BINDING_EXPERT.none, 0, 0, `Tunnelled ${v.direction === 'to-mn' ? 'to' : 'from'} care-of address ${ipv4String(v.direction === 'to-mn' ? t.outerDst : t.outerSrc)} for ${ipv4String(v.homeAddr)}, which has no binding there`);
+  else if (v.problem === 'expired') pkt.addExpert(n, BINDING_EXPERT.expired, 0, 0, `Tunnelled ${v.late.toFixed(3)} s after the binding of ${ipv4String(v.homeAddr)} at ${ipv4String(b!.coa)} (frame ${b!.frame}, lifetime ${b!.lifetime} s) ran out`);
   if (v.wrongEncap) pkt.addExpert(n, BINDING_EXPERT.encap, 0, 0, `Tunnelled with ${ENCAP_NAMES[t.kind]}; the registration in frame ${b!.frame} asked for ${ENCAP_NAMES[encapsulationRequested(b!)]}`);
-  if (v.reverseWithoutT) pkt.addExpert(n, BINDING_EXPERT.reverse, 0, 0, `Reverse tunnelled from ${ipString(t.outerSrc)} although the registration in frame ${b!.frame} did not set the T flag`);
+  if (v.reverseWithoutT) pkt.addExpert(n, BINDING_EXPERT.reverse, 0, 0, `Reverse tunnelled from ${ipv4String(t.outerSrc)} although the registration in frame ${b!.frame} did not set the T flag`);
 }
 
 tunnelHooks.push((pkt, t) => {
@@ -319,7 +320,7 @@ export function followArp(pkt: Packet, a: ArpMessage): void {
   arpVerdicts.set(pkt, v);
   // A reply (or gratuitous ARP) for a home address at home, with the MAC the home agent proxied with.
   if (v.atHomeSince !== undefined && !v.binding && a.op === 2 && v.proxyMac !== undefined && a.senderMac === v.proxyMac)
-    pkt.addExpert(null, BINDING_EXPERT.arpAtHome, 0, 0, `${a.senderMac} (the home agent's proxy) answers ARP for ${ipString(a.senderIp)}, which is at home since its deregistration`);
+    pkt.addExpert(null, BINDING_EXPERT.arpAtHome, 0, 0, `${a.senderMac} (the home agent's proxy) answers ARP for ${ipv4String(a.senderIp)}, which is at home since its deregistration`);
 }
 
 addMessageHook('bindings', bindingHook);

@@ -10,10 +10,19 @@ export function ipv4String(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
+/** An SPI as tshark prints a BASE_HEX uint32: 0x and eight digits. */
+export function spiHex(spi: number): string { return '0x' + spi.toString(16).padStart(8, '0'); }
+
 export function hex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += HEX2[b[i]!];
   return s;
+}
+/** Bytes from an even number of hex digits (the caller checks the digits). */
+export function hexToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 

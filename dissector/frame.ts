@@ -7,6 +7,7 @@ import { MAX_NESTING_DEPTH } from './limits.js';
 import { DETACHED, MALFORMED, Packet } from './packet.js';
 import type { Node } from './tree.js';
 import type { Session } from './session.js';
+import { timeDiff } from './tree.js';
 
 export const F = registerFields({
   frame: { abbrev: 'frame', name: 'Frame', type: 'protocol' },
@@ -34,12 +35,6 @@ export const DATA = registerFields({
   len: { abbrev: 'data.len', name: 'Length', type: 'uint32' },
 });
 
-/** Time difference a - b as a relative time value. */
-function diff(a: { sec: number; nsec: number }, b: { sec: number; nsec: number }) {
-  let sec = a.sec - b.sec, nsec = a.nsec - b.nsec;
-  if (nsec < 0) { nsec += 1e9; sec -= 1; }
-  return { sec, nsec };
-}
 
 /** Shows undissected bytes as a "Data" layer. */
 export function addData(pkt: Packet, buf: Uint8Array, start: number, end: number, src: number): void {
@@ -90,8 +85,8 @@ export function dissectFrame(frame: Frame, session: Session, want: Uint8Array | 
     const ts = { sec: frame.tsSec, nsec: frame.tsNsec };
     pkt.add(f, F.time, ts, 0, 0);
     pkt.add(f, F.timeEpoch, ts, 0, 0);
-    pkt.add(f, F.timeDelta, diff(ts, t.prev), 0, 0);
-    pkt.add(f, F.timeRelative, diff(ts, t.first), 0, 0);
+    pkt.add(f, F.timeDelta, timeDiff(ts, t.prev), 0, 0);
+    pkt.add(f, F.timeRelative, timeDiff(ts, t.first), 0, 0);
   }
   pkt.add(f, F.number, frame.no, 0, 0);
   pkt.add(f, F.len, frame.len, 0, 0);

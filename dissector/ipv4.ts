@@ -7,6 +7,7 @@ import { addData } from './frame.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
+import { ipv4String } from './format.js';
 
 // Names as tshark's ip.proto value table.
 export const IP_PROTOCOLS: Record<number, string> = { 0: 'IPv6 Hop-by-Hop Option', 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 43: 'Routing Header for IPv6', 44: 'Fragment Header for IPv6', 47: 'Generic Routing Encapsulation', 50: 'Encap Security Payload', 51: 'Authentication Header', 55: 'IP Mobility', 58: 'ICMPv6', 59: 'IPv6 No Next Header', 60: 'Destination Options for IPv6' };
@@ -52,9 +53,8 @@ const E = registerExperts({
   reassemblyLimit: { abbrev: 'ip.reassembly.limit', summary: 'IPv4 reassembly limit reached', group: 'reassemble', severity: 'warn' },
 });
 
-export function ipString(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
+/** Dotted IPv4 text: the one formatter is format.ts's ipv4String (this name stays for its callers in mip/). */
+export { ipv4String as ipString } from './format.js';
 
 /** RFC 1071 Internet checksum over buf[start, end), starting from `initial`. */
 export function onesComplementSum(buf: Uint8Array, start: number, end: number, initial = 0): number {
@@ -121,7 +121,7 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   pkt.addHidden(ip, IP.addr, s, start + 12, 4, src);
   pkt.add(ip, IP.dst, d, start + 16, 4, src);
   pkt.addHidden(ip, IP.addr, d, start + 16, 4, src);
-  pkt.src = ipString(s); pkt.dst = ipString(d);
+  pkt.src = ipv4String(s); pkt.dst = ipv4String(d);
   if (ip !== DETACHED) ip.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
   pkt.ipv4.push({ src: s, dst: d, proto, ttl });
   if (hdrLen > 20) pkt.add(ip, IP.options, c.bytes(Math.min(hdrLen - 20, c.remaining)), start + 20, hdrLen - 20, src);

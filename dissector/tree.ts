@@ -3,6 +3,19 @@ import type { ExpertDef, FieldDef } from './fields.js';
 import { EXPERT_FIELDS, GROUP_CODES, SEVERITY_CODES } from './fields.js';
 
 export interface AbsTime { sec: number; nsec: number }
+
+/** The difference a − b as a relative time (nsec kept in 0 … 1e9 − 1). */
+export function timeDiff(a: AbsTime, b: AbsTime): AbsTime {
+  let sec = a.sec - b.sec, nsec = a.nsec - b.nsec;
+  if (nsec < 0) { nsec += 1e9; sec -= 1; }
+  return { sec, nsec };
+}
+/** A time in seconds (with fraction). */
+export function timeSeconds(t: AbsTime): number { return t.sec + t.nsec / 1e9; }
+/** The seconds from b to a (with fraction). */
+export function secondsBetween(a: AbsTime, b: AbsTime): number { return (a.sec - b.sec) + (a.nsec - b.nsec) / 1e9; }
+/** A frame's time stamp in seconds since the epoch (with fraction). */
+export function frameSeconds(f: { tsSec: number; tsNsec: number }): number { return f.tsSec + f.tsNsec / 1e9; }
 export type Value = number | bigint | boolean | string | Uint8Array | AbsTime | null;
 
 export interface Node {

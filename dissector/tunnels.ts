@@ -7,8 +7,8 @@ import { etherTypes, ipProtocols } from './dispatch.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor, readU32 } from './cursor.js';
 import { addData, dissectNested } from './frame.js';
-import { CHECKSUM_STATUS, IP, IP_PROTOCOLS, ipString, onesComplementSum } from './ipv4.js';
-import { ipv6String } from './format.js';
+import { CHECKSUM_STATUS, IP, IP_PROTOCOLS, onesComplementSum } from './ipv4.js';
+import { ipv6String, ipv4String } from './format.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 
@@ -100,10 +100,10 @@ const minimalEncapsulation: Dissector = (pkt, buf, start, end, src) => {
   if (!ok) pkt.addExpert(n, E.minencChecksum, start + 2, 2);
   pkt.add(n, MINENC.dst, dst, start + 4, 4, src);
   if (withSource) { c.skip(4); pkt.add(n, MINENC.src, origSrc, start + 8, 4, src); }
-  if (n !== DETACHED) n.append = `, Src: ${ipString(origSrc)}, Dst: ${ipString(dst)}`;
+  if (n !== DETACHED) n.append = `, Src: ${ipv4String(origSrc)}, Dst: ${ipv4String(dst)}`;
   // The decapsulated datagram runs between the original end points (UDP's pseudo-header, columns).
   pkt.ipv4.push({ src: origSrc, dst, proto });
-  pkt.src = ipString(origSrc); pkt.dst = ipString(dst);
+  pkt.src = ipv4String(origSrc); pkt.dst = ipv4String(dst);
   const next = ipProtocols.get(proto);
   if (next) dissectNested(pkt, IP_PROTOCOLS[proto] ?? String(proto), null, next, buf, start + hl, end, src);
   else addData(pkt, buf, start + hl, end, src);

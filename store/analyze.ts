@@ -18,6 +18,7 @@ import { Checker, messageNai } from '../conformance/checker.js';
 import { selectRules } from '../conformance/rules/index.js';
 import { emptyRows } from './schema.js';
 import type { Row, TableRows } from './schema.js';
+import { spiHex } from '../dissector/format.js';
 
 export interface AnalyzeOptions { keys?: string; prefs?: readonly string[] }
 
@@ -151,7 +152,7 @@ export class CaptureRows {
       if (!spis.length) continue;
       const gp = firstValue(e.node, 'mip.kx.gp.spi'), label = firstValue(e.node, 'mip.kx.key.label'), from = firstValue(e.node, 'mip.kx.key.learned_in');
       const by = typeof gp === 'number' && gp !== 0
-        ? `SPI 0x${gp.toString(16).padStart(8, '0')}${typeof label === 'string' ? ` (${label})` : typeof from === 'number' ? ` (learned in frame ${from})` : ''}`
+        ? `SPI ${spiHex(gp)}${typeof label === 'string' ? ` (${label})` : typeof from === 'number' ? ` (learned in frame ${from})` : ''}`
         : null;
       if (by) for (const s of spis) protectedBy.set(s, by);
     }

@@ -2,14 +2,14 @@
 // per-capture tables bounded by MAX_ROWS (past it, further keys are counted but not kept).
 import { fieldByAbbrev } from '../../dissector/index.js';
 import type { FieldDef, Packet } from '../../dissector/index.js';
-import { fieldValueString } from '../../dissector/format.js';
+import { fieldValueString, hex, ipv4String } from '../../dissector/format.js';
 import { kxState, LEARN_METHODS } from '../../dissector/keys/index.js';
 import type { Session } from '../../dissector/session.js';
 import { bindingsMade, bindingsOf, encapsulationRequested } from '../../dissector/bindings.js';
 import type { Binding } from '../../dissector/bindings.js';
-import { ipString } from '../../dissector/ipv4.js';
 import { MIP_TITLES } from './types.js';
 import type { BindingRow, ConversationRow, EndpointRow, KeyRow, RegistrationRow, ReplyCodeRow, Statistic, StatTable } from './types.js';
+import { secondsBetween, timeSeconds } from '../../dissector/tree.js';
 
 /** Rows each table keeps at most: untrusted traffic must not grow a table without bound. */
 export const MAX_ROWS = 100_000;
@@ -29,7 +29,7 @@ function values(pkt: Packet, f: FieldDef): string[] {
 
 const seconds = (pkt: Packet) => {
   const first = pkt.session.firstTs ?? { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec };
-  return (pkt.frame.tsSec - first.sec) + (pkt.frame.tsNsec - first.nsec) / 1e9;
+  return secondsBetween({ sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec }, first);
 };
 
 type Proto = 'eth' | 'ip' | 'udp';
@@ -219,7 +219,7 @@ export class Keys implements Statistic {
       ...(sa.label ? { label: sa.label } : {}),
       ...(sa.auth ? { auth: sa.auth } : {}),
       ...(sa.cipher ? { cipher: sa.cipher } : {}),
-      ...(this.showKeys ? { key: Array.from(sa.key, b => b.toString(16).padStart(2, '0')).join('') } : {}),
+      ...(this.showKeys ? { key: hex(sa.key) } : {}),
     }));
     return { kind: 'mip,keys', title: MIP_TITLES['mip,keys'], rows };
   }
@@ -243,9 +243,9 @@ export class Bindings implements Statistic {
   table(): StatTable {
     const s = this.session;
     const all = new Set([...this.seen, ...(s ? bindingsOf(s).all() : [])]);
-    const first = s?.firstTs ? s.firstTs.sec + s.firstTs.nsec / 1e9 : 0;
+    const first = s?.firstTs ? timeSeconds(s.firstTs) : 0;
     const rows: BindingRow[] = [...all].sort((a, b) => a.homeAddr - b.homeAddr || a.frame - b.frame).map(b => ({
-      homeAddress: ipString(b.homeAddr), careOfAddress: ipString(b.coa), homeAgent: ipString(b.haAddr),
+      homeAddress: ipv4String(b.homeAddr), careOfAddress: ipv4String(b.coa), homeAgent: ipv4String(b.haAddr),
       frame: b.frame, lifetime: b.lifetime,
       start: b.start - first, end: Math.min(b.ended ?? b.expires, b.expires) - first,
       encapsulation: encapsulationRequested(b), reverseTunnelling: b.t,

@@ -1,6 +1,7 @@
 // The -z tables as tshark prints them (ui/cli/tap-iousers.c layouts for conv and endpoints), and
 // the mipscope tables in the same style.
 import type { ConversationRow, EndpointRow, ExpertRow, StatTable, TreeRow } from './types.js';
+import { spiHex } from '../../dissector/format.js';
 
 const RULE = '='.repeat(80);
 const l = (s: string | number, w: number) => String(s).padEnd(w, ' ');
@@ -114,7 +115,7 @@ export function textTable(t: StatTable): string {
     }
     case 'mip,keys': {
       const out = [RULE, t.title, filterLine({}), `${l('SPI', 10)} ${l('Source', 28)} ${r('Frame', 6)} ${l('Auth', 12)} ${l('Cipher', 18)} Label`];
-      for (const k of t.rows) out.push(`${l('0x' + k.spi.toString(16).padStart(8, '0'), 10)} ${l(k.source, 28)} ${r(k.learnedIn ?? '-', 6)} ${l(k.auth ?? '-', 12)} ${l(k.cipher ?? '-', 18)} ${k.label ?? ''}${k.key ? ` key ${k.key}` : ''}`);
+      for (const k of t.rows) out.push(`${l(spiHex(k.spi), 10)} ${l(k.source, 28)} ${r(k.learnedIn ?? '-', 6)} ${l(k.auth ?? '-', 12)} ${l(k.cipher ?? '-', 18)} ${k.label ?? ''}${k.key ? ` key ${k.key}` : ''}`);
       out.push(RULE);
       return out.join('\n') + '\n';
     }

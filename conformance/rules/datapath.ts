@@ -4,7 +4,7 @@
 import { arpMessages } from '../../dissector/arp.js';
 import { arpVerdicts, bindingsMade, encapsulationRequested, tunnelVerdicts } from '../../dissector/bindings.js';
 import type { Binding } from '../../dissector/bindings.js';
-import { ipString } from '../../dissector/ipv4.js';
+import { ipv4String } from '../../dissector/format.js';
 import type { Rule } from '../rule.js';
 
 const ENCAP = { ipip: 'IP in IP', minenc: 'minimal encapsulation', gre: 'GRE' } as const;
@@ -18,7 +18,7 @@ export const datapathRules: readonly Rule[] = [
         const v = tunnelVerdicts.get(pkt);
         if (!v) return;
         ctx.checked();
-        const coa = ipString(v.direction === 'to-mn' ? v.tunnel.outerDst : v.tunnel.outerSrc), home = ipString(v.homeAddr);
+        const coa = ipv4String(v.direction === 'to-mn' ? v.tunnel.outerDst : v.tunnel.outerSrc), home = ipv4String(v.homeAddr);
         if (v.problem === 'none') ctx.report(pkt.no, `tunnelled ${v.direction === 'to-mn' ? 'to' : 'from'} care-of address ${coa} for ${home}, which has no binding there`, home);
         else if (v.problem === 'expired') ctx.report(pkt.no, `tunnelled ${v.late.toFixed(3)} s after the binding of ${home} at ${coa} (registered in frame ${v.binding!.frame}, lifetime ${v.binding!.lifetime} s) ran out`, home);
       },
@@ -32,7 +32,7 @@ export const datapathRules: readonly Rule[] = [
         const v = tunnelVerdicts.get(pkt);
         if (!v || v.direction !== 'to-mn' || v.problem) return;
         ctx.checked();
-        if (v.wrongEncap) ctx.report(pkt.no, `tunnelled with ${ENCAP[v.tunnel.kind]}; the registration in frame ${v.binding!.frame} asked for ${ENCAP[encapsulationRequested(v.binding!)]}`, ipString(v.homeAddr));
+        if (v.wrongEncap) ctx.report(pkt.no, `tunnelled with ${ENCAP[v.tunnel.kind]}; the registration in frame ${v.binding!.frame} asked for ${ENCAP[encapsulationRequested(v.binding!)]}`, ipv4String(v.homeAddr));
       },
     }),
   },
@@ -44,7 +44,7 @@ export const datapathRules: readonly Rule[] = [
         const v = tunnelVerdicts.get(pkt);
         if (!v || v.direction !== 'from-mn' || v.problem) return;
         ctx.checked();
-        if (v.reverseWithoutT) ctx.report(pkt.no, `reverse tunnelled from ${ipString(v.tunnel.outerSrc)} although the registration in frame ${v.binding!.frame} did not set the T flag`, ipString(v.homeAddr));
+        if (v.reverseWithoutT) ctx.report(pkt.no, `reverse tunnelled from ${ipv4String(v.tunnel.outerSrc)} although the registration in frame ${v.binding!.frame} did not set the T flag`, ipv4String(v.homeAddr));
       },
     }),
   },
@@ -56,7 +56,7 @@ export const datapathRules: readonly Rule[] = [
         const v = arpVerdicts.get(pkt);
         if (!v || v.binding || v.atHomeSince === undefined || v.proxyMac === undefined) return;
         ctx.checked();
-        if (v.arp.op === 2 && v.arp.senderMac === v.proxyMac) ctx.report(pkt.no, `${v.arp.senderMac} (the home agent's proxy) answers ARP for ${ipString(v.arp.senderIp)}, which is at home since its deregistration`, ipString(v.arp.senderIp));
+        if (v.arp.op === 2 && v.arp.senderMac === v.proxyMac) ctx.report(pkt.no, `${v.arp.senderMac} (the home agent's proxy) answers ARP for ${ipv4String(v.arp.senderIp)}, which is at home since its deregistration`, ipv4String(v.arp.senderIp));
       },
     }),
   },
@@ -76,7 +76,7 @@ export const datapathRules: readonly Rule[] = [
           if (!homeLink) return;
           for (const b of pending) {
             ctx.checked();
-            if (b.gratuitousArp === undefined) ctx.report(b.frame, `no gratuitous ARP for ${ipString(b.homeAddr)} while its binding at ${ipString(b.coa)} (accepted in frame ${b.frame}) was in force`, ipString(b.homeAddr));
+            if (b.gratuitousArp === undefined) ctx.report(b.frame, `no gratuitous ARP for ${ipv4String(b.homeAddr)} while its binding at ${ipv4String(b.coa)} (accepted in frame ${b.frame}) was in force`, ipv4String(b.homeAddr));
           }
         },
       };

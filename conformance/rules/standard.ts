@@ -1,7 +1,7 @@
 // Rules of standard Mobile IPv4: RFC 5944 and its companions (RFC 2794, 3012, 3115, 3543, 4721).
 import type { MessageView, Rule } from '../rule.js';
 import type { Transaction } from '../../dissector/mip/transactions.js';
-import { ipv4String } from '../../dissector/format.js';
+import { ipv4String, spiHex } from '../../dissector/format.js';
 import { MIP_EXPERT } from '../../dissector/mip/extensions.js';
 import { mnHaIndex } from '../../dissector/mip/tracking.js';
 import { ICMP } from '../../dissector/icmp.js';
@@ -15,7 +15,6 @@ function accepted(code: number): boolean { return code === 0 || code === 1; }
 
 /** The position of the first extension of a type, or -1. */
 const indexOf = (m: MessageView, t: number) => m.extTypes.indexOf(t);
-const hex32 = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
 
 export const standardRules: Rule[] = [
   {
@@ -176,7 +175,7 @@ export const standardRules: Rule[] = [
           if (h.identChanged && m.msg.code !== 133) ctx.report(m.frame, `reply (code ${m.msg.code}) changes the high 32 bits of the Identification of frame ${h.answers}; only code 133 may`, m.mobileNode);
         } else if (m.placement.near !== undefined) {
           ctx.checked();
-          ctx.report(m.frame, `reply Identification low 32 bits ${hex32(Number(h.ident & 0xffffffffn))} differ from those of the request pending in frame ${m.placement.near}`, m.mobileNode);
+          ctx.report(m.frame, `reply Identification low 32 bits ${spiHex(Number(h.ident & 0xffffffffn))} differ from those of the request pending in frame ${m.placement.near}`, m.mobileNode);
         }
       },
     }),

@@ -6,6 +6,7 @@ import { FilterError } from './errors.js';
 import type { ValueNode } from './parser.js';
 import type { Cidr, VType } from './types.js';
 import { TYPE_NAMES, utf8String } from './types.js';
+import { hexToBytes } from '../format.js';
 
 /** A literal, or negation or arithmetic of literals (folded once its type is known). */
 export type Literal = Extract<ValueNode, { k: 'word' | 'string' | 'char' | 'neg' | 'arith' }>;
@@ -167,10 +168,7 @@ export function parseBytes(text: string): Uint8Array | null {
   else if (/^[0-9a-fA-F]{1,2}$/.test(text)) hex = text.padStart(2, '0');
   else if (/^[0-9a-fA-F]{2}([:.-][0-9a-fA-F]{2})+$/.test(text) && new Set(text.replace(/[0-9a-fA-F]/g, '')).size === 1) hex = text.replace(/[:.-]/g, '');
   else if (/^([0-9a-fA-F]{2})+$/.test(text)) hex = text;
-  if (hex === null) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return hex === null ? null : hexToBytes(hex);
 }
 
 function toBytes(lit: Literal): Uint8Array {

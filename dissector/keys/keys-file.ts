@@ -9,6 +9,7 @@ import type { AuthAlg } from './mac.js';
 import { CIPHER_KEY_SIZES, CIPHER_NAMES } from './ciphers.js';
 import type { CipherName } from './ciphers.js';
 import type { SecurityAssociation } from './table.js';
+import { spiHex, hexToBytes } from '../format.js';
 
 export class KeysFileError extends Error {}
 
@@ -61,11 +62,7 @@ export function parseSpi(v: Json | undefined): number | string {
   return n;
 }
 
-function hexBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
+const hexBytes = hexToBytes;
 
 /** Checks a hex member; returns the problem (never the value) or null. */
 function hexProblem(name: string, v: Json | undefined, even: boolean): string | null {
@@ -128,7 +125,7 @@ export function parseKeysFile(text: string, name: string): KeysFile {
     const spi = parseSpi(e.spi);
     if (e.spi === undefined) fail(where, "'spi' is missing");
     if (typeof spi === 'string') return fail(where, spi);
-    if (seen.has(spi)) fail(where, `SPI 0x${spi.toString(16).padStart(8, '0')} is already given in sas[${seen.get(spi)}]`);
+    if (seen.has(spi)) fail(where, `SPI ${spiHex(spi)} is already given in sas[${seen.get(spi)}]`);
     seen.set(spi, i);
     const kp = hexProblem('key', e.key, true);
     if (kp) fail(where, kp);

@@ -9,8 +9,10 @@ export type AuthAlg = 'hmac-md5' | 'md5-prefix-suffix' | 'hmac-sha1' | 'hmac-sha
 /** AuthAlg numbers of SA-INFO and authentication transforms (docs/protocol.md §B.2). */
 export const AUTH_ALG_IDS: Record<number, AuthAlg> = { 1: 'hmac-md5', 2: 'md5-prefix-suffix', 3: 'hmac-sha1', 4: 'hmac-sha256' };
 export const AUTH_ALGS: readonly AuthAlg[] = ['hmac-md5', 'md5-prefix-suffix', 'hmac-sha1', 'hmac-sha256'];
-/** Default key sizes (docs/protocol.md §B.2, E.4). */
-export const AUTH_KEY_SIZES: Record<AuthAlg, number> = { 'hmac-md5': 16, 'md5-prefix-suffix': 16, 'hmac-sha1': 20, 'hmac-sha256': 32 };
+/** Authenticator sizes: the MAC's output length. */
+export const AUTH_MAC_SIZES: Readonly<Record<AuthAlg, number>> = { 'hmac-md5': 16, 'md5-prefix-suffix': 16, 'hmac-sha1': 20, 'hmac-sha256': 32 };
+/** Default key sizes (docs/protocol.md §B.2, E.4): a key as long as the MAC's output. */
+export const AUTH_KEY_SIZES: Readonly<Record<AuthAlg, number>> = AUTH_MAC_SIZES;
 
 export function computeAuthenticator(alg: AuthAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
   switch (alg) {
@@ -32,9 +34,6 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
   return d === 0;
 }
-
-/** Authenticator sizes: the MAC's output length. */
-export const AUTH_MAC_SIZES: Record<AuthAlg, number> = { 'hmac-md5': 16, 'md5-prefix-suffix': 16, 'hmac-sha1': 20, 'hmac-sha256': 32 };
 
 export function authAlgId(a: AuthAlg): number {
   return AUTH_ALGS.indexOf(a) + 1;

@@ -3,6 +3,7 @@
 // the one that taught them (docs/protocol.md §E.9), so each SPI keeps its versions ordered by first frame.
 import type { AuthAlg } from './mac.js';
 import type { CipherName } from './ciphers.js';
+import { spiHex } from '../format.js';
 
 /** How a key was learned from the traffic. */
 export type LearnMethod =
@@ -48,7 +49,7 @@ export function sameKeying(a: SecurityAssociation, b: Pick<SecurityAssociation, 
 export function describeSa(sa: SecurityAssociation): string {
   const algs = [sa.auth, sa.cipher].filter(Boolean).join(', ') || 'no algorithm';
   const from = sa.source.kind === 'file' ? 'keys file' : `learned in frame ${sa.source.frame}`;
-  return `SPI 0x${sa.spi.toString(16).padStart(8, '0')}${sa.label ? ` "${sa.label}"` : ''} (${algs}; ${from})`;
+  return `SPI ${spiHex(sa.spi)}${sa.label ? ` "${sa.label}"` : ''} (${algs}; ${from})`;
 }
 
 export class SaTable {

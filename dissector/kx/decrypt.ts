@@ -12,7 +12,8 @@ import { KX, KX_EXPERT } from './fields.js';
 
 export interface Decrypted { plain: Uint8Array; src: number; sa: SecurityAssociation }
 
-export function spiHex(spi: number): string { return '0x' + spi.toString(16).padStart(8, '0'); }
+import { spiHex } from '../format.js';
+export { spiHex };
 
 /** Shows which SA a key came from (learned frame or keys-file label) as generated fields. */
 export function showSaOrigin(pkt: Packet, parent: Node, sa: SecurityAssociation, offset: number, length: number, src: number): void {

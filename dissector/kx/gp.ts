@@ -5,7 +5,7 @@ import { CIPHER_IDS, CIPHER_KEY_SIZES } from '../keys/ciphers.js';
 import { readU32 } from '../cursor.js';
 import { decodeText } from '../mip/standard-extensions.js';
 import type { ExtensionContext, ExtensionHandler } from '../mip/extensions.js';
-import { ipv4String } from '../format.js';
+import { etherString, ipv4String, ipv6String } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { GP_CONTENT_NAMES, KX, KX_EXPERT } from './fields.js';
@@ -20,22 +20,6 @@ interface InfoView { pkt: Packet; parent: Node; buf: Uint8Array; start: number; 
 
 function add(v: InfoView, f: typeof KX[keyof typeof KX], value: string | number | Uint8Array, off: number, len: number): Node {
   return v.generated ? v.pkt.addGenerated(v.parent, f, value, off, len, v.src) : v.pkt.add(v.parent, f, value, off, len, v.src);
-}
-
-export function ipv6String(b: Uint8Array): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
-  // RFC 5952: compress the longest run (length ≥ 2) of zero words.
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hexw = (a: number[]) => a.map(w => w.toString(16)).join(':');
-  return best < 0 ? hexw(words) : `${hexw(words.slice(0, best))}::${hexw(words.slice(best + bestLen))}`;
 }
 
 const DIGITS = /^[0-9]+$/;
@@ -76,7 +60,7 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
         if (len !== 6) return raw(`GP-L2: an Ethernet address is 6 bytes, INFO is ${len}`);
         add(v, KX.l2Eth, bytes, start, 6);
         rec.eth = bytes.slice();
-        return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join(':');
+        return etherString(bytes);
       }
       if (content === 1 || content === 2) {
         const s = decodeText(bytes);

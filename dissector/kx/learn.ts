@@ -6,7 +6,8 @@
 import { hex } from '../format.js';
 import { AUTH_ALG_IDS } from '../keys/mac.js';
 import { CIPHER_IDS } from '../keys/ciphers.js';
-import { dhPublic, dhSaKey, dhSharedSecret } from '../keys/dh.js';
+import { bytesToBigInt, dhPublic, dhSaKey, dhSharedSecret } from '../keys/dh.js';
+import { equalBytes } from '../keys/mac.js';
 import type { DhGroup } from '../keys/dh.js';
 import { deriveFromSeed, negotiatedKeyLength, transformAlgorithm, ATTR, DEFAULT_PRF } from '../keys/derive.js';
 import { kxState } from '../keys/state.js';
@@ -23,12 +24,6 @@ import { peekMessageKx } from './records.js';
 import type { KeRecord, MessageKx, ProposalRecord, TransformRecord } from './records.js';
 
 interface Candidate { sa: SecurityAssociation; node: Node }
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** The derivation inputs a request offers to its reply. */
 function requestInputs(no: number, msg: MipMessage, mk: MessageKx): RequestInputs {
@@ -179,13 +174,11 @@ class Learner {
     const alg = this.algorithmOf(p, t, ke.node); if (!alg) return;
     const keyLen = this.keyLength(p, t, ke.node); if (keyLen === null) return;
     if (keyLen > 32) { this.bad(ke.node, `No Diffie-Hellman key: KeyLen ${keyLen} is larger than SHA-256's 32 bytes`); return; }
-    const k = dhSharedSecret(group, found.priv, bytesToBig(found.peer));
+    const k = dhSharedSecret(group, found.priv, bytesToBigInt(found.peer));
     this.pkt.addGenerated(ke.node, KX.dhSecret, k, ke.node.offset, ke.node.length, ke.node.src);
     this.add(ke.node, p.spi, dhSaKey(k, p.spi, keyLen), alg, 'dh', this.label(sapSubtype), t.attrs.get(ATTR.lifetime) ?? p.lifetime);
   }
 }
-
-function bytesToBig(b: Uint8Array): bigint { let v = 0n; for (const x of b) v = (v << 8n) | BigInt(x); return v; }
 
 function sameGroup(a: DhGroup, b: DhGroup): boolean { return a.p === b.p && a.g === b.g; }
 

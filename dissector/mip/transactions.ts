@@ -59,6 +59,7 @@
 // kept per direction of a transaction (later retransmissions are only counted).
 import type { AbsTime } from '../tree.js';
 import { MAX_HOPS_PER_TRANSACTION, MAX_OPEN_TRANSACTIONS, TRANSACTION_TIMEOUT_SECONDS } from '../limits.js';
+import { timeDiff, timeSeconds } from '../tree.js';
 
 export type TransactionKind = 'registration' | 'key' | 'revocation';
 export type NodeRole = 'MN' | 'FA' | 'AAA' | 'HA' | 'KDC';
@@ -166,12 +167,7 @@ const BROADCAST = 0xffffffff;
 /** Limited broadcast, multicast (224/4) or a directed broadcast (x.x.x.255): answered from a unicast address. */
 function isGroupAddress(a: number): boolean { return a === BROADCAST || (a >>> 28) === 0xe || (a & 0xff) === 0xff; }
 
-function seconds(t: AbsTime): number { return t.sec + t.nsec / 1e9; }
-function timeDiff(a: AbsTime, b: AbsTime): AbsTime {
-  let sec = a.sec - b.sec, nsec = a.nsec - b.nsec;
-  if (nsec < 0) { nsec += 1e9; sec -= 1; }
-  return { sec, nsec };
-}
+const seconds = timeSeconds;
 /** The latest hop of `hops` sent from `src` to `dst`. */
 function lastOnPath(hops: readonly Hop[], src: number, dst: number): Hop | undefined {
   for (let i = hops.length - 1; i >= 0; i--) { const h = hops[i]!; if (h.src === src && h.dst === dst) return h; }

@@ -2,6 +2,7 @@
 import type { Packet } from '../packet.js';
 import { formatText, relTimeString } from '../format.js';
 import { escapeXml } from './pdml.js';
+import { timeDiff } from '../tree.js';
 
 export type TimeFormat = 'r' | 'a' | 'ad' | 'd' | 'e' | 'u' | 'ud' | 'dd';
 
@@ -63,9 +64,7 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6, shownBefore
       const s = pkt.session;
       const own = { sec: f.tsSec, nsec: f.tsNsec };
       const base = fmt === 'dd' ? (shownBefore ?? own) : fmt === 'd' ? (s.prevTs(pkt.no) ?? own) : (s.firstTs ?? own);
-      let sec = f.tsSec - base.sec, nsec = f.tsNsec - base.nsec;
-      if (nsec < 0) { nsec += 1e9; sec -= 1; }
-      const t = relTimeString({ sec, nsec }); // nine decimals
+      const t = relTimeString(timeDiff(own, base)); // nine decimals
       return digits >= 9 ? t : t.slice(0, t.length - (digits > 0 ? 9 - digits : 10));
     }
   }

@@ -2,7 +2,7 @@
 // the forms of -T json/ek/pdml, and the protocol a field belongs to.
 import type { FieldDef } from '../fields.js';
 import { EXPERT_FIELDS, fieldByAbbrev } from '../fields.js';
-import { fieldValueString, hex, nodeText } from '../format.js';
+import { etherString, fieldValueString, hex, nodeText } from '../format.js';
 import type { Node } from '../tree.js';
 import type { Packet } from '../packet.js';
 
@@ -35,16 +35,6 @@ export function isProtocolLike(n: Node): boolean {
   return n.expert !== null || n.field?.type === 'protocol';
 }
 
-const COLON_HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Bytes as Wireshark's display representation: colon-separated hex. */
-export function colonHex(b: Uint8Array): string {
-  if (!b.length) return '';
-  let s = COLON_HEX[b[0]!]!;
-  for (let i = 1; i < b.length; i++) s += ':' + COLON_HEX[b[i]!];
-  return s;
-}
-
 /**
  * The value of a node as -T json, -T ek and PDML's `show` print it (Wireshark's display
  * representation), or null when the field has no value (protocols, FT_NONE, text labels).
@@ -52,7 +42,7 @@ export function colonHex(b: Uint8Array): string {
 export function displayRepr(n: Node): string | null {
   const f = n.field;
   if (!f || f.type === 'protocol' || f.type === 'none' || n.expert || n.value === null) return null;
-  if (f.type === 'bytes') return colonHex(n.value as Uint8Array);
+  if (f.type === 'bytes') return etherString(n.value as Uint8Array); // colon-separated hex, as Wireshark shows bytes
   if (f.type === 'string') return n.value as string; // the string itself; each format escapes it
   return fieldValueString(f, n.value);
 }

@@ -3,6 +3,7 @@
 import type { Session } from '../../dissector/session.js';
 import { frameKeyResults, kxState, LEARN_METHODS } from '../../dissector/keys/index.js';
 import type { SecurityAssociation } from '../../dissector/keys/index.js';
+import { hex, spiHex } from '../../dissector/format.js';
 
 export interface KeyRow {
   sa: SecurityAssociation;
@@ -19,7 +20,6 @@ export interface KeyRow {
   revealed: boolean;
 }
 
-const spiHex = (spi: number) => '0x' + spi.toString(16).padStart(8, '0');
 
 export class KeysModel {
   selected = 0;
@@ -45,7 +45,7 @@ export class KeysModel {
         source: learned ? `frame ${learned.frame}: ${LEARN_METHODS[learned.method]}` : 'keys file',
         frame: learned ? learned.frame : null, protectedBy,
         lifetime: sa.lifetime === undefined ? '' : sa.lifetime === 0xffffffff ? 'infinite' : `${sa.lifetime} s`,
-        key: revealed ? Buffer.from(sa.key).toString('hex') : `(hidden, ${sa.key.length} bytes)`,
+        key: revealed ? hex(sa.key) : `(hidden, ${sa.key.length} bytes)`,
         revealed,
       };
     });

@@ -7,9 +7,10 @@
 import type { Packet } from '../../dissector/packet.js';
 import { EXTENSION_TYPES, MESSAGE_TYPES, REPLY_CODES } from '../../dissector/mip/fields.js';
 import type { Hop as TxHop, Transaction } from '../../dissector/mip/transactions.js';
-import { ipv4String } from '../../dissector/format.js';
+import { ipv4String, spiHex } from '../../dissector/format.js';
 import { messageView } from '../../conformance/checker.js';
 import { grown } from './frames.js';
+import { secondsBetween } from '../../dissector/tree.js';
 
 export type HopKind = 'request' | 'reply' | 'key-request' | 'key-reply' | 'revocation' | 'revocation-ack';
 
@@ -163,11 +164,11 @@ function build(tx: Transaction, children: readonly Transaction[], mobileNode: st
     const to = byAddr.get(h.dst) ?? (req ? byAddr.get(req.src)! : add(h.dst, h.to));
     const codeText = h.code !== undefined && h.direction === 'reply' ? (t.kind === 'registration' ? REPLY_CODES[h.code] ?? `code ${h.code}` : `code ${h.code}`) : undefined;
     return {
-      frame: h.frame, time: h.time.sec - t0.sec + (h.time.nsec - t0.nsec) / 1e9, kind: KIND[what]!, from, to,
+      frame: h.frame, time: secondsBetween(h.time, t0), kind: KIND[what]!, from, to,
       label: SHORT[what] ?? MESSAGE_TYPES[TYPE[what] ?? 0] ?? what,
       ...(h.code !== undefined && h.direction === 'reply' ? { code: h.code } : {}), ...(codeText !== undefined ? { codeText } : {}),
       auth: h.auth.map(a => ({ extension: AUTH_SHORT[a.type] ?? EXTENSION_TYPES[a.type] ?? `type ${a.type}`, status: a.status })),
-      keys: h.keys.map(k => `${k.label || 'key'} SPI 0x${k.spi.toString(16).padStart(8, '0')}`),
+      keys: h.keys.map(k => `${k.label || 'key'} SPI ${spiHex(k.spi)}`),
       retransmission: h.retransmissionOf !== undefined,
     };
   });

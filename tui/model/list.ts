@@ -3,6 +3,7 @@
 import type { Packet } from '../../dissector/packet.js';
 import { formatText } from '../../dissector/format.js';
 import { grown } from './frames.js';
+import { frameSeconds } from '../../dissector/tree.js';
 
 /** Worst severity of a frame's expert items and findings (0 none … 4 error), for row colours. */
 export const SEVERITY_LEVEL = { none: 0, chat: 1, note: 2, warn: 3, warning: 3, error: 4 } as const;
@@ -57,7 +58,7 @@ export class PacketList {
     this.proto[no] = this.strings.id(pkt.protocol);
     this.length[no] = pkt.frame.len;
     this.level[no] = level;
-    const t = pkt.frame.tsSec + pkt.frame.tsNsec / 1e9;
+    const t = frameSeconds(pkt.frame);
     this.firstTs ??= t;
     this.tsRel[no] = t - this.firstTs;
     this.info[no] = formatText(pkt.info); // safe to draw: packet bytes may reach the Info column
