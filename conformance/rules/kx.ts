@@ -23,8 +23,8 @@ const carriedKeys = (m: MessageView): Uint8Array[] => [
   ...m.kx.gp.flatMap(g => (g.saInfo ? [g.saInfo.key] : [])),
   ...keyExchanges(m).flatMap(k => (k.key ? [k.key] : [])),
 ];
-/** Diffie-Hellman sub-types: Oakley groups 1 and 2, a user-defined group. */
-const isDh = (k: KeRecord) => k.subtype === 1 || k.subtype === 2 || k.subtype === 4;
+/** The Diffie-Hellman key exchanges (sub-types 1 and 2: Oakley groups; 4: a user-defined group). */
+const dhExchanges = (m: MessageView): KeRecord[] => keyExchanges(m).filter(k => k.subtype === 1 || k.subtype === 2 || k.subtype === 4);
 /** The expert items of the negotiation's structure the dissector reports (docs/protocol.md §B.3, §E.2). */
 const STRUCTURE_EXPERTS: ReadonlySet<ExpertDef> = new Set([
   KX_EXPERT.propOrder, KX_EXPERT.ntrans, KX_EXPERT.xfOrder, KX_EXPERT.plLength, KX_EXPERT.keFirst, KX_EXPERT.sapEmpty, KX_EXPERT.plUnexpected,
@@ -278,13 +278,9 @@ export const kxRules: Rule[] = [
     description: 'Sub-types 1 and 2 use the Oakley primes; 1 < CV < P − 1; CV is as long as P; a user-defined P is prime and 1 < G < P.',
     create: ctx => ({
       message(m) {
-        for (const ke of keyExchanges(m)) {
-          if (!isDh(ke)) continue;
-          ctx.checked();
-          // The dissector's verdict on the group and the public value (negotiation.ts): one check,
-          // within its size and per-packet limits.
-          if (ke.problem) ctx.report(m.frame, ke.problem.text ?? ke.problem.expert!.summary, m.mobileNode);
-        }
+        // The dissector's verdict on the group and the public value (negotiation.ts): one check,
+        // within its size and per-packet limits.
+        for (const ke of dhExchanges(m)) { ctx.checked(); if (ke.problem) ctx.report(m.frame, ke.problem.text ?? ke.problem.expert!.summary, m.mobileNode); }
       },
     }),
   },
@@ -293,11 +289,7 @@ export const kxRules: Rule[] = [
     description: 'Oakley group 1 (768-bit MODP) is too weak for today\'s use.',
     create: ctx => ({
       message(m) {
-        for (const ke of keyExchanges(m)) {
-          if (!isDh(ke)) continue;
-          ctx.checked();
-          if (ke.subtype === 1) ctx.report(m.frame, 'Diffie-Hellman with the 768-bit Oakley group 1', m.mobileNode);
-        }
+        for (const ke of dhExchanges(m)) { ctx.checked(); if (ke.subtype === 1) ctx.report(m.frame, 'Diffie-Hellman with the 768-bit Oakley group 1', m.mobileNode); }
       },
     }),
   },
