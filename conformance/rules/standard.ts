@@ -108,7 +108,7 @@ export const standardRules: Rule[] = [
     description: 'No extension length runs past the message or is too short for its fields; no message is cut short.',
     create: ctx => ({
       packet(pkt) {
-        if (!pkt.mip.length && !pkt.layers.includes('icmp')) return;
+        if (!pkt.mip.length && !pkt.layers.includes(ICMP.icmp.abbrev)) return;
         ctx.checked();
         for (const e of pkt.experts) if (e.expert!.group === 'malformed') ctx.report(pkt.no, e.text ?? e.expert!.summary);
       },

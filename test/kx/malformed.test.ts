@@ -175,11 +175,18 @@ describe('negotiation payload checks (docs/protocol.md §B.3, E.2, E.7)', () => 
     ['user-defined group with a composite P', [sa(prop({ ke: [{ subtype: 4, p: Uint8Array.of(0, 221), g: Uint8Array.of(2), cv: Uint8Array.of(0, 5) }] }))], 'mip.kx.ke.group.bad', ['User-defined group: P is not prime']],
     ['user-defined group too large to check', [sa(prop({ ke: [{ subtype: 4, p: new Uint8Array(600).fill(0xff), g: Uint8Array.of(2), cv: new Uint8Array(600).fill(3) }] }))], 'mip.kx.ke.group.bad', ['User-defined group: P has 4800 bits; groups over 4096 bits (MAX_DH_GROUP_BITS) are neither checked nor used']],
     ['user-defined group with a CV of another length', [sa(prop({ ke: [{ subtype: 4, p: Uint8Array.of(0, 227), g: Uint8Array.of(2), cv: Uint8Array.of(5) }] }))], 'mip.kx.ke.cv.len', ['CV length 1 differs from P length 2 (docs/protocol.md §E.7)']],
+    ['a transform with a non-zero Reserved byte', [sa(prop({ transforms: [{ ...xf(1), reserved: 1 }] }))], 'mip.kx.xf.reserved.nonzero', ['Transform payload: Reserved byte is not zero']],
+    ['a key exchange with a non-zero Reserved byte', [sa(prop({ ke: [{ subtype: 3, xfno: 1, key: new Uint8Array(16), reserved: 2 }] }))], 'mip.kx.ke.reserved.nonzero', ['Key-exchange payload: Reserved byte is not zero']],
     ['KE names a transform not in its proposal', [sa(prop({ ke: [{ subtype: 3, xfno: 7, key: new Uint8Array(16) }] }))], 'mip.kx.ke.xfno.unknown', ['TransformNo 7 is not among the proposal\'s transforms']],
   ];
   for (const [name, exts, abbrev, texts] of cases) {
     it(name, () => { expect(expertTexts(one(request(exts)), abbrev)).toEqual(texts); });
   }
+  it('bytes a payload cannot decode are mip.kx.pl.data, not GP INFO', () => {
+    const pkt = one(request([sa(prop({ transforms: [xf(1)], ke: [{ subtype: 9, body: Uint8Array.of(1, 2) }] }))]));
+    expect(values(pkt, 'mip.kx.pl.data')).toEqual(['0102']);
+    expect(values(pkt, 'mip.kx.gp.info')).toEqual([]);
+  });
   it('a well-formed payload has no expert item, and E.1: nested payloads are not mip.ext.*', () => {
     const pkt = one(request([sa(prop({ ke: [{ subtype: 1, xfno: 1, cv: new Uint8Array(96).fill(7) }] }), prop({ no: 2 })), ext.mnHa(CBC.spi, CBC.key)]));
     expect(pkt.experts.map(e => e.text)).toEqual([]);
