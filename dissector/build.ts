@@ -1,12 +1,13 @@
 // Encoders for the layers below Mobile IP (DESIGN.md principle 4): lengths and checksums are
 // computed unless the caller overrides them, to build malformed samples on purpose.
 import { onesComplementSum } from './ipv4.js';
+import { parseIpv4 } from './format.js';
 import { LINKTYPE } from './link.js';
 
 export function ip(s: string): number {
-  const p = s.split('.').map(Number);
-  if (p.length !== 4 || p.some(x => !(x >= 0 && x <= 255))) throw new Error(`bad IPv4 address '${s}'`);
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+  const v = parseIpv4(s);
+  if (v === undefined) throw new Error(`bad IPv4 address '${s}'`);
+  return v;
 }
 export function mac(s: string): Uint8Array {
   const p = s.split(':').map(x => parseInt(x, 16));

@@ -10,6 +10,13 @@ export function ipv4String(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
+/** A dotted IPv4 address as a number, or undefined when the text is not one. */
+export function parseIpv4(s: string): number | undefined {
+  const p = s.split('.').map(Number);
+  if (p.length !== 4 || p.some(x => !(Number.isInteger(x) && x >= 0 && x <= 255))) return undefined;
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
 /** An SPI as tshark prints a BASE_HEX uint32: 0x and eight digits. */
 export function spiHex(spi: number): string { return '0x' + spi.toString(16).padStart(8, '0'); }
 

@@ -6,7 +6,8 @@
 // from 0.0.0.0: answered by broadcast or at its care-of address); a request sent to the reply's
 // source first, then one sent to a group address, then the latest. Captures are ordered by
 // their first time.
-import { MAX_AGE } from '../dissector/mip/transactions.js';
+import { isGroupAddress as isMipGroupAddress, MAX_AGE } from '../dissector/mip/transactions.js';
+import { parseIpv4 } from '../dissector/format.js';
 import type { Backend, Link, LooseReply, OpenRequest } from './backend.js';
 
 /** A reply later than this after its request is not its answer: the model closes a transaction after MAX_AGE seconds. */
@@ -21,9 +22,8 @@ function before(a: { captureTime: number; capture: bigint; frame: number }, b: {
 
 /** Limited broadcast, multicast or a directed broadcast (x.x.x.255), as the model tells them. */
 function isGroupAddress(a: string | null): boolean {
-  if (a === null) return false;
-  const o = a.split('.').map(Number);
-  return a === '255.255.255.255' || (o[0]! >= 224 && o[0]! <= 239) || o[3] === 255;
+  const v = a === null ? undefined : parseIpv4(a);
+  return v !== undefined && isMipGroupAddress(v);
 }
 
 /** Pairs loose replies with open requests of other captures; pure, for tests and every back end. */

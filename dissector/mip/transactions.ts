@@ -165,7 +165,7 @@ export function isTrackedType(type: number): boolean { return type in REQUESTS |
 
 const BROADCAST = 0xffffffff;
 /** Limited broadcast, multicast (224/4) or a directed broadcast (x.x.x.255): answered from a unicast address. */
-function isGroupAddress(a: number): boolean { return a === BROADCAST || (a >>> 28) === 0xe || (a & 0xff) === 0xff; }
+export function isGroupAddress(a: number): boolean { return a === BROADCAST || (a >>> 28) === 0xe || (a & 0xff) === 0xff; }
 
 const seconds = timeSeconds;
 /** The latest hop of `hops` sent from `src` to `dst`. */

@@ -2,7 +2,7 @@
 // <proto name showname size pos>, fields <field name showname [hide] size pos show value
 // [unmaskedvalue]>, text labels <field name="" show=…>, a top-level field is wrapped in a
 // "fake-field-wrapper" protocol, and each packet starts with the "geninfo" pseudo-protocol.
-import { absTimeString, nodeText } from '../format.js';
+import { absTimeString, hex, nodeText } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { displayRepr, isProtocolLike, memoByValue, rawHex, spanLength, spanOffset, viewChildren } from './view.js';
@@ -77,14 +77,9 @@ function geninfo(pkt: Packet): string {
     '  </proto>\n';
 }
 
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 /** Hex of data[offset, offset + length), clamped to the buffer. */
 function hexRange(data: Uint8Array, offset: number, length: number): string {
-  const end = Math.min(offset + length, data.length);
-  let h = '';
-  for (let i = offset; i < end; i++) h += HEX2[data[i]!];
-  return h;
+  return offset < data.length ? hex(data.subarray(offset, Math.min(offset + length, data.length))) : '';
 }
 
 // Per field: '<field name="abbrev" showname="' and '<proto name="abbrev" showname="'.
