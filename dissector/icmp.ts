@@ -76,12 +76,13 @@ export const ICMP = registerFields({
   mipContent: { abbrev: 'icmp.mip.content', name: 'Content', type: 'bytes' },
 });
 
-const E = registerExperts({
+export const ICMP_EXPERT = registerExperts({
   badChecksum: { abbrev: 'icmp.checksum_bad', summary: 'Bad checksum', group: 'checksum', severity: 'warn' },
   extOverrun: { abbrev: 'icmp.mip.length.overrun', summary: 'Extension length runs past the end of the message', group: 'malformed', severity: 'error' },
   agentAdvLength: { abbrev: 'icmp.mip.length.bad', summary: 'Mobility agent advertisement length is not 6 + 4·N', group: 'malformed', severity: 'warn' },
   reservedSet: { abbrev: 'icmp.mip.reserved.nonzero', summary: 'Reserved bits set in mobility agent advertisement flags', group: 'protocol', severity: 'warn' },
 });
+const E = ICMP_EXPERT;
 
 const FLAG_FIELDS = [ICMP.mipR, ICMP.mipB, ICMP.mipH, ICMP.mipF, ICMP.mipM, ICMP.mipG, ICMP.mipV, ICMP.mipRt, ICMP.mipU, ICMP.mipX];
 

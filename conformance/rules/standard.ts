@@ -4,7 +4,7 @@ import type { Transaction } from '../../dissector/mip/transactions.js';
 import { ipv4String, spiHex } from '../../dissector/format.js';
 import { MIP_EXPERT } from '../../dissector/mip/extensions.js';
 import { mnHaIndex } from '../../dissector/mip/tracking.js';
-import { ICMP } from '../../dissector/icmp.js';
+import { ICMP, ICMP_EXPERT } from '../../dissector/icmp.js';
 
 const REQUEST = 1, REPLY = 3, REVOCATION = 7, REVOCATION_ACK = 15;
 const MN_FA = 33, FA_HA = 34, GEN_AUTH = 36, NAI = 131, CHALLENGE = 132;
@@ -315,7 +315,8 @@ export const standardRules: Rule[] = [
         const r = pkt.all.find(n => n.field === ICMP.mipReserved);
         if (!r) return;
         ctx.checked();
-        if (r.value) ctx.report(pkt.no, `reserved bits 0x${(r.value as number).toString(16)} set in an agent advertisement`);
+        // The dissector's verdict (icmp.mip.reserved.nonzero); the field gives the bits.
+        if (pkt.experts.some(e => e.expert === ICMP_EXPERT.reservedSet)) ctx.report(pkt.no, `reserved bits 0x${(r.value as number).toString(16)} set in an agent advertisement`);
       },
     }),
   },
