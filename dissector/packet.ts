@@ -8,6 +8,7 @@ import type { DataSource, Node, Value } from './tree.js';
 import { addChild, makeExpertNode, makeNode } from './tree.js';
 import type { Session } from './session.js';
 import type { MipMessage } from './mip/extensions.js';
+import type { MessageKx } from './kx/records.js';
 
 /** An IPv4 header as later layers and analyses read it (typed, one per header in the packet). */
 export interface Ipv4Header { src: number; dst: number; proto: number; ttl?: number }
@@ -47,6 +48,8 @@ export class Packet {
   readonly ipv4: Ipv4Header[] = [];
   readonly udp: UdpHeader[] = [];
   readonly mip: MipMessage[] = [];
+  /** What the KX dissectors found in each message (kx/records.ts), null while none. */
+  kx: MessageKx[] | null = null;
   /** True while the datagram quoted by an ICMP error is dissected: a copy, cut short on purpose. */
   inError = false;
   /** How many dissections are open inside one another (limits.ts MAX_NESTING_DEPTH). */

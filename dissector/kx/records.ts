@@ -82,26 +82,30 @@ export interface MessageKx {
   learned: SecurityAssociation[];
 }
 
-const perMessage = new WeakMap<MipMessage, MessageKx>();
-const perPacket = new WeakMap<Packet, MessageKx[]>();
+/**
+ * A message's record hangs on the message under a symbol and the packet lists its messages'
+ * records (Packet.kx): a WeakMap per message cost a lookup per extension and left ephemerons
+ * for every collection to trace.
+ */
+const RECORD = Symbol('kx records');
+type WithRecord = MipMessage & { [RECORD]?: MessageKx };
 
 /** The record of a message, created by the first KX extension found in it. */
 export function messageKx(pkt: Packet, msg: MipMessage): MessageKx {
-  let m = perMessage.get(msg);
+  let m = (msg as WithRecord)[RECORD];
   if (!m) {
     m = { gp: [], sa: [], auth: [], learned: [] };
-    perMessage.set(msg, m);
-    const list = perPacket.get(pkt);
-    if (list) list.push(m); else perPacket.set(pkt, [m]);
+    (msg as WithRecord)[RECORD] = m;
+    if (pkt.kx) pkt.kx.push(m); else pkt.kx = [m];
   }
   return m;
 }
 
 /** What the KX dissectors found in a packet's messages (for rules over the decoded structure). */
 export function packetKx(pkt: Packet): readonly MessageKx[] {
-  return perPacket.get(pkt) ?? [];
+  return pkt.kx ?? [];
 }
 
 export function peekMessageKx(msg: MipMessage): MessageKx | undefined {
-  return perMessage.get(msg);
+  return (msg as WithRecord)[RECORD];
 }
