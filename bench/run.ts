@@ -59,7 +59,7 @@ function runOnce(cmd: string, args: string[]): Promise<Run> {
       const t = readFileSync(timing, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
       rmSync(timing, { force: true });
       // check exits 1 when a finding has error severity: that is an answer, not a failure.
-      if (code !== 0 && !(code === 1 && args[0] === 'check')) { reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.split('\n').filter(l => !l.startsWith('Running as')).join(' ').slice(0, 300)}`)); return; }
+      if (code !== 0 && !(code === 1 && args.includes('check'))) { reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.split('\n').filter(l => !l.startsWith('Running as')).join(' ').slice(0, 300)}`)); return; }
       resolve({ wall: t[0]!, cpu: t[1]! + t[2]!, rssKb: t[3]!, digest: hash.digest('hex'), bytes });
     });
   });
