@@ -3,6 +3,7 @@ import type { Packet } from '../dissector/packet.js';
 import type { MipMessage } from '../dissector/mip/extensions.js';
 import type { Node } from '../dissector/tree.js';
 import type { Session } from '../dissector/session.js';
+import { transactionKey } from '../dissector/mip/transactions.js';
 import type { Transaction } from '../dissector/mip/transactions.js';
 import { ipv4String } from '../dissector/format.js';
 import type { FieldDef } from '../dissector/fields.js';
@@ -83,21 +84,24 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
 
 export class Checker {
   readonly findings: Finding[] = [];
-  private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; noKeyAt: number; findings: number }> = [];
+  private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; noKeyAt: number; findings: number; notes: Map<number, unknown> }> = [];
   private frames = 0;
   private messages = 0;
   private session: Session | null = null;
   private unsubscribe: (() => void) | null = null;
+  private lastCompleted = -1;
 
   constructor(readonly rules: readonly Rule[], readonly haveKeys: boolean, readonly options: CheckOptions = defaultCheckOptions) {
     for (const rule of rules) {
-      const runner = { rule, checks: {} as RuleChecks, checked: 0, noKey: 0, noKeyAt: -1, findings: 0 };
-      const notes = new WeakMap<Transaction, unknown>();
+      // Notes by transaction (its key: the same for the object and for a view of it later), freed when it completes.
+      const notes = new Map<number, unknown>();
+      const runner = { rule, checks: {} as RuleChecks, checked: 0, noKey: 0, noKeyAt: -1, findings: 0, notes };
       runner.checks = rule.create({
         options, haveKeys,
         noteOn: <T>(tx: Transaction, init: () => T): T => {
-          if (!notes.has(tx)) notes.set(tx, init());
-          return notes.get(tx) as T;
+          const k = transactionKey(tx);
+          if (!notes.has(k)) notes.set(k, init());
+          return notes.get(k) as T;
         },
         report: (frame, message, node) => {
           runner.findings++;
@@ -115,6 +119,9 @@ export class Checker {
   add(pkt: Packet): void {
     this.frames++;
     if (pkt.session !== this.session) this.follow(pkt.session);
+    // A later pass over frames the session placed already: the transactions that closed while
+    // this frame was placed complete here, as they did in the forward pass.
+    if (pkt.session.visited(pkt.no)) for (const tx of pkt.session.transactions.closedIn(pkt.no)) this.completed(tx);
     for (const r of this.runners) r.checks.packet?.(pkt);
     for (const msg of pkt.mip) {
       this.messages++;
@@ -127,11 +134,19 @@ export class Checker {
   private follow(session: Session): void {
     this.unsubscribe?.();
     this.session = session;
+    this.lastCompleted = -1;
     this.unsubscribe = session.transactions.onClose(tx => this.completed(tx));
   }
 
+  /**
+   * Transactions complete in the order they began (closed oldest first, then the open ones at
+   * the end): one heard of already, from the session as it closed, is not completed again.
+   */
   private completed(tx: Transaction): void {
-    for (const r of this.runners) r.checks.transaction?.(tx);
+    const k = transactionKey(tx);
+    if (k <= this.lastCompleted) return;
+    this.lastCompleted = k;
+    for (const r of this.runners) { r.checks.transaction?.(tx); r.notes.delete(k); }
   }
 
   finish(): Summary {

@@ -7,7 +7,7 @@ import type { DhEntry, KeysFile } from './keys-file.js';
 import { SaTable } from './table.js';
 import type { SecurityAssociation } from './table.js';
 import type { DhGroup } from './dh.js';
-import type { Hop } from '../mip/transactions.js';
+import { hopKey } from '../mip/transactions.js';
 
 export type AuthStatus = 'good' | 'bad' | 'unverified';
 
@@ -55,12 +55,15 @@ export interface KxState {
   dh: DhEntry[];
   /** Frame → SAs it taught (each valid from the next frame). */
   learnedIn: Map<number, SecurityAssociation[]>;
-  /** Frame → decryption attempts. */
+  /** Frame → decryption attempts (kept for the frames that taught a key, and the latest frame). */
   decryptions: Map<number, DecryptionRecord[]>;
-  /** Frame → authenticator verdicts, in wire order. */
+  /** Frame → authenticator verdicts, in wire order (kept as the decryptions are). */
   auth: Map<number, AuthRecord[]>;
-  /** Request hop (of the session's transactions) → its derivation inputs: freed with the hop. */
-  requests: WeakMap<Hop, RequestInputs>;
+  /**
+   * Request hop (of the session's transactions, by hopKey) → its derivation inputs: freed when its
+   * transaction closes, unless the session retains results (a reply dissected again needs them).
+   */
+  requests: Map<number, RequestInputs>;
 }
 
 const KEY = 'kx';
@@ -69,8 +72,9 @@ const KEY = 'kx';
 export function kxState(session: Session): KxState {
   let s = session.ext.get(KEY) as KxState | undefined;
   if (!s) {
-    s = { keys: null, table: new SaTable(), dh: [], learnedIn: new Map(), decryptions: new Map(), auth: new Map(), requests: new WeakMap() };
-    session.ext.set(KEY, s);
+    const st: KxState = { keys: null, table: new SaTable(), dh: [], learnedIn: new Map(), decryptions: new Map(), auth: new Map(), requests: new Map() };
+    session.transactions.onClose(tx => { if (!session.retain) for (const h of tx.requests) st.requests.delete(hopKey(h)); });
+    session.ext.set(KEY, (s = st));
   }
   return s;
 }
@@ -95,7 +99,11 @@ export interface FrameKeyResults {
   learned: readonly SecurityAssociation[];
 }
 
-/** What frame `no` decrypted, verified and taught (after it was dissected in the forward pass). */
+/**
+ * What frame `no` decrypted, verified and taught (after it was dissected in the forward pass):
+ * for the latest frame and every frame that taught a key (the keys view says what protected it).
+ * Dissecting any frame again finds its verdicts and decryptions anew from the SA table.
+ */
 export function frameKeyResults(session: Session, no: number): FrameKeyResults {
   const s = kxState(session);
   return { decryptions: s.decryptions.get(no) ?? [], auth: s.auth.get(no) ?? [], learned: s.learnedIn.get(no) ?? [] };
@@ -105,5 +113,11 @@ export function frameKeyResults(session: Session, no: number): FrameKeyResults {
 export function recordOnce<T>(session: Session, map: Map<number, T[]>, no: number, rec: T): void {
   if (session.visited(no) || !session.retain) return;
   const list = map.get(no);
-  if (list) list.push(rec); else map.set(no, [rec]);
+  if (list) { list.push(rec); return; }
+  // A new frame: the previous one's records go unless it taught a key (per frame memory stays small).
+  const st = kxState(session), last = lastRecorded.get(map);
+  if (last !== undefined && !st.learnedIn.has(last)) map.delete(last);
+  lastRecorded.set(map, no);
+  map.set(no, [rec]);
 }
+const lastRecorded = new WeakMap<Map<number, unknown>, number>();

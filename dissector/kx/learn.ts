@@ -15,6 +15,7 @@ import type { KxState, RequestInputs } from '../keys/state.js';
 import { LEARN_METHODS, sameKeying } from '../keys/table.js';
 import type { LearnMethod, SecurityAssociation } from '../keys/table.js';
 import type { MipMessage } from '../mip/extensions.js';
+import { hopKey } from '../mip/transactions.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { GP_CONTENT_NAMES, KX, KX_EXPERT } from './fields.js';
@@ -220,12 +221,12 @@ export function learnKeys(pkt: Packet, msg: MipMessage): void {
   const first = !session.visited(no);
   const table = session.transactions;
   const here = table.placement(no, msg.start, msg.src);
-  if (msg.type === 1 && first && here?.tx && !st.requests.has(here.hop)) st.requests.set(here.hop, requestInputs(no, msg, mk));
+  if (msg.type === 1 && first && here?.tx && !st.requests.has(hopKey(here.hop))) st.requests.set(hopKey(here.hop), requestInputs(no, msg, mk));
   const l = new Learner(pkt, msg, st);
   l.gpSa(mk);
   if (mk.sa.length) {
     const answered = msg.type === 3 ? table.answered(here) : undefined;
-    l.negotiation(mk, answered ? st.requests.get(answered) : undefined);
+    l.negotiation(mk, answered ? st.requests.get(hopKey(answered)) : undefined);
   }
   if (first) {
     for (const c of l.cands) {

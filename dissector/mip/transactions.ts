@@ -29,7 +29,8 @@
 // - `at(frame)`: the Placements of frame `frame` (one per tracked message): `{ tx, hop }`, or
 //   `{ tx: undefined, hop, near }` for a reply that answers nothing (`near`: the frame of a
 //   pending request on the reverse path whose low 32 bits differ — the reply that should have
-//   answered it). With `session.retain` off only the frame being dissected is kept.
+//   answered it). With `session.retain` off only the frame being dissected is kept; with it on,
+//   every frame's, in compact rows (./archive.ts): a closed transaction is read back as a view.
 // - `placement(frame, msgStart)`: the one of a message (by its offset in the frame's data source).
 // - `get(id)`: a transaction by id (= its first frame); `all()`: every transaction kept, in
 //   first-frame order (with retain off: only those still open); `accepted()`: accepted
@@ -37,7 +38,10 @@
 // - `onClose(fn)`: called once per transaction when it is closed (no later message can join it:
 //   evicted by age or count); `openTransactions()`: those not closed yet (what a consumer
 //   finishes with at the end of a capture); `evictions`: how many unanswered transactions were
-//   evicted, by cause; `evictedIn(frame)`: those evicted while placing a frame.
+//   evicted, by cause; `evictedIn(frame)`: those evicted while placing a frame; `closedIn(frame)`
+//   (retain on): the transactions closed while placing it, for a later pass (oldest first).
+// - `hopKey(hop)`, `transactionKey(tx)`: numbers naming a hop or transaction for the session's
+//   life, the same for an open one's object and a closed one's view (key notes by these).
 // - `answered(placement)`: the request hop a reply answers.
 // - Transaction: `id`, `kind` ('registration' | 'key' | 'revocation'), `low`, `ident` (of the
 //   first request), `homeAddr`, `haAddr`, `coa`, `spi` (MN-HA, when present), `requests` and
@@ -60,6 +64,7 @@
 import type { AbsTime } from '../tree.js';
 import { MAX_HOPS_PER_TRANSACTION, MAX_OPEN_TRANSACTIONS, TRANSACTION_TIMEOUT_SECONDS } from '../limits.js';
 import { timeDiff, timeSeconds } from '../tree.js';
+import { HOP_ROW, TransactionArchive, TX_SERIAL } from './archive.js';
 
 export type TransactionKind = 'registration' | 'key' | 'revocation';
 export type NodeRole = 'MN' | 'FA' | 'AAA' | 'HA' | 'KDC';
@@ -243,6 +248,13 @@ const NONE: never[] = Object.freeze([]) as never[];
 /** One number for an address pair (exact below 2^53; a collision only loses the `near` hint, which is checked). */
 const pathKey = (src: number, dst: number) => src * 4294967296 + dst;
 
+type Row = { [HOP_ROW]?: number };
+type Serial = { [TX_SERIAL]?: number };
+/** A number that names a hop for as long as the session lives (its row), whether it is an object or a view. */
+export function hopKey(h: Hop): number { return (h as Row)[HOP_ROW]!; }
+/** A number that names a transaction for as long as the session lives (its serial), object or view. */
+export function transactionKey(tx: Transaction): number { return (tx as Serial)[TX_SERIAL]!; }
+
 export class TransactionTable {
   /** Open transactions by kind, then low 32 bits. */
   private readonly index: Record<TransactionKind, Map<number, Transaction[]>> = { registration: new Map(), key: new Map(), revocation: new Map() };
@@ -253,22 +265,48 @@ export class TransactionTable {
   private readonly paths = new Map<number, Placement & { tx: Transaction }>();
   /** Latest open registration whose request was sent to an address (the HA, for its KDC exchange). */
   private readonly waitingAt = new Map<number, Transaction>();
-  private readonly kept: Transaction[] = [];
+  /** Open transactions by id. */
   private readonly byId = new Map<number, Transaction>();
-  private readonly frames = new Map<number, Placement[]>();
   private current: { frame: number; list: Placement[] } | null = null;
   private readonly listeners: Array<(tx: Transaction) => void> = [];
   readonly evictions = { age: 0, count: 0 };
-  /** Unanswered transactions evicted while placing a frame (for its expert item). */
-  private readonly evictedAt = new Map<number, { age: number; count: number }>();
   private evictedNow: { age: number; count: number } | null = null;
+  /**
+   * With retain on: every message's placement and hop, and every closed transaction, in compact
+   * rows (./archive.ts); open transactions by serial (the objects, while they can change).
+   */
+  private readonly archive = new TransactionArchive();
+  private readonly live = new Map<number, Transaction>();
+  /** Rows of frames already done (written to the archive); a later change to one is written through. */
+  private doneRows = 0;
+  /** Hop and transaction numbers when nothing is archived (retain off). */
+  private rows = 0;
+  private serials = 0;
 
   /** Keep transactions and placements of every frame (-2, the TUI); off in a single streaming pass. */
   retain = true;
 
   at(frame: number): readonly Placement[] {
     if (this.current?.frame === frame) return this.current.list;
-    return this.frames.get(frame) ?? [];
+    if (!this.retain) return NONE;
+    const [a, b] = this.archive.rowsOf(frame);
+    if (a === b) return NONE;
+    const out: Placement[] = [];
+    for (let i = a; i < b; i++) {
+      const s = this.archive.serialOf(i);
+      const tx = s < 0 ? undefined : this.txOf(s);
+      const hop = (tx && !tx.closed ? ownHop(tx, i) : undefined) ?? this.archive.hopView(i);
+      const p: Placement = { tx, hop, start: this.archive.startOf(i), src: this.archive.srcOf(i) };
+      const near = this.archive.nearOf(i);
+      if (near !== undefined) p.near = near;
+      out.push(p);
+    }
+    return out;
+  }
+
+  /** Transaction `s` (a serial): the object while open, else a view of its row. */
+  private txOf(s: number): Transaction {
+    return this.live.get(s) ?? this.archive.txView(s);
   }
 
   placement(frame: number, start: number, src = 0): Placement | undefined {
@@ -280,7 +318,18 @@ export class TransactionTable {
   /** Unanswered transactions evicted while frame `frame` was placed, by cause. */
   evictedIn(frame: number): { age: number; count: number } | undefined {
     if (this.current?.frame === frame) return this.evictedNow ?? undefined;
-    return this.evictedAt.get(frame);
+    if (!this.retain) return undefined;
+    const { age, count } = this.archive.closedIn(frame);
+    return age || count ? { age, count } : undefined;
+  }
+
+  /**
+   * With retain on: the transactions closed while frame `frame` was placed (for a later pass's
+   * consumers). Transactions close in the order they began (their transactionKey order).
+   */
+  closedIn(frame: number): Transaction[] {
+    if (!this.retain) return [];
+    return this.archive.closedIn(frame).serials.map(s => this.txOf(s));
   }
 
   /** The request hop a reply's placement answers. */
@@ -289,9 +338,19 @@ export class TransactionTable {
     return a === undefined ? undefined : frameIn(p!.tx?.requests, a);
   }
 
-  get(id: number): Transaction | undefined { return this.byId.get(id); }
+  get(id: number): Transaction | undefined {
+    const tx = this.byId.get(id);
+    if (tx || !this.retain) return tx;
+    const [a, b] = this.archive.serialsOf(id);
+    return b > a ? this.txOf(b - 1) : undefined;
+  }
 
-  all(): readonly Transaction[] { return this.retain ? this.kept : this.queue.slice(this.head); }
+  all(): readonly Transaction[] {
+    if (!this.retain) return this.queue.slice(this.head);
+    const out = new Array<Transaction>(this.archive.txs);
+    for (let s = 0; s < out.length; s++) out[s] = this.txOf(s);
+    return out;
+  }
 
   accepted(): Transaction[] { return this.all().filter(t => t.kind === 'registration' && t.accepted); }
 
@@ -313,34 +372,52 @@ export class TransactionTable {
   /** Annotations from later analyses of a frame's message (authenticator verdicts, keys). */
   noteAuth(frame: number, start: number, src: number, v: AuthVerdict): void {
     const h = this.placement(frame, start, src)?.hop;
-    if (h) h.auth = h.auth === NONE ? [v] : [...h.auth, v];
+    if (!h) return;
+    if (this.written(h)) this.archive.addAuth(hopKey(h), v);
+    if (Object.prototype.hasOwnProperty.call(h, 'auth')) h.auth = h.auth === NONE ? [v] : [...h.auth, v];
   }
   noteKey(p: Placement | undefined, k: DistributedKey): void {
-    if (p) p.hop.keys = p.hop.keys === NONE ? [k] : [...p.hop.keys, k];
+    if (!p) return;
+    if (this.written(p.hop)) this.archive.addKey(hopKey(p.hop), k);
+    if (Object.prototype.hasOwnProperty.call(p.hop, 'keys')) p.hop.keys = p.hop.keys === NONE ? [k] : [...p.hop.keys, k];
+  }
+
+  /** True when the hop's row is written already (its frame is done): a change goes to the row too. */
+  private written(h: Hop): boolean { return this.retain && hopKey(h) < this.doneRows; }
+  /** Writes a hop's links through to its row once a later frame changed them. */
+  private touch(h: Hop): void { if (this.written(h)) this.archive.writeLinks(hopKey(h), h); }
+
+  /** Writes the hops of the frame just done to their rows. */
+  private flush(): void {
+    if (!this.retain || !this.current) return;
+    for (const p of this.current.list) {
+      const h = p.hop, row = hopKey(h);
+      this.archive.writeHop(row, h, p.tx ? transactionKey(p.tx) : -1, p.near);
+      for (const v of h.auth) this.archive.addAuth(row, v);
+      for (const k of h.keys) this.archive.addKey(row, k);
+    }
+    this.doneRows = this.archive.hops;
   }
 
   /** Forward pass: places one message; returns its placement (undefined for other types). */
   add(m: MessageFacts): Placement | undefined {
     if (this.current?.frame !== m.frame) {
+      this.flush();
       this.current = { frame: m.frame, list: [] };
       this.evictedNow = null;
     }
     const reqKind = REQUESTS[m.type], repKind = REPLIES[m.type];
     if (!reqKind && !repKind) return undefined;
-    const hop: Hop = {
+    const hop: Hop & Row = {
       frame: m.frame, time: m.time, direction: reqKind ? 'request' : 'reply', src: m.src, dst: m.dst, srcPort: m.srcPort, dstPort: m.dstPort,
       hop: 1, from: reqKind === 'key' ? 'HA' : 'MN', to: reqKind === 'key' ? 'KDC' : 'HA', ident: m.ident, auth: NONE, keys: NONE,
     };
+    hop[HOP_ROW] = this.retain ? this.archive.place(m.frame, m.start, m.srcIndex) : this.rows++;
     if (m.code !== undefined) hop.code = m.code;
     if (m.lifetime !== undefined) hop.lifetime = m.lifetime;
     if (m.discardable) hop.discardable = true;
     const p: Placement = reqKind ? this.request(reqKind, m, hop) : this.reply(repKind!, m, hop);
     this.current.list.push(p);
-    if (this.retain && this.evictedNow) this.evictedAt.set(m.frame, this.evictedNow);
-    if (this.retain) {
-      const l = this.frames.get(m.frame);
-      if (l) { if (!l.includes(p)) l.push(p); } else this.frames.set(m.frame, this.current.list);
-    }
     return p;
   }
 
@@ -374,7 +451,7 @@ export class TransactionTable {
       if (from) {
         hop.hop = from.hop + 1;
         hop.relays = from.frame;
-        from.next ??= m.frame;
+        if (from.next === undefined) { from.next = m.frame; this.touch(from); }
         const b = copyOf(st, from.frame);
         if (b && b.covered && m.covered && !sameBytes(b, b.covered, m.bytes, m.covered)) hop.protectedChanged = true;
         return this.attach(tx, hop, m, now);
@@ -432,16 +509,17 @@ export class TransactionTable {
       hop.retransmissionOf = again.retransmissionOf ?? again.frame;
       if (again.relays !== undefined) hop.relays = again.relays;
     } else {
-      q.responseIn ??= m.frame;
+      if (q.responseIn === undefined) { q.responseIn = m.frame; this.touch(q); }
       // The reply this one carries on, else the request it answers.
       const from = replyRelayed(tx.replies, m.src);
       if (from) {
-        hop.hop = from.hop + 1; hop.relays = from.frame; from.next ??= m.frame;
+        hop.hop = from.hop + 1; hop.relays = from.frame;
+        if (from.next === undefined) { from.next = m.frame; this.touch(from); }
         const fb = copyOf(st, from.frame);
         if (fb && fb.covered && m.covered && !sameBytes(fb, fb.covered, m.bytes, m.covered)) hop.protectedChanged = true;
       }
       else { hop.hop = maxHop(tx.requests, q.hop) + 1; hop.relays = q.frame; }
-      q.next ??= m.frame;
+      if (q.next === undefined) { q.next = m.frame; this.touch(q); }
     }
     if (accepting(kind, m.code)) tx.accepted = true;
     // The outcome is the reply that reached the first sender; else the latest.
@@ -458,7 +536,9 @@ export class TransactionTable {
     this.queue.push(tx);
     (tx as Tx)[OPEN] = { copies: NONE, last: now };
     this.byId.set(tx.id, tx);
-    if (this.retain) this.kept.push(tx);
+    const s = this.retain ? this.archive.begin(tx.id) : this.serials++;
+    (tx as Serial)[TX_SERIAL] = s;
+    if (this.retain) this.live.set(s, tx);
   }
 
   private attach(tx: Transaction, hop: Hop, m: MessageFacts, now: number): Placement {
@@ -492,18 +572,19 @@ export class TransactionTable {
       if (!cause) break;
       this.head++;
       if (cause !== 'closed') {
-        if (tx.replies.length === 0) { this.evictions[cause]++; (this.evictedNow ??= { age: 0, count: 0 })[cause]++; }
-        this.close(tx);
+        const unanswered = tx.replies.length === 0;
+        if (unanswered) { this.evictions[cause]++; (this.evictedNow ??= { age: 0, count: 0 })[cause]++; }
+        this.close(tx, unanswered ? cause : null);
       }
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
   }
 
-  private close(tx: Transaction): void {
+  private close(tx: Transaction, evicted: 'age' | 'count' | null): void {
     if (tx.closed) return;
     tx.closed = true;
     (tx as Tx)[OPEN] = undefined;
-    if (!this.retain) this.byId.delete(tx.id);
+    if (this.byId.get(tx.id) === tx) this.byId.delete(tx.id);
     const index = this.index[tx.kind];
     const l = index.get(tx.low);
     if (l) {
@@ -517,7 +598,21 @@ export class TransactionTable {
       if (this.waitingAt.get(q.dst) === tx) this.waitingAt.delete(q.dst);
     }
     for (const fn of this.listeners) fn(tx);
+    if (this.retain) {
+      // The hops' rows are written (or will be, with their frame): the transaction's too, and the objects go.
+      const s = transactionKey(tx);
+      this.archive.writeTx(s, tx, hopKey);
+      this.archive.noteClose(this.current?.frame ?? 0, s, evicted);
+      this.live.delete(s);
+    }
   }
+}
+
+/** The hop object of an open transaction that has row `row`, if it keeps it. */
+function ownHop(tx: Transaction, row: number): Hop | undefined {
+  for (const h of tx.requests) if (hopKey(h) === row) return h;
+  for (const h of tx.replies) if (hopKey(h) === row) return h;
+  return undefined;
 }
 
 /**

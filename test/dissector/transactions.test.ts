@@ -9,7 +9,7 @@ import type { Packet } from '../../dissector/index.js';
 import { encodeRegistrationReply, encodeRegistrationRequest, ext, ntpIdentification } from '../../dissector/mip/encode.js';
 import type { RegistrationReplySpec, RegistrationRequestSpec } from '../../dissector/mip/encode.js';
 import { MAX_AGE, MAX_OPEN, TransactionTable } from '../../dissector/mip/transactions.js';
-import type { MessageFacts } from '../../dissector/mip/transactions.js';
+import type { Hop, MessageFacts, Transaction } from '../../dissector/mip/transactions.js';
 import { Checker } from '../../conformance/checker.js';
 import { allRules } from '../../conformance/rules/index.js';
 import type { Rule } from '../../conformance/rule.js';
@@ -216,6 +216,96 @@ describe('bounds', () => {
     expect(values(packets[2]!, 'mip.response_to')).toEqual([]);
     expect(check(c.frames)).toEqual({ 'MIP-NO-REPLY': [1, 2], 'MIP-NO-REQUEST': [3] });
   });
+});
+
+describe('closed transactions kept compactly (-2, the TUI)', () => {
+  /** A hop or transaction as plain values (own fields and getters alike). */
+  const plainHop = (h: Hop) => ({
+    frame: h.frame, time: h.time, direction: h.direction, src: h.src, dst: h.dst, srcPort: h.srcPort, dstPort: h.dstPort, hop: h.hop, from: h.from, to: h.to,
+    ident: h.ident, code: h.code, lifetime: h.lifetime, relays: h.relays, next: h.next, retransmissionOf: h.retransmissionOf, answers: h.answers,
+    responseIn: h.responseIn, responseTime: h.responseTime, identChanged: h.identChanged, protectedChanged: h.protectedChanged, discardable: h.discardable,
+    auth: [...h.auth], keys: [...h.keys],
+  });
+  const plainTx = (t: Transaction) => ({
+    id: t.id, kind: t.kind, low: t.low, ident: t.ident, homeAddr: t.homeAddr, haAddr: t.haAddr, coa: t.coa, spi: t.spi, code: t.code, accepted: t.accepted,
+    replayOf: t.replayOf, parent: t.parent, children: [...t.children], dropped: t.dropped, closed: t.closed,
+    requests: t.requests.map(plainHop), replies: t.replies.map(plainHop),
+  });
+
+  it('a transaction read back after it closed is the one that closed, hop by hop and frame by frame', () => {
+    const t = new TransactionTable();
+    const atClose = new Map<number, ReturnType<typeof plainTx>>();
+    t.onClose(tx => atClose.set(tx.id, plainTx(tx)));
+    const placed: Array<{ frame: number; tx: number | undefined; hop: ReturnType<typeof plainHop> }> = [];
+    let frame = 0;
+    const msg = (i: number, type: number, src: number, dst: number, sec: number, extra: Partial<MessageFacts> = {}): MessageFacts => ({
+      frame: ++frame, time: { sec, nsec: (i * 7919) % 1e9 }, type, start: 42, srcIndex: 0, src, dst, srcPort: 434, dstPort: 434,
+      low: i, ident: (BigInt(T0 + i) << 32n) | BigInt(i), homeAddr: 0x0a000000 + i, haAddr: 9, coa: 7, spi: 0x1000 + i, bytes: Uint8Array.of(type, i & 255, i >> 8), covered: 2, discardable: i % 5 === 0, ...extra,
+    });
+    // MAX_OPEN + 300 registrations: a request, its relay, a retransmission for some, a reply back
+    // each way (some denied, some unanswered), so that the oldest close by count while others go on.
+    for (let i = 0; i < MAX_OPEN + 300; i++) {
+      const sec = T0 + i / 1000, mn = 0x0b000000 + i;
+      const q1 = t.add(msg(i, 1, mn, 7, sec));
+      if (q1) t.noteAuth(frame, 42, 0, { type: 32, spi: 0x1000 + i, status: i % 3 ? 'good' : 'bad' });
+      t.add(msg(i, 1, 7, 9, sec));
+      if (i % 4 === 1) t.add(msg(i, 1, 7, 9, sec + 0.001));
+      if (i % 7 === 3) continue;
+      t.add(msg(i, 3, 9, 7, sec + 0.002, { code: i % 6 ? 0 : 130, lifetime: 600 }));
+      const r = t.add(msg(i, 3, 7, mn, sec + 0.003, { code: i % 6 ? 0 : 130, lifetime: 600 }));
+      if (i % 11 === 0) t.noteKey(r, { spi: 0x2000 + i, label: 'KEY3' });
+    }
+    // A reply that answers nothing, placed in the same way.
+    t.add(msg(99_999_999, 3, 9, 7, T0 + 100, { low: 424242 }));
+    for (let f = 1; f <= frame; f++) for (const p of t.at(f)) placed.push({ frame: f, tx: p.tx?.id, hop: plainHop(p.hop) });
+    expect(atClose.size).toBeGreaterThan(250);
+    // Every closed transaction, got by id, is what it was as it closed.
+    for (const [id, was] of atClose) expect(plainTx(t.get(id)!), `transaction ${id}`).toEqual(was);
+    // All of them, in the order they began; closed ones, then the open ones.
+    const all = t.all();
+    expect(all.length).toBe(MAX_OPEN + 300);
+    expect(all.map(x => x.id)).toEqual([...all.map(x => x.id)].sort((a, b) => a - b));
+    expect(all.filter(x => x.closed).length).toBe(atClose.size);
+    // Reading every frame again gives the same placements as the first reading after the pass.
+    const again: typeof placed = [];
+    for (let f = 1; f <= frame; f++) for (const p of t.at(f)) again.push({ frame: f, tx: p.tx?.id, hop: plainHop(p.hop) });
+    expect(again).toEqual(placed);
+    // The links the later frames made on closed hops, the verdicts and keys, are there.
+    const closedHop = placed.find(p => p.tx === 1 && p.hop.direction === 'request')!;
+    expect(closedHop.hop).toMatchObject({ responseIn: expect.any(Number), next: expect.any(Number), auth: [{ type: 32, spi: 0x1000, status: 'bad' }] });
+    expect(placed.find(p => p.tx === 1 && p.hop.to === 'MN')!.hop).toMatchObject({ keys: [{ spi: 0x2000, label: 'KEY3' }], responseTime: expect.anything() });
+    // The closes are found again by the frame that caused them, as the expert item and a later pass read them.
+    const closedAt = new Set<number>();
+    for (let f = 1; f <= frame; f++) for (const tx of t.closedIn(f)) { expect(atClose.has(tx.id)).toBe(true); closedAt.add(tx.id); }
+    expect(closedAt.size).toBe(atClose.size);
+    expect([...Array(frame).keys()].reduce((n, f) => n + (t.evictedIn(f + 1)?.count ?? 0), 0)).toBe(t.evictions.count);
+  });
+
+  it('-2 and check -2 over a capture whose transactions age out give what one pass gives', () => {
+    const c = new Cap();
+    // Three registrations, each after the previous one's age limit; the second is never answered.
+    for (let k = 0; k < 3; k++) {
+      const id = ntpIdentification((T0 + k * (MAX_AGE + 10)) * 1000, k);
+      c.send(MN, FA, req({ ident: id }), k ? MAX_AGE + 10 : 0.02); c.send(FA, HA, relayed({ ident: id }));
+      if (k !== 1) { c.send(HA, FA, rep({ ident: id })); c.send(FA, MN, rep({ ident: id })); }
+    }
+    const file = writePcapng(c.frames);
+    const one = runCli(['check', '-r', file]), two = runCli(['check', '-2', '-r', file]);
+    expect(one.stdout).toContain('MIP-NO-REPLY');
+    expect(two.stdout).toBe(one.stdout);
+    expect(links(c.frames)).toEqual([
+      { response_in: '4', transaction: '1', hop: '1', 'hop.role': 'MN→FA' },
+      { response_in: '3', transaction: '1', hop: '2', 'hop.role': 'FA→HA' },
+      { response_to: '2', transaction: '1', hop: '3', 'hop.role': 'HA→FA' },
+      { response_to: '1', transaction: '1', hop: '4', 'hop.role': 'FA→MN' },
+      { transaction: '5', hop: '1', 'hop.role': 'MN→FA' },
+      { transaction: '5', hop: '2', 'hop.role': 'FA→HA' },
+      { response_in: '10', transaction: '7', hop: '1', 'hop.role': 'MN→FA' },
+      { response_in: '9', transaction: '7', hop: '2', 'hop.role': 'FA→HA' },
+      { response_to: '8', transaction: '7', hop: '3', 'hop.role': 'HA→FA' },
+      { response_to: '7', transaction: '7', hop: '4', 'hop.role': 'FA→MN' },
+    ]);
+  }, 30_000);
 });
 
 describe('one set of pairs', () => {

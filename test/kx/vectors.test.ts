@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readCaptureSync } from '../../capture/read.js';
 import { dissectFrame, fieldByAbbrev, fieldValueString, Session, walk } from '../../dissector/index.js';
 import type { Packet } from '../../dissector/index.js';
-import { attachKeys, frameKeyResults, learnedKeys, loadKeysFile } from '../../dissector/keys/index.js';
+import { attachKeys, learnedKeys, loadKeysFile } from '../../dissector/keys/index.js';
 import { VECTORS } from '../helpers.js';
 
 const DIR = VECTORS;
@@ -62,8 +62,8 @@ describe('published vectors', () => {
           verdicts++;
           if (got[type] !== want) diffs.push(`#${t.frame} auth ${type}: want ${want} got ${got[type]}`);
         }
-        // The per-frame record the conformance checker reads agrees with the tree.
-        expect(frameKeyResults(session, t.frame).auth.map(a => a.status)).toEqual(pkt.all.filter(n => n.field?.abbrev === 'mip.auth.status').map(n => n.value));
+        // The verdicts the session keeps per message (the ladder's, on each hop) agree with the tree.
+        expect(session.transactions.at(t.frame).flatMap(p => p.hop.auth.map(a => a.status))).toEqual(pkt.all.filter(n => n.field?.abbrev === 'mip.auth.status').map(n => n.value));
         // No decryption failure in a clean capture.
         expect(pkt.experts.filter(e => e.expert!.abbrev === 'mip.kx.decrypt.failed' || e.expert!.abbrev === 'mip.auth.bad').map(e => e.text)).toEqual([]);
       }

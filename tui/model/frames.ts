@@ -2,18 +2,9 @@
 // Frame needs (a file capture is read back from disk on demand; a live one keeps copies).
 import * as fs from 'node:fs';
 import type { Frame } from '../../capture/frame.js';
+import { grown } from '../../dissector/columns.js';
 
-type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
-
-/** A typed column grown (doubling) to hold index `no`. */
-export function grown<T extends Column>(a: T, no: number): T {
-  let n = a.length;
-  if (no < n) return a;
-  while (n <= no) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
+export { grown };
 
 /** Growable typed columns, indexed by frame number (1-based). */
 export class FrameIndex {
