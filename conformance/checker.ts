@@ -84,6 +84,8 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
 
 export class Checker {
   readonly findings: Finding[] = [];
+  /** Called with each finding as it is reported (a view that shows them as they come). */
+  onFinding: ((f: Finding) => void) | null = null;
   private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; noKeyAt: number; findings: number; notes: Map<number, unknown> }> = [];
   private frames = 0;
   private messages = 0;
@@ -105,7 +107,9 @@ export class Checker {
         },
         report: (frame, message, node) => {
           runner.findings++;
-          this.findings.push({ frame, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) });
+          const f: Finding = { frame, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) };
+          this.findings.push(f);
+          this.onFinding?.(f);
         },
         checked: () => { runner.checked++; },
         // Counted once per message, however many of its extensions lacked a key.

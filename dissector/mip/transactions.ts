@@ -570,7 +570,7 @@ export class TransactionTable {
       const open = this.queue.length - this.head;
       const cause = !st ? 'closed' : open >= MAX_OPEN ? 'count' : now - st.last > MAX_AGE ? 'age' : null;
       if (!cause) break;
-      this.head++;
+      (this.queue as Array<Transaction | undefined>)[this.head++] = undefined; // not kept until the queue is compacted
       if (cause !== 'closed') {
         const unanswered = tx.replies.length === 0;
         if (unanswered) { this.evictions[cause]++; (this.evictedNow ??= { age: 0, count: 0 })[cause]++; }

@@ -10,7 +10,6 @@ import { compileFilter, FilterError } from '../../dissector/filter/index.js';
 import type { CompiledFilter } from '../../dissector/filter/index.js';
 import { Checker, defaultCheckOptions } from '../../conformance/checker.js';
 import { allRules } from '../../conformance/rules/index.js';
-import type { Finding } from '../../conformance/rule.js';
 import { FileFrameStore, MemoryFrameStore } from './frames.js';
 import type { FrameStore } from './frames.js';
 import { PacketList, SEVERITY_LEVEL } from './list.js';
@@ -55,7 +54,7 @@ export class TuiModel {
   /** Whole-capture findings (the Conformance view) … */
   readonly findings = new FindingsModel();
   /** … and the selected packet's (the conformance pane of the Packets view). */
-  readonly packetFindings = new FindingsModel();
+  readonly packetFindings = new FindingsModel(this.findings);
   readonly ladders: TransactionLadders = new TransactionLadders();
   readonly ladder: LadderModel;
   readonly keys: KeysModel;
@@ -88,7 +87,6 @@ export class TuiModel {
   onChange: () => void = () => {};
   private readonly yieldFn: () => Promise<void>;
   private selectedNo: number | undefined;
-  private readonly seenFindings = new Set<Finding>();
 
   constructor(readonly opts: TuiOptions = {}) {
     this.session = new Session(opts.prefs);
@@ -96,6 +94,7 @@ export class TuiModel {
     opts.prepare?.(this.session);
     this.filterBar = new FilterBar(new FilterHistory(opts.historyFile ?? null));
     this.checker = new Checker(allRules, opts.haveKeys ?? false, defaultCheckOptions);
+    this.checker.onFinding = f => { this.findings.add(f); this.list.raise(f.frame, SEVERITY_LEVEL[f.severity] as Level); };
     this.ladder = new LadderModel(this.ladders as RegistrationSource);
     this.keys = new KeysModel(this.session);
     this.packetFindings.whole = false;
@@ -111,7 +110,6 @@ export class TuiModel {
     this.store.add(f, offset);
     const pkt = dissectFrame(f, this.session);
     this.checker.add(pkt);
-    this.collectFindings();
     this.listPacket(pkt);
   }
 
@@ -133,23 +131,11 @@ export class TuiModel {
     return want;
   }
 
-  private collectFindings(): void {
-    const all = this.checker.findings;
-    for (let i = all.length - 1; i >= 0 && !this.seenFindings.has(all[i]!); i--) {
-      // New findings are at the end (until finish() sorts them).
-      const f = all[i]!;
-      this.seenFindings.add(f);
-      this.findings.add(f); this.packetFindings.add(f);
-      this.list.raise(f.frame, SEVERITY_LEVEL[f.severity] as Level);
-    }
-  }
-
   /** Ends the forward pass: sequence rules that report at the end run now. */
   finishLoading(): void {
     this.checker.finish();
-    for (const f of this.checker.findings) if (!this.seenFindings.has(f)) {
-      this.seenFindings.add(f); this.findings.add(f); this.packetFindings.add(f); this.list.raise(f.frame, SEVERITY_LEVEL[f.severity] as Level);
-    }
+    // The findings are in the findings model (as they came); the checker's own list is not kept twice.
+    this.checker.findings.length = 0;
     this.loading = null;
     this.loaded = true;
     this.onChange();
@@ -188,7 +174,7 @@ export class TuiModel {
     await this.slices(it, f => {
       this.checker.add(dissectFrame(f, this.session));
       checked = f.no;
-    }, () => { this.checking = { done: checked, total }; this.collectFindings(); });
+    }, () => { this.checking = { done: checked, total }; });
     this.checking = null;
     if (!this.quit) this.finishLoading();
   }

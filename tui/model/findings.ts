@@ -14,7 +14,7 @@ export type FindingRow =
 
 export class FindingsModel {
   readonly all: Finding[] = [];
-  private readonly byFrame = new Map<number, Finding[]>();
+  private readonly byFrame: Map<number, Finding[]>;
   /** Whole capture (true) or the selected packet only. */
   whole = true;
   selected = 0;
@@ -22,6 +22,9 @@ export class FindingsModel {
   height = 10;
   rows: FindingRow[] = [];
   private dirty = true;
+
+  /** A model over another's findings (the selected packet's pane over the whole capture's) holds none of its own. */
+  constructor(of?: FindingsModel) { this.byFrame = of ? of.byFrame : new Map(); }
 
   add(f: Finding): void {
     this.all.push(f);

@@ -52,24 +52,49 @@ export interface FrameStore {
   close(): void;
 }
 
+/** Bytes read at once when frames are asked for in order (a filter or conformance pass). */
+const WINDOW = 1 << 20;
+
 /** Frames of a capture file, read back at their offsets. */
 export class FileFrameStore implements FrameStore {
   readonly index = new FrameIndex();
   private fd: number;
+  /** The file's bytes from `windowAt`, read when frames are asked for in order. */
+  private window = new Uint8Array(0);
+  private windowAt = 0;
+  private windowLen = 0;
+  private lastNo = -1;
   constructor(readonly path: string) { this.fd = fs.openSync(path, 'r'); }
   add(f: Frame, offset: number): void { this.index.add(f, offset); }
   get(no: number): Frame | undefined {
     if (no < 1 || no > this.index.count || this.fd < 0) return undefined;
     const off = this.index.offsetOf(no);
     if (off < 0) return undefined;
-    const data = new Uint8Array(this.index.caplenOf(no));
+    const len = this.index.caplenOf(no);
+    const sequential = no === this.lastNo + 1;
+    this.lastNo = no;
+    // In order: one read per window of frames, not one per frame. A frame's bytes are copied
+    // out, so nothing that keeps them holds the window.
+    if (sequential && len <= WINDOW && (off < this.windowAt || off + len > this.windowAt + this.windowLen)) {
+      if (this.window.length < WINDOW) this.window = new Uint8Array(WINDOW);
+      this.windowAt = off;
+      this.windowLen = this.readAt(this.window, off);
+    }
+    if (off >= this.windowAt && off + len <= this.windowAt + this.windowLen) {
+      return this.index.frame(no, this.window.slice(off - this.windowAt, off - this.windowAt + len));
+    }
+    const data = new Uint8Array(len);
+    return this.index.frame(no, data.subarray(0, this.readAt(data, off)));
+  }
+  /** Fills `buf` from the file at `off` (less at the end of the file); returns the bytes read. */
+  private readAt(buf: Uint8Array, off: number): number {
     let got = 0;
-    while (got < data.length) {
-      const n = fs.readSync(this.fd, data, got, data.length - got, off + got);
+    while (got < buf.length) {
+      const n = fs.readSync(this.fd, buf, got, buf.length - got, off + got);
       if (n === 0) break;
       got += n;
     }
-    return this.index.frame(no, data.subarray(0, got));
+    return got;
   }
   close(): void { if (this.fd >= 0) { fs.closeSync(this.fd); this.fd = -1; } }
 }

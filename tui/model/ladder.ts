@@ -9,7 +9,7 @@ import { EXTENSION_TYPES, MESSAGE_TYPES, REPLY_CODES } from '../../dissector/mip
 import type { Hop as TxHop, Transaction } from '../../dissector/mip/transactions.js';
 import { ipv4String, spiHex } from '../../dissector/format.js';
 import { messageView } from '../../conformance/checker.js';
-import { grown } from './frames.js';
+import { grown, lowerBound } from '../../dissector/columns.js';
 import { secondsBetween } from '../../dissector/tree.js';
 
 export type HopKind = 'request' | 'reply' | 'key-request' | 'key-reply' | 'revocation' | 'revocation-ack';
@@ -64,9 +64,9 @@ const TYPE: Record<string, number> = { 'registration request': 1, 'registration 
  * registration each frame belongs to (and the mobile node's name); a ladder is built when drawn.
  */
 export class TransactionLadders implements RegistrationSource {
-  /** Top-level transaction ids (registrations, revocations, key exchanges of no registration), in order. */
-  private readonly top: number[] = [];
-  private readonly topIndex = new Map<number, number>();
+  /** Top-level transaction ids (registrations, revocations, key exchanges of no registration), in order (ascending). */
+  private top = new Uint32Array(1024);
+  private topCount = 0;
   private readonly names = new Map<number, string>();
   private readonly built = new Map<number, Registration>();
   /** Per frame: 1 + the index in `top` of the registration it belongs to (0: none). */
@@ -98,11 +98,12 @@ export class TransactionLadders implements RegistrationSource {
       const p = table.placement(pkt.no, msg.start, msg.src);
       if (!p?.tx) continue;
       const rootId = p.tx.parent ?? p.tx.id;
-      let i = this.topIndex.get(rootId);
-      if (i === undefined) {
-        i = this.top.length;
-        this.top.push(rootId);
-        this.topIndex.set(rootId, i);
+      // A registration begins before its key exchanges, in frame order: new ids come last.
+      let i = this.topCount > 0 && this.top[this.topCount - 1]! >= rootId ? lowerBound(this.top, this.topCount, rootId) : this.topCount;
+      if (i === this.topCount || this.top[i] !== rootId) {
+        i = this.topCount++;
+        this.top = grown(this.top, i);
+        this.top[i] = rootId;
       }
       this.built.delete(rootId);
       this.frameOf = grown(this.frameOf, pkt.no);
@@ -110,10 +111,10 @@ export class TransactionLadders implements RegistrationSource {
     }
   }
 
-  get count(): number { return this.top.length; }
+  get count(): number { return this.topCount; }
 
   registration(i: number): Registration | undefined {
-    const id = this.top[i];
+    const id = i >= 0 && i < this.topCount ? this.top[i] : undefined;
     const tx = id !== undefined ? this.table?.get(id) : undefined;
     if (!tx || !this.table) return undefined;
     let reg = this.built.get(id!);
