@@ -18,7 +18,8 @@ afterEach(() => { for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-s
 
 function tmux(...args: string[]): string { return execFileSync('tmux', args, { encoding: 'utf8' }); }
 
-interface Tui { name: string; screen(): string; keys(...k: string[]): void; type(text: string): void; until(what: string | RegExp, ms?: number): Promise<string> }
+type Want = string | RegExp | ((screen: string) => boolean);
+interface Tui { name: string; screen(): string; keys(...k: string[]): void; type(text: string): void; until(what: Want, ms?: number): Promise<string> }
 
 /** Starts `mipscope tui ARGS` in a fresh tmux session; the shell prints EXIT=code when it ends. */
 function start(args: string[], size = { x: 160, y: 48 }): Tui {
@@ -41,7 +42,7 @@ function start(args: string[], size = { x: 160, y: 48 }): Tui {
       for (;;) {
         const s = screen();
         // A match on a screen still being drawn: take it once two captures agree.
-        if (typeof what === 'string' ? s.includes(what) : what.test(s)) {
+        if (typeof what === 'string' ? s.includes(what) : typeof what === 'function' ? what(s) : what.test(s)) {
           await new Promise(r => setTimeout(r, 60));
           if (screen() === s) return s;
           continue;
@@ -86,6 +87,45 @@ describe.skipIf(!hasTmux)('mipscope tui in tmux', () => {
     s = await t.until('EXIT=0');
     expect(s).not.toContain('Packet list');
     expect(s.trim().split('\n').at(-1)).toBe('EXIT=0');
+  });
+
+  it('follows the mouse: a click selects the row under it, the wheel scrolls the list', async () => {
+    const t = open('kx-aaa');
+    let s = await t.until('Frames: 53 shown / 53');
+    /** The screen line (1-based, as the terminal counts) of frame `no`'s row, and the first row shown. */
+    const lineOf = (screen: string, no: number) => screen.split('\n').findIndex(l => new RegExp(`^\\s+${no}\\s+\\d+\\.\\d{6} `).test(l)) + 1;
+    const firstRow = (screen: string) => screen.split('\n').find(l => /^\s+\d+\s+\d+\.\d{6} /.test(l))?.trim().split(/\s+/)[0];
+    // SGR mouse reports (xterm 1006), as a terminal sends them: button 0 down and up, wheel 64/65.
+    const click = (x: number, y: number) => t.type(`\x1b[<0;${x};${y}M\x1b[<0;${x};${y}m`);
+    const wheel = (down: boolean, x: number, y: number) => t.type(`\x1b[<${down ? 65 : 64};${x};${y}M`);
+    const y7 = lineOf(s, 7);
+    expect(y7).toBeGreaterThan(1);
+    click(30, y7);
+    s = await t.until('Packet details: frame 7');
+    expect(firstRow(s)).toBe('1');
+    // Three rows a notch: the selection stays while it is on screen, then moves with the top row.
+    wheel(true, 30, y7);
+    s = await t.until(s2 => firstRow(s2) === '4');
+    expect(s).toContain('Packet details: frame 7');
+    wheel(true, 30, y7); wheel(true, 30, y7);
+    s = await t.until(s2 => firstRow(s2) === '10' && s2.includes('Packet details: frame 10'));
+    keep('Packets view after a click on frame 7 and three wheel notches down', s);
+    wheel(false, 30, y7);
+    s = await t.until(s2 => firstRow(s2) === '7');
+    expect(s).toContain('Packet details: frame 10');
+    // A click on another row; then on a node of the tree, and on a byte: each selects its field.
+    click(30, lineOf(s, 12));
+    s = await t.until('Packet details: frame 12');
+    const lines = s.split('\n');
+    click(10, lines.findIndex(l => l.startsWith('[+] Internet Protocol Version 4')) + 1);
+    s = await t.until('ip (Internet Protocol Version 4), offset 14, length 20');
+    // Bytes pane: "|0020  " then 3 columns a byte; the third byte of that line is offset 0x22, UDP's source port.
+    const y = lines.findIndex(l => l.includes('|0020  '));
+    click(lines[y]!.indexOf('|0020') + 1 + 6 + 2 * 3 + 1, y + 1);
+    s = await t.until('udp.srcport (Source Port), offset 34, length 2');
+    keep('Packets view after clicks on frame 12, its IPv4 node and a byte of the UDP header', s);
+    t.keys('q');
+    await t.until('EXIT=0');
   });
 
   it('filters with / (validation, completion, Enter applies)', async () => {
