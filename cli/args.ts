@@ -279,6 +279,7 @@ Output:
   -E header=y|n  separator=C  occurrence=f|l|a  aggregator=C  quote=d|s|n
   -t r|a|ad|d|dd|e|u|ud  time format of the summary line
   -z STATISTIC         statistics after the packets (-z help lists them); with -q alone
+                       e.g. -z io,stat,1,udp.port==434  (frames and bytes per second, per filter)
   -w FILE  -F pcapng|pcap   write packets to a file
   -l                   flush output after each packet;  -q  quiet;  -P  print while writing (-w)
   --no-duplicate-keys  -T json: repeated keys merged into arrays

@@ -6,12 +6,14 @@ import { Bindings, Conversations, Endpoints, Keys, Registrations, ReplyCodes } f
 import { jsonTables, textTable } from './text.js';
 import { PacketLengths, PortTypes } from './tree.js';
 import { Experts, SEVERITIES } from './expert.js';
+import { IoStat, parseIoStat } from './iostat.js';
 import type { Statistic, StatTable } from './types.js';
 
 export type { Statistic, StatTable } from './types.js';
 export { jsonTables, textTable } from './text.js';
 
-export const STATISTICS_HELP = `     conv,eth
+export const STATISTICS_HELP = `     io,stat,INTERVAL[,FILTER|COUNT(FIELD)FILTER|SUM|MIN|MAX|AVG(FIELD)FILTER…]
+     conv,eth
      conv,ip
      conv,udp
      endpoints,eth
@@ -28,13 +30,15 @@ export const STATISTICS_HELP = `     conv,eth
 
 /** The -z arguments as accumulators; `-z help` is handled by the caller (it prints and exits). */
 export function parseStatistics(specs: readonly string[]): Statistic[] {
-  return specs.map(spec => {
+  const stats = specs.map(spec => {
     const parts = spec.split(',');
     const [what, arg] = parts;
     if ((what === 'conv' || what === 'endpoints') && (arg === 'eth' || arg === 'ip' || arg === 'udp') && parts.length === 2) {
       return what === 'conv' ? new Conversations(arg) : new Endpoints(arg);
     }
     if (what === 'expert' && parts.length <= 2 && (arg === undefined || (SEVERITIES as readonly string[]).includes(arg))) return new Experts(arg as Severity | undefined);
+    const io = parseIoStat(spec);
+    if (io) return io;
     if (spec === 'plen,tree') return new PacketLengths();
     if (spec === 'ptype,tree') return new PortTypes();
     if (what === 'mip' && parts.length === 2 && arg === 'codes') return new ReplyCodes();
@@ -43,6 +47,11 @@ export function parseStatistics(specs: readonly string[]): Statistic[] {
     if (what === 'mip' && arg === 'keys' && (parts.length === 2 || (parts.length === 3 && parts[2] === 'show'))) return new Keys(parts[2] === 'show');
     throw new UsageError(`invalid -z argument '${spec}' (see 'mipscope -z help')`);
   });
+  // The io,stat calculations see the fields any io,stat filter names (tshark primes them all).
+  const io = stats.filter((s): s is IoStat => s instanceof IoStat);
+  const named = io.flatMap(s => s.filterFields());
+  for (const s of io) s.prime(named);
+  return stats;
 }
 
 /** What the statistics print at the end: tshark's tables one after the other, or one JSON array (in -z order). */

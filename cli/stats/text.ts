@@ -2,6 +2,7 @@
 // the mipscope tables in the same style.
 import type { ConversationRow, EndpointRow, ExpertRow, StatTable, TreeRow } from './types.js';
 import { spiHex } from '../../dissector/format.js';
+import { magnitude, MAX_CELLS, MAX_ROWS_PRINTED } from './iostat.js';
 
 const RULE = '='.repeat(80);
 const l = (s: string | number, w: number) => String(s).padEnd(w, ' ');
@@ -89,6 +90,114 @@ function experts(rows: ExpertRow[]): string {
   return out;
 }
 
+/** printcenter() of tap-iostat.c: a label centred in a value column (C's integer division). */
+function center(label: string, width: number): string {
+  const len = 6 - (Math.trunc((width - label.length) / 2) + 1);
+  if (len > 0 && len < 6) {
+    const sp = ' '.repeat(6 - len);
+    return ((width - label.length) % 2 === 0 ? sp : ` ${sp}`) + label + sp + '|';
+  }
+  return len > 0 && len <= 15 ? `${label}|` : '';
+}
+
+/** A line of the header box, padded to the border with its closing bar (printf "%*s"). */
+const boxed = (s: string, border: number) => s + '|'.padStart(border - s.length);
+
+/** tshark's -z io,stat (ui/cli/tap-iostat.c): widths from the duration, the interval and the largest values. */
+function ioStat(t: Extract<StatTable, { kind: 'io,stat' }>): string {
+  const prec = t.precision, frac = prec ? prec + 1 : 0;
+  const elapsedUs = Math.round(t.duration * 1e6), durUs = Math.round(t.durationRounded * 1e6), invlUs = Math.round(t.interval * 1e6);
+  const mag0 = magnitude(Math.floor(elapsedUs / 1e6));
+  let border = t.whole ? 30 + mag0 + frac : 25 + Math.max(magnitude(Math.floor(invlUs / 1e6)), mag0) + frac;
+  const durMag = magnitude(Math.floor(durUs / 1e6));
+  const invlW = Math.max(prec === 0 ? 2 * durMag + 8 : 2 * durMag + 2 * prec + 10, 12);
+  // The columns: frames and values as wide as their largest number (at least their label).
+  const widths = t.columns.map(c => {
+    const val = magnitude(c.maxValue, 15);
+    const fr = Math.max(6, magnitude(c.maxFrames, 15));
+    if (c.calc === 'FRAMES BYTES') return { fr, val: Math.max(5, val), mag: val };
+    if (c.calc === 'FRAMES') return { fr, val: 0, mag: val };
+    if (c.calc === 'BYTES' || c.calc === 'COUNT') return { fr: 0, val: Math.max(5, val), mag: val };
+    return { fr: 0, val: c.valueType === 'double' || c.valueType === 'reltime' ? val + 7 : Math.max(c.calc.length, val), mag: val };
+  });
+  const tabrow = invlW + widths.reduce((n, w) => n + (w.fr ? w.fr + 3 : 0) + (w.val ? w.val + 3 : 0), 0);
+  border = Math.max(border, tabrow);
+  const filterW = Math.max(...t.columns.map(c => (c.spec === null ? 26 : c.spec.length + 11)));
+  if (filterW > border && border < 102) border = Math.min(filterW, 102);
+  if (border - tabrow === 1) border++;
+  const filler = tabrow < border ? '|'.padStart(border - tabrow) : '';
+
+  // The header box: duration (µs when the interval is whole seconds), interval, the columns.
+  const secs = (us: number, p: number) => (p === 0 ? String(Math.floor(us / 1e6)) : `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0').slice(0, p)}`);
+  const durPrec = prec === 0 ? 6 : prec;
+  const ns = Math.round(t.duration * 1e9), unit = 10 ** (9 - durPrec);
+  const rounded = Math.floor((ns + unit / 2) / unit) * unit;
+  const durText = durPrec === 0 ? String(Math.floor(rounded / 1e9)) : `${Math.floor(rounded / 1e9)}.${String(rounded % 1e9).padStart(9, '0').slice(0, durPrec)}`;
+  const durW = mag0 + frac;
+  const out = ['', '='.repeat(border), boxed('| IO Statistics', border), boxed('|', border),
+    boxed(`| Duration: ${durText.padStart(durW)} secs`, border), boxed(`| Interval: ${secs(invlUs, prec).padStart(durW)} secs`, border), boxed('|', border)];
+  t.columns.forEach((c, j) => {
+    let line = `${j === 0 ? '| Col' : '|    '}${String(j + 1).padStart(2)}: `;
+    if (c.spec === null) line += 'Frames and bytes';
+    else {
+      // A filter wider than the box wraps at its last space that fits (or at the width).
+      let f = c.spec;
+      const max = border - 11;
+      while (f.length > max) {
+        const pos = f.slice(0, max).lastIndexOf(' ');
+        const len = pos >= 0 ? pos : max;
+        out.push(boxed(line + f.slice(0, len), border));
+        line = '|        ';
+        f = f.slice(pos >= 0 ? len + 1 : len);
+      }
+      line += f;
+    }
+    out.push(boxed(line, border));
+  });
+  out.push(`|-${'-'.repeat(border - 3)}|`);
+  out.push('|' + '|'.padStart(invlW - 1) + t.columns.map((c, j) => {
+    const w = widths[j]!;
+    const pad = c.calc === 'FRAMES BYTES' ? w.fr + w.val + 3 : c.calc === 'FRAMES' ? w.fr : w.val;
+    return String(j + 1).padEnd(2) + ' '.repeat(pad) + '|';
+  }).join('') + filler);
+  out.push('| Interval' + '|'.padStart(invlW - 10) + t.columns.map((c, j) => {
+    const w = widths[j]!;
+    return c.calc === 'FRAMES BYTES' ? center('Frames', w.fr) + center('Bytes', w.val) : center(c.calc, c.calc === 'FRAMES' ? w.fr : w.val);
+  }).join('') + filler);
+  out.push(`|-${'-'.repeat(tabrow - 3)}|${filler}`);
+
+  // The rows: "from <> to" (the last to the duration, "Dur" for whole seconds), a cell per column.
+  const zero = t.columns.map(() => ({ frames: 0, value: 0 }));
+  const shown = Math.min(t.intervals, MAX_ROWS_PRINTED);
+  for (let i = 0, k = 0; i < shown; i++) {
+    const last = i === t.intervals - 1;
+    while (k < t.rows.length && t.rows[k]!.interval < i) k++;
+    const row = t.rows[k]?.interval === i ? t.rows[k]! : null;
+    const start = i * invlUs, end = last ? durUs : start + invlUs;
+    const at = (us: number) => (prec === 0 ? String(Math.floor(us / 1e6)).padStart(durMag) : `${String(Math.floor(us / 1e6)).padStart(durMag)}.${String(Math.floor((us % 1e6) / 10 ** (6 - prec))).padStart(prec, '0')}`);
+    let line: string;
+    if (prec === 0 && last) line = `| ${durMag === 1 ? ' ' : ''}${at(start)} <> ${'Dur'.padEnd(durMag >= 3 ? durMag + 1 : 3)}|`;
+    else if (prec === 0 && durMag === 1) line = `|  ${at(start)} <> ${at(end)}  |`;
+    else line = `| ${at(start)} <> ${at(end)} |`;
+    (row?.cells ?? zero).forEach((cell, j) => {
+      const c = t.columns[j]!, w = widths[j]!;
+      if (c.calc === 'FRAMES BYTES') line += ` ${r(cell.frames, w.fr)} | ${r(cell.value, w.val)} |`;
+      else if (c.calc === 'FRAMES') line += ` ${r(cell.frames, w.fr)} |`;
+      else if (c.calc === 'BYTES' || c.calc === 'COUNT' || c.valueType === 'uint' || c.valueType === 'int') line += ` ${r(cell.value, w.val)} |`;
+      else if (c.valueType === 'double') line += ` ${r(fixed(cell.value, 6), w.mag!)} |`;
+      else {
+        const us = Math.round(cell.value * 1e6);
+        line += ` ${r(Math.floor(us / 1e6), w.mag!)}.${String(us % 1e6).padStart(6, '0')} |`;
+      }
+    });
+    out.push(line + filler);
+  }
+  out.push('='.repeat(border));
+  if (shown < t.intervals) out.push(`(${t.intervals - shown} more intervals not printed: at most ${MAX_ROWS_PRINTED})`);
+  if (t.dropped) out.push(`(${t.dropped} frames not counted: a column keeps at most ${MAX_CELLS} intervals with frames)`);
+  return out.join('\n') + '\n';
+}
+
 const ms = (s: number | null) => (s === null ? '-' : (s * 1000).toFixed(3));
 
 export function textTable(t: StatTable): string {
@@ -97,6 +206,7 @@ export function textTable(t: StatTable): string {
     case 'endpoints': return endpoints(t);
     case 'plen,tree': case 'ptype,tree': return statsTree(t);
     case 'expert': return experts(t.rows);
+    case 'io,stat': return ioStat(t);
     case 'mip,codes': {
       const out = [RULE, t.title, filterLine({}), `${l('Code', 6)} ${l('Name', 60)} ${r('Count', 8)}`];
       for (const c of t.rows) out.push(`${r(c.code, 6)} ${l(c.name, 60)} ${r(c.count, 8)}`);
@@ -136,5 +246,9 @@ export function textTable(t: StatTable): string {
 
 /** JSON: the table's plain rows, one object per table (an array when several -z are given). */
 export function jsonTables(ts: readonly StatTable[]): string {
-  return JSON.stringify(ts.map(t => ({ statistic: t.kind, ...('proto' in t ? { proto: t.proto } : {}), title: t.title, rows: t.rows })), null, 2) + '\n';
+  return JSON.stringify(ts.map(t => ({
+    statistic: t.kind, ...('proto' in t ? { proto: t.proto } : {}), title: t.title,
+    ...(t.kind === 'io,stat' ? { interval: t.interval, duration: t.duration, columns: t.columns } : {}),
+    rows: t.rows,
+  })), null, 2) + '\n';
 }

@@ -66,6 +66,23 @@ export const MIP_TITLES = { 'mip,codes': 'Mobile IP Reply Codes', 'mip,reg': 'Mo
 /** One distinct expert item (severity, protocol, summary, group) and how often it came. */
 export interface ExpertRow { severity: 'error' | 'warn' | 'note' | 'chat'; group: string; protocol: string; summary: string; frequency: number }
 
+/** The calculation of an io,stat column (FRAMES BYTES: a plain filter, or none). */
+export type IoStatCalc = 'FRAMES' | 'BYTES' | 'COUNT' | 'SUM' | 'MIN' | 'MAX' | 'AVG';
+
+export interface IoStatColumn {
+  /** The column as given (a filter, or CALC(field)filter); null for all frames. */
+  spec: string | null;
+  calc: IoStatCalc | 'FRAMES BYTES';
+  field?: string;
+  /** How its values print: integers (signed or not), floating point, times (seconds, µs precision). */
+  valueType: 'uint' | 'int' | 'double' | 'reltime';
+  /** The most frames, and the largest value, of any interval while counting (they set the widths). */
+  maxFrames: number; maxValue: number;
+}
+
+/** One interval that had frames (its number, seconds from the first frame) and a cell per column. */
+export interface IoStatRow { interval: number; start: number; end: number; cells: Array<{ frames: number; value: number }> }
+
 /** A finished table: its kind selects the layout. */
 export type StatTable =
   | { kind: 'conv'; proto: 'eth' | 'ip' | 'udp'; title: string; filter?: string; rows: ConversationRow[] }
@@ -75,7 +92,19 @@ export type StatTable =
   | { kind: 'mip,codes'; title: string; rows: ReplyCodeRow[] }
   | { kind: 'mip,reg'; title: string; rows: RegistrationRow[] }
   | { kind: 'mip,keys'; title: string; rows: KeyRow[] }
-  | { kind: 'mip,bindings'; title: string; rows: BindingRow[] };
+  | { kind: 'mip,bindings'; title: string; rows: BindingRow[] }
+  | {
+    kind: 'io,stat'; title: string;
+    /** Seconds; `whole` when the interval is the capture (0, or longer than the capture). */
+    interval: number; whole: boolean;
+    /** Decimals of the interval column; the duration (last frame from the first) as measured and as rounded to them. */
+    precision: number; duration: number; durationRounded: number;
+    /** How many intervals the table has; `rows` holds those that had frames (the others are zeros). */
+    intervals: number;
+    columns: IoStatColumn[]; rows: IoStatRow[];
+    /** Frames left uncounted once a column held its most intervals. */
+    dropped?: number;
+  };
 
 import type { Packet } from '../../dissector/index.js';
 

@@ -29,7 +29,7 @@ describe('tshark\'s tables, the same numbers in the same layout', () => {
 
   it('-z help lists them; a bad one is one line and exit 2', () => {
     const help = ours(['-z', 'help']);
-    for (const z of ['conv,udp', 'endpoints,eth', 'plen,tree', 'ptype,tree', 'expert', 'mip,reg', 'mip,keys', 'mip,codes']) expect(help).toContain(z);
+    for (const z of ['io,stat,INTERVAL', 'conv,udp', 'endpoints,eth', 'plen,tree', 'ptype,tree', 'expert', 'mip,reg', 'mip,keys', 'mip,codes']) expect(help).toContain(z);
     const bad = runCli(['-r', FILES[0]!, '-z', 'conv,sctp']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe("mipscope: invalid -z argument 'conv,sctp' (see 'mipscope -z help')\n");
@@ -135,5 +135,69 @@ describe('-z expert', () => {
     expect(notes).not.toMatch(/^Chats /m);
     expect(ours(['-r', busy, '-q', '-z', 'expert'])).toMatch(/^Chats \(\d+\)$/m);
     expect(runCli(['-r', busy, '-q', '-z', 'expert,loud']).code).toBe(2);
+  });
+});
+
+describe('-z io,stat', () => {
+  // Filters on what tshark decodes too (it does not know the KX messages, so `mip` differs).
+  const everywhere = ['io,stat,1', 'io,stat,0', 'io,stat,0.5', 'io,stat,60', 'io,stat,0,icmp,udp.port==434', 'io,stat,10,mip.type==1,mip.type==3,,udp'];
+  for (const z of everywhere) {
+    it(`${z}: tshark's table, byte for byte`, () => {
+      for (const f of FILES) expect(ours(['-r', f, '-q', '-z', z])).toBe(runTshark(['-r', f, '-q', '-z', z]));
+    });
+  }
+
+  it('calculations, FRAMES() and BYTES(), a long filter that wraps, a duration under 10 s', () => {
+    const f = FILES[0]!;
+    for (const z of [
+      'io,stat,0.25,ip.src==192.0.2.2',
+      'io,stat,30,FRAMES()udp,BYTES()icmp,COUNT(udp.port)udp.port',
+      'io,stat,30,MIN(ip.ttl)ip.ttl,MAX(ip.ttl)ip.ttl,SUM(ip.len)ip.len,AVG(ip.len)ip.len',
+      // As tshark: a field no filter names has no values for the calculation.
+      'io,stat,100,COUNT(ip.src)ip.src,SUM(frame.len)udp,MIN(udp.length)udp,MAX(udp.length),AVG(ip.ttl)ip',
+      'io,stat,0,AVG(frame.time_delta)frame.time_delta,MAX(frame.time_delta)frame.time_delta,SUM(frame.time_delta)frame.time_delta',
+      'io,stat,1,ip.src==198.51.100.1||ip.src==198.51.100.2||ip.dst==224.0.0.1||udp.srcport==434||udp.dstport==434&&ip.ttl>3&&frame.len>10',
+      'io,stat,1,ip.src==198.51.100.1 || ip.src==198.51.100.2 || ip.dst==224.0.0.1 || udp.srcport==434 || udp.dstport==434 and ip.ttl>3',
+      'io,stat,1.0,udp',
+    ]) expect(ours(['-r', f, '-q', '-z', z])).toBe(runTshark(['-r', f, '-q', '-z', z]));
+    const busy = FILES[2]!, z = 'io,stat,300,MIN(ip.ttl)ip.ttl,MAX(udp.length)udp.length,AVG(frame.time_delta)frame.time_delta';
+    expect(ours(['-r', busy, '-q', '-z', z])).toBe(runTshark(['-r', busy, '-q', '-z', z]));
+  });
+
+  it('with other tables, in tshark\'s order; -T json: every frame in one interval, as -Y counts them', () => {
+    const f = FILES[1]!, zs = ['-z', 'io,stat,100,udp', '-z', 'conv,ip'];
+    expect(ours(['-r', f, '-q', ...zs])).toBe(runTshark(['-n', '-r', f, '-q', ...zs]));
+    const [t] = JSON.parse(ours(['-r', f, '-q', '-T', 'json', '-z', 'io,stat,100,udp.port==434,SUM(udp.length)udp.length'])) as Array<{
+      statistic: string; interval: number; columns: Array<{ calc: string }>; rows: Array<{ start: number; cells: Array<{ frames: number; value: number }> }>;
+    }>;
+    expect(t!.statistic).toBe('io,stat');
+    expect(t!.interval).toBe(100);
+    expect(t!.columns.map(c => c.calc)).toEqual(['FRAMES BYTES', 'SUM']);
+    const listed = (filter: string, field: string) => runTshark(['-r', f, '-Y', filter, '-T', 'fields', '-e', field]).trim().split('\n').map(Number);
+    expect(t!.rows.reduce((n, r) => n + r.cells[0]!.frames, 0)).toBe(listed('udp.port==434', 'frame.len').length);
+    expect(t!.rows.reduce((n, r) => n + r.cells[0]!.value, 0)).toBe(listed('udp.port==434', 'frame.len').reduce((a, b) => a + b, 0));
+    expect(t!.rows.reduce((n, r) => n + r.cells[1]!.value, 0)).toBe(listed('udp.length', 'udp.length').reduce((a, b) => a + b, 0));
+  });
+
+  it('a bad interval, filter or calculation: one line, exit 2', () => {
+    const f = FILES[0]!;
+    for (const [z, msg] of [
+      ['io,stat', /^mipscope: invalid -z argument 'io,stat': use io,stat,INTERVAL/],
+      ['io,stat,x', /invalid -z argument 'io,stat,x'/],
+      ['io,stat,1,udp,', /invalid -z argument/],
+      ['io,stat,0.0000001', /interval must be >= 0\.000001 seconds, or 0/],
+      ['io,stat,1,mip.bogus==1', /invalid filter 'mip\.bogus==1': "mip\.bogus" is not a valid protocol or protocol field/],
+      ['io,stat,1,SUM(ip.src)ip.src', /ip\.src doesn't have integral values, so SUM\(\*\) calculations are not supported/],
+      ['io,stat,1,AVG(nosuch)ip', /there is no field named 'nosuch'/],
+      ['io,stat,1,AVG(ip.ttl', /closing parenthesis missing/],
+      ['io,stat,1,COUNT()ip', /didn't specify a field name for COUNT/],
+      ['io,stat,1,LOAD(mip.time)mip.time', /LOAD\(\*\) is not supported/],
+    ] as const) {
+      const r = runCli(['-r', f, '-q', '-z', z]);
+      expect(r.code, z).toBe(2);
+      expect(r.stderr, z).toMatch(msg);
+      expect(r.stderr.trim().split('\n'), z).toHaveLength(1);
+      expect(r.stdout, z).toBe('');
+    }
   });
 });
