@@ -132,7 +132,9 @@ function ioStat(t: Extract<StatTable, { kind: 'io,stat' }>): string {
   const durPrec = prec === 0 ? 6 : prec;
   const ns = Math.round(t.duration * 1e9), unit = 10 ** (9 - durPrec);
   const rounded = Math.floor((ns + unit / 2) / unit) * unit;
-  const durText = durPrec === 0 ? String(Math.floor(rounded / 1e9)) : `${Math.floor(rounded / 1e9)}.${String(rounded % 1e9).padStart(9, '0').slice(0, durPrec)}`;
+  // tshark 4.0 pads the µs of a whole-seconds table with spaces ("91. 94919"), other decimals with zeros.
+  const durFrac = String(rounded % 1e9).padStart(9, '0').slice(0, durPrec);
+  const durText = `${Math.floor(rounded / 1e9)}.${prec === 0 ? String(Number(durFrac)).padStart(6, ' ') : durFrac}`;
   const durW = mag0 + frac;
   const out = ['', '='.repeat(border), boxed('| IO Statistics', border), boxed('|', border),
     boxed(`| Duration: ${durText.padStart(durW)} secs`, border), boxed(`| Interval: ${secs(invlUs, prec).padStart(durW)} secs`, border), boxed('|', border)];

@@ -160,6 +160,9 @@ describe('-z io,stat', () => {
       'io,stat,1,ip.src==198.51.100.1 || ip.src==198.51.100.2 || ip.dst==224.0.0.1 || udp.srcport==434 || udp.dstport==434 and ip.ttl>3',
       'io,stat,1.0,udp',
     ]) expect(ours(['-r', f, '-q', '-z', z])).toBe(runTshark(['-r', f, '-q', '-z', z]));
+    // A duration whose µs have a leading zero: tshark 4.0 pads them with spaces ("94. 86810") in whole seconds.
+    const reused = join(S, 'captures', 'fault-key-reused.pcapng');
+    for (const z of ['io,stat,1', 'io,stat,0.01']) expect(ours(['-r', reused, '-q', '-z', z])).toBe(runTshark(['-r', reused, '-q', '-z', z]));
     const busy = FILES[2]!, z = 'io,stat,300,MIN(ip.ttl)ip.ttl,MAX(udp.length)udp.length,AVG(frame.time_delta)frame.time_delta';
     expect(ours(['-r', busy, '-q', '-z', z])).toBe(runTshark(['-r', busy, '-q', '-z', z]));
   });
