@@ -171,6 +171,7 @@ function ioStat(t: Extract<StatTable, { kind: 'io,stat' }>): string {
   // The rows: "from <> to" (the last to the duration, "Dur" for whole seconds), a cell per column.
   const zero = t.columns.map(() => ({ frames: 0, value: 0 }));
   const shown = Math.min(t.intervals, MAX_ROWS_PRINTED);
+  const rowsText: string[] = [];
   for (let i = 0, k = 0; i < shown; i++) {
     const last = i === t.intervals - 1;
     while (k < t.rows.length && t.rows[k]!.interval < i) k++;
@@ -192,8 +193,11 @@ function ioStat(t: Extract<StatTable, { kind: 'io,stat' }>): string {
         line += ` ${r(Math.floor(us / 1e6), w.mag!)}.${String(us % 1e6).padStart(6, '0')} |`;
       }
     });
-    out.push(line + filler);
+    rowsText.push(line + filler);
+    // Flattened a block at a time: millions of short intervals stay a few bytes a row.
+    if (rowsText.length === 65_536) { out.push(rowsText.join('\n')); rowsText.length = 0; }
   }
+  if (rowsText.length) out.push(rowsText.join('\n'));
   out.push('='.repeat(border));
   if (shown < t.intervals) out.push(`(${t.intervals - shown} more intervals not printed: at most ${MAX_ROWS_PRINTED})`);
   if (t.dropped) out.push(`(${t.dropped} frames not counted: a column keeps at most ${MAX_CELLS} intervals with frames)`);
