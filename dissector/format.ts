@@ -6,6 +6,13 @@ import type { AbsTime, Node, Value } from './tree.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+const utf8Encoder = new TextEncoder();
+/** Bytes as UTF-8 text, malformed sequences replaced (as Wireshark's ENC_UTF_8). */
+export function utf8Text(b: Uint8Array): string { return utf8Decoder.decode(b); }
+/** Text as UTF-8 bytes. */
+export function utf8Bytes(s: string): Uint8Array { return utf8Encoder.encode(s); }
+
 export function ipv4String(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }

@@ -1,6 +1,8 @@
 // Tree nodes: every node knows its bytes (DESIGN.md principle 2).
 import type { ExpertDef, FieldDef } from './fields.js';
 import { EXPERT_FIELDS, GROUP_CODES, SEVERITY_CODES } from './fields.js';
+import type { Cursor } from './cursor.js';
+import { utf8Text } from './format.js';
 
 export interface AbsTime { sec: number; nsec: number }
 
@@ -70,4 +72,82 @@ export function makeExpertNode(def: ExpertDef, message: string, offset: number, 
   sub(EXPERT_FIELDS.severity, SEVERITY_CODES[def.severity]);
   sub(EXPERT_FIELDS.group, GROUP_CODES[def.group]);
   return n;
+}
+
+/** What items are added through: the packet (its fast path decides what is kept). */
+export interface ItemSink {
+  add(parent: Node | null, field: FieldDef, value: Value, offset: number, length: number, src?: number): Node;
+}
+
+/** Bytes of an integer or address field: its type's width. */
+export function fieldWidth(f: FieldDef): number {
+  switch (f.type) {
+    case 'uint8': case 'bool': return f.bits === 16 ? 2 : f.bits === 32 ? 4 : 1;
+    case 'uint16': return 2;
+    case 'uint24': return 3;
+    case 'uint32': case 'int32': case 'ipv4': return 4;
+    case 'uint64': return 8;
+    default: return 0;
+  }
+}
+
+/**
+ * Reads a field at the cursor by its type (integers and addresses by their width; bytes and
+ * strings over `length`, the rest of the cursor by default).
+ */
+export function readField(c: Cursor, f: FieldDef, length = c.remaining): Value {
+  switch (f.type) {
+    case 'bytes': return c.bytes(length);
+    case 'string': return utf8Text(c.bytes(length));
+    case 'uint64': return c.u64();
+    default: {
+      const w = fieldWidth(f);
+      if (w === 1) return c.u8();
+      if (w === 2) return c.u16();
+      if (w === 4) { const v = c.u32(); return f.type === 'int32' ? v | 0 : v; }
+      if (w === 3) { const hi = c.u8(); return hi * 65536 + c.u16(); }
+      throw new Error(`field ${f.abbrev} has no width to read`);
+    }
+  }
+}
+
+export interface Item { value: Value; node: Node }
+
+/**
+ * Reads a field at the cursor and adds it with the bytes it was read from, in one call, as
+ * Wireshark's proto_tree_add_item(tree, hf, tvb, offset, length, encoding).
+ */
+export function addItem(pkt: ItemSink, parent: Node | null, f: FieldDef, c: Cursor, src: number, length?: number): Item {
+  const at = c.pos;
+  const value = readField(c, f, length);
+  return { value, node: pkt.add(parent, f, value, at, c.pos - at, src) };
+}
+
+/** The value of one bit field of an integer: a boolean for FT_BOOLEAN, else the masked, shifted bits. */
+export function bitValue(f: FieldDef, flags: number): boolean | number {
+  return f.type === 'bool' ? (flags & f.bitmask) !== 0 : (flags & f.bitmask) >>> f.shift;
+}
+
+/**
+ * Reads an integer field and adds it with its bit fields as children, as Wireshark's
+ * proto_tree_add_bitmask(tree, tvb, offset, hf, ett, fields, encoding).
+ */
+export function addBitmask(pkt: ItemSink, parent: Node | null, f: FieldDef, bits: readonly FieldDef[], c: Cursor, src: number): { value: number; node: Node } {
+  const at = c.pos;
+  const value = readField(c, f) as number;
+  const len = c.pos - at;
+  const node = pkt.add(parent, f, value, at, len, src);
+  for (const b of bits) pkt.add(node, b, bitValue(b, value), at, len, src);
+  return { value, node };
+}
+
+/** The integer whose bit fields have these values (the inverse of addBitmask's children). */
+export function bitmaskValue(bits: readonly FieldDef[], values: ReadonlyArray<boolean | number | undefined>): number {
+  let v = 0;
+  bits.forEach((b, i) => {
+    const x = values[i];
+    if (x === undefined || x === false) return;
+    v |= (x === true ? b.bitmask : (x << b.shift) & b.bitmask);
+  });
+  return v >>> 0;
 }

@@ -3,31 +3,25 @@
 import { ipv4String } from '../format.js';
 import { MIP } from '../mip/fields.js';
 import { MIP_EXPERT } from '../mip/extensions.js';
-import { addIdentification, messageTable } from '../mip/messages.js';
-import type { MessageDissector } from '../mip/messages.js';
-import { readU32 } from '../cursor.js';
+import { ident, uint } from '../mip/layout.js';
+import { declareMessage } from '../mip/messages.js';
 import { KX, KX_EXPERT } from './fields.js';
 
-function keyMessage(reply: boolean): MessageDissector {
-  return (pkt, msg, c) => {
-    const b = msg.buf, s = msg.start;
-    if (msg.end - s >= 8) {
-      pkt.info = reply ? `Key Reply: HoA=${ipv4String(readU32(b, s + 4))}, Code=${b[s + 1]}` : `Key Request: HoA=${ipv4String(readU32(b, s + 4))}`;
-    }
-    msg.code = c.u8();
-    const cn = pkt.add(msg.node, KX.msgCode, msg.code, s + 1, 1, msg.src);
-    // A Key Request carries code 0; a Key Reply 0 (keys issued) or 128 (refused).
-    if (reply ? msg.code !== 0 && msg.code !== 128 : msg.code !== 0) pkt.addExpert(cn, KX_EXPERT.msgCode, s + 1, 1, reply ? `Key Reply code ${msg.code} is neither 0 (keys issued) nor 128 (refused)` : `Key Request code ${msg.code} is not 0`);
-    const reserved = c.u16();
-    const rn = pkt.add(msg.node, KX.msgReserved, reserved, s + 2, 2, msg.src);
-    if (reserved) pkt.addExpert(rn, MIP_EXPERT.reservedSet, s + 2, 2, 'Reserved field is not zero (docs/protocol.md §B.5)');
-    const p = c.pos;
-    msg.homeAddr = c.u32();
-    pkt.add(msg.node, MIP.homeaddr, msg.homeAddr, p, 4, msg.src);
-    addIdentification(pkt, msg, c);
-    msg.extStart = c.pos;
-  };
+function keyMessage(reply: boolean): void {
+  declareMessage({
+    type: reply ? 9 : 8,
+    items: [
+      // A Key Request carries code 0; a Key Reply 0 (keys issued) or 128 (refused).
+      uint('code', KX.msgCode, { check: x => {
+        if (reply ? x.value !== 0 && x.value !== 128 : x.value !== 0) x.pkt.addExpert(x.node, KX_EXPERT.msgCode, x.offset, 1, reply ? `Key Reply code ${x.value} is neither 0 (keys issued) nor 128 (refused)` : `Key Request code ${x.value} is not 0`);
+      } }),
+      uint('reserved', KX.msgReserved, { check: x => { if (x.value) x.pkt.addExpert(x.node, MIP_EXPERT.reservedSet, x.offset, 2, 'Reserved field is not zero (docs/protocol.md §B.5)'); } }),
+      uint('homeAddr', MIP.homeaddr),
+      ident('ident'),
+    ],
+    info: { through: 'homeAddr', text: v => reply ? `Key Reply: HoA=${ipv4String(v.homeAddr as number)}, Code=${v.code}` : `Key Request: HoA=${ipv4String(v.homeAddr as number)}` },
+  });
 }
 
-messageTable.set(8, keyMessage(false));
-messageTable.set(9, keyMessage(true));
+keyMessage(false);
+keyMessage(true);

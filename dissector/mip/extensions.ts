@@ -1,11 +1,14 @@
 // Mobile IP extensions (RFC 5944 §1.9 and companions): a dispatch table from type to layout
 // and body dissector (DESIGN.md principle 5). KX types are resolved through preferences.
 import { registerExperts } from '../fields.js';
+import type { FieldDef } from '../fields.js';
+import { defaultPrefs } from '../prefs.js';
 import type { Prefs } from '../prefs.js';
 import { BoundsError, Cursor } from '../cursor.js';
 import type { Packet, UdpHeader } from '../packet.js';
 import type { Node } from '../tree.js';
 import { EXTENSION_TYPES, MIP } from './fields.js';
+import type { ExtensionDecl } from './layout.js';
 
 export type Layout = 'short' | 'long' | 'cvse';
 
@@ -42,7 +45,10 @@ export interface ExtensionContext {
 export interface ExtensionHandler {
   name: string;
   layout: Layout;
-  /** Label of the sub-type for long-format extensions (added after mip.ext.type). */
+  /** The field of the header's second byte (long, CVSE), added between mip.ext.type and mip.ext.len. */
+  subtype?: FieldDef;
+  /** The declaration the handler was made from (layout.ts), which the encoder and decoder read too. */
+  decl?: ExtensionDecl;
   dissect?: (x: ExtensionContext) => void;
 }
 
@@ -75,6 +81,11 @@ export const extensionResolvers: Array<(type: number, prefs: Prefs) => Extension
 export function extensionHandler(type: number, prefs: Prefs): ExtensionHandler | undefined {
   for (const r of extensionResolvers) { const h = r(type, prefs); if (h) return h; }
   return extensionTable.get(type);
+}
+
+/** The header layout of an extension type: its handler's, short for a type nobody handles. */
+export function layoutOf(type: number, prefs: Prefs = defaultPrefs): Layout {
+  return extensionHandler(type, prefs)?.layout ?? 'short';
 }
 
 export const MIP_EXPERT = registerExperts({
@@ -114,9 +125,7 @@ export function dissectExtensions(pkt: Packet, msg: MipMessage): void {
     } else {
       subtype = buf[off + 1]!;
       length = (buf[off + 2]! << 8) | buf[off + 3]!;
-      if (layout === 'cvse') pkt.add(node, MIP.cvseReserved, subtype, off + 1, 1, src);
-      else if (type === 36) pkt.add(node, MIP.gaextSubtype, subtype, off + 1, 1, src);
-      else if (type === 47) pkt.add(node, MIP.pmipNonskipSubtype, subtype, off + 1, 1, src);
+      if (handler?.subtype) pkt.add(node, handler.subtype, subtype, off + 1, 1, src);
       pkt.add(node, MIP.extLen, length, off + 2, 2, src);
     }
     const dataStart = off + hdrLen;

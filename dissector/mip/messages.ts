@@ -4,14 +4,17 @@ import { udpPortPrefs } from '../dispatch.js';
 import type { Dissector } from '../dispatch.js';
 import { addData, dissectNested } from '../frame.js';
 import { etherTypes } from '../dispatch.js';
-import { ipString } from '../ipv4.js';
+import { ipv4String } from '../format.js';
 import { DETACHED } from '../packet.js';
 import type { Packet } from '../packet.js';
-import type { AbsTime, Node } from '../tree.js';
 import { MESSAGE_TYPES, MIP } from './fields.js';
+import { bitmask, decodeItems, fixedEnd, ident, readItems, uint } from './layout.js';
+import type { CheckContext, FieldValue, LayoutItem, Values } from './layout.js';
 import { dissectExtensions, MIP_EXPERT } from './extensions.js';
 import type { MipMessage } from './extensions.js';
 import './standard-extensions.js';
+
+export { ntpToTime } from './layout.js';
 
 /** Dissects a message's fixed part into msg (setting msg.extStart) and sets the Info column. */
 export type MessageDissector = (pkt: Packet, msg: MipMessage, c: Cursor) => void;
@@ -33,116 +36,101 @@ export function addMessageHook(phase: HookPhase, hook: MessageHook): void {
   messageHooks = hooks.map(h => h.hook);
 }
 
-const NTP_UNIX_OFFSET = 2208988800;
-
-/**
- * NTP timestamp → absolute time, as Wireshark's ENC_TIME_NTP: seconds with the top bit set are
- * era 0 (1968–2036), without it era 1 (2036–2104); only an all-zero value means unset (RFC 4330
- * §3), so a zero seconds word with a non-zero fraction is in 2036 as tshark prints it.
- */
-export function ntpToTime(hi: number, lo: number): AbsTime {
-  const sec = hi === 0 && lo === 0 ? 0 : (hi & 0x80000000) !== 0 ? hi - NTP_UNIX_OFFSET : hi + 4294967296 - NTP_UNIX_OFFSET;
-  const nsec = Math.trunc(1e9 * (lo / 4294967296));
-  return { sec, nsec };
+/** A message declared once (layout.ts): its fixed part, the Info column, what follows the fixed part. */
+export interface MessageDecl {
+  type: number;
+  items: readonly LayoutItem[];
+  /** The Info column, set before the fields are read when the message holds the fields up to `through`. */
+  info?: { through: string; text: (v: Values) => string };
+  /** What follows the fixed part when it is not extensions (the tunnelled datagram of type 4). */
+  payload?: (pkt: Packet, msg: MipMessage, c: Cursor, v: Values) => void;
 }
 
-function flagBits(pkt: Packet, parent: Node, flags: number, offset: number, len: number, src: number, fields: typeof MIP[keyof typeof MIP][]): void {
-  for (const f of fields) pkt.add(parent, f, f.type === 'bool' ? (flags & f.bitmask) !== 0 : (flags & f.bitmask) >>> f.shift, offset, len, src);
-}
+export const messageDecls = new Map<number, MessageDecl>();
 
-/** Reads Identification (8 bytes) into the tree as NTP time plus the hex form. */
-export function addIdentification(pkt: Packet, msg: MipMessage, c: Cursor): void {
-  const p = c.pos;
-  const hi = c.u32(), lo = c.u32();
-  msg.ident = (BigInt(hi) << 32n) | BigInt(lo);
-  pkt.add(msg.node, MIP.ident, ntpToTime(hi, lo), p, 8, msg.src);
-  pkt.addGenerated(msg.node, MIP.identHex, msg.ident, p, 8, msg.src);
-}
-
-function addIp(pkt: Packet, msg: MipMessage, c: Cursor, f: typeof MIP.homeaddr): number {
-  const p = c.pos, v = c.u32();
-  pkt.add(msg.node, f, v, p, 4, msg.src);
-  return v;
-}
-
-messageTable.set(1, (pkt, msg, c) => {
-  const b = msg.buf;
-  const s = msg.start;
-  if (msg.end - s >= 16) pkt.info = `Reg Request: HoA=${ipString(rd(b, s + 4))} HA=${ipString(rd(b, s + 8))} CoA=${ipString(rd(b, s + 12))}`;
-  const flags = c.u8();
-  msg.flags = flags;
-  const fn = pkt.add(msg.node, MIP.flags, flags, s + 1, 1, msg.src);
-  flagBits(pkt, fn, flags, s + 1, 1, msg.src, [MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x]);
-  if (flags & 0x05) pkt.addExpert(fn, MIP_EXPERT.reservedSet, s + 1, 1, `Reserved flag bit(s) set in a Registration Request (0x${(flags & 0x05).toString(16).padStart(2, '0')}; RFC 5944 §3.3)`);
-  msg.lifetime = c.u16();
-  pkt.add(msg.node, MIP.life, msg.lifetime, s + 2, 2, msg.src);
-  msg.homeAddr = addIp(pkt, msg, c, MIP.homeaddr);
-  msg.haAddr = addIp(pkt, msg, c, MIP.haaddr);
-  msg.coa = addIp(pkt, msg, c, MIP.coa);
-  addIdentification(pkt, msg, c);
-  msg.extStart = c.pos;
-});
-
-messageTable.set(3, (pkt, msg, c) => {
-  const b = msg.buf, s = msg.start;
-  if (msg.end - s >= 12) pkt.info = `Reg Reply: HoA=${ipString(rd(b, s + 4))} HA=${ipString(rd(b, s + 8))}, Code=${b[s + 1]}`;
-  msg.code = c.u8();
-  pkt.add(msg.node, MIP.code, msg.code, s + 1, 1, msg.src);
-  msg.lifetime = c.u16();
-  pkt.add(msg.node, MIP.life, msg.lifetime, s + 2, 2, msg.src);
-  msg.homeAddr = addIp(pkt, msg, c, MIP.homeaddr);
-  msg.haAddr = addIp(pkt, msg, c, MIP.haaddr);
-  addIdentification(pkt, msg, c);
-  msg.extStart = c.pos;
-});
-
-messageTable.set(4, (pkt, msg, c) => {
-  const s = msg.start;
-  if (msg.end - s >= 2) pkt.info = `Tunnel Data: Next Header=${msg.buf[s + 1]}`;
-  const next = c.u8();
-  pkt.add(msg.node, MIP.natttNexthdr, next, s + 1, 1, msg.src);
-  pkt.add(msg.node, MIP.natttReserved, c.u16(), s + 2, 2, msg.src);
-  msg.extStart = msg.end; // the rest is the tunnelled datagram
-  if (c.remaining > 0) {
-    const ip = etherTypes.get(0x0800);
-    if (next === 4 && ip) dissectNested(pkt, 'ip', null, ip, msg.buf, c.pos, msg.end, msg.src);
-    else addData(pkt, msg.buf, c.pos, msg.end, msg.src);
+/** The values a message keeps for the analyses over it (MipMessage's own fields). */
+function keep(msg: MipMessage, key: string, value: FieldValue): void {
+  switch (key) {
+    case 'code': msg.code = value as number; break;
+    case 'flags': msg.flags = value as number; break;
+    case 'lifetime': msg.lifetime = value as number; break;
+    case 'homeAddr': msg.homeAddr = value as number; break;
+    case 'haAddr': msg.haAddr = value as number; break;
+    case 'coa': msg.coa = value as number; break;
+    case 'ident': msg.ident = value as bigint; break;
   }
-});
-
-messageTable.set(7, (pkt, msg, c) => {
-  const b = msg.buf, s = msg.start;
-  if (msg.end - s >= 16) pkt.info = `Reg Revocation: HoA=${ipString(rd(b, s + 4))} HDA=${ipString(rd(b, s + 8))} FDA=${ipString(rd(b, s + 12))}`;
-  pkt.add(msg.node, MIP.revReserved, c.u8(), s + 1, 1, msg.src);
-  const flags = c.u16();
-  msg.flags = flags;
-  const fn = pkt.add(msg.node, MIP.flags2, flags, s + 2, 2, msg.src);
-  flagBits(pkt, fn, flags, s + 2, 2, msg.src, [MIP.revA, MIP.revI, MIP.revReserved2]);
-  msg.homeAddr = addIp(pkt, msg, c, MIP.homeaddr);
-  addIp(pkt, msg, c, MIP.revHda);
-  addIp(pkt, msg, c, MIP.revFda);
-  const p = c.pos;
-  pkt.add(msg.node, MIP.revid, c.u32(), p, 4, msg.src);
-  msg.extStart = c.pos;
-});
-
-messageTable.set(15, (pkt, msg, c) => {
-  const b = msg.buf, s = msg.start;
-  if (msg.end - s >= 8) pkt.info = `Reg Revocation Ack: HoA=${ipString(rd(b, s + 4))}`;
-  pkt.add(msg.node, MIP.ackReserved, c.u8(), s + 1, 1, msg.src);
-  const flags = c.u16();
-  msg.flags = flags;
-  const fn = pkt.add(msg.node, MIP.flags2, flags, s + 2, 2, msg.src);
-  flagBits(pkt, fn, flags, s + 2, 2, msg.src, [MIP.ackI, MIP.ackReserved2]);
-  msg.homeAddr = addIp(pkt, msg, c, MIP.homeaddr);
-  const p = c.pos;
-  pkt.add(msg.node, MIP.revid, c.u32(), p, 4, msg.src);
-  msg.extStart = c.pos;
-});
-
-function rd(b: Uint8Array, p: number): number {
-  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }
+
+/** Registers a message's dissector, derived from its declaration, in the message table. */
+export function declareMessage(d: MessageDecl): void {
+  messageDecls.set(d.type, d);
+  const info = d.info && { ...d.info, end: 1 + fixedEnd(d.items, d.info.through), items: d.items.slice(0, d.items.findIndex(i => 'key' in i && i.key === d.info!.through) + 1) };
+  messageTable.set(d.type, (pkt, msg, c) => {
+    if (info && msg.end - msg.start >= info.end) pkt.info = info.text(decodeItems(info.items, msg.buf, msg.start + 1, msg.end));
+    const v: Values = {};
+    readItems(d.items, { pkt, parent: msg.node, src: msg.src, c, v, onValue: (k, x) => keep(msg, k, x) });
+    if (d.payload) d.payload(pkt, msg, c, v);
+    else msg.extStart = c.pos;
+  });
+}
+
+const ip = (v: Values) => (k: string) => ipv4String(v[k] as number);
+
+/** Reserved bits of a message's flags: an expert item on the flags when set. */
+function reservedBits(mask: number, what: string) {
+  return (x: CheckContext) => {
+    if (x.value & mask) x.pkt.addExpert(x.node, MIP_EXPERT.reservedSet, x.offset, x.length, `Reserved flag bit(s) set in a ${what} (0x${(x.value & mask).toString(16).padStart(2 * x.length, '0')}; RFC 5944 §3.3)`);
+  };
+}
+
+/** Registration Request (RFC 5944 §3.3). */
+declareMessage({
+  type: 1,
+  items: [
+    bitmask('flags', MIP.flags, [MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x], { check: reservedBits(0x05, 'Registration Request') }),
+    uint('lifetime', MIP.life), uint('homeAddr', MIP.homeaddr), uint('haAddr', MIP.haaddr), uint('coa', MIP.coa), ident('ident'),
+  ],
+  info: { through: 'coa', text: v => { const a = ip(v); return `Reg Request: HoA=${a('homeAddr')} HA=${a('haAddr')} CoA=${a('coa')}`; } },
+});
+
+/** Registration Reply (RFC 5944 §3.4). */
+declareMessage({
+  type: 3,
+  items: [uint('code', MIP.code), uint('lifetime', MIP.life), uint('homeAddr', MIP.homeaddr), uint('haAddr', MIP.haaddr), ident('ident')],
+  info: { through: 'haAddr', text: v => { const a = ip(v); return `Reg Reply: HoA=${a('homeAddr')} HA=${a('haAddr')}, Code=${v.code}`; } },
+});
+
+/** NAT traversal tunnel data (RFC 3519 §3.3): the rest is the tunnelled datagram. */
+declareMessage({
+  type: 4,
+  items: [uint('nextHeader', MIP.natttNexthdr), uint('reserved', MIP.natttReserved)],
+  info: { through: 'nextHeader', text: v => `Tunnel Data: Next Header=${v.nextHeader}` },
+  payload: (pkt, msg, c, v) => {
+    msg.extStart = msg.end;
+    if (c.remaining > 0) {
+      const ip = etherTypes.get(0x0800);
+      if (v.nextHeader === 4 && ip) dissectNested(pkt, 'ip', null, ip, msg.buf, c.pos, msg.end, msg.src);
+      else addData(pkt, msg.buf, c.pos, msg.end, msg.src);
+    }
+  },
+});
+
+/** Registration Revocation (RFC 3543 §3.1). */
+declareMessage({
+  type: 7,
+  items: [
+    uint('reserved', MIP.revReserved), bitmask('flags', MIP.flags2, [MIP.revA, MIP.revI, MIP.revReserved2]),
+    uint('homeAddr', MIP.homeaddr), uint('homeDomain', MIP.revHda), uint('foreignDomain', MIP.revFda), uint('revocationId', MIP.revid),
+  ],
+  info: { through: 'foreignDomain', text: v => { const a = ip(v); return `Reg Revocation: HoA=${a('homeAddr')} HDA=${a('homeDomain')} FDA=${a('foreignDomain')}`; } },
+});
+
+/** Registration Revocation Acknowledgement (RFC 3543 §3.2). */
+declareMessage({
+  type: 15,
+  items: [uint('reserved', MIP.ackReserved), bitmask('flags', MIP.flags2, [MIP.ackI, MIP.ackReserved2]), uint('homeAddr', MIP.homeaddr), uint('revocationId', MIP.revid)],
+  info: { through: 'homeAddr', text: v => `Reg Revocation Ack: HoA=${ip(v)('homeAddr')}` },
+});
 
 export const dissectMip: Dissector = (pkt, buf, start, end, src) => {
   const node = pkt.add(null, MIP.mip, null, start, end - start, src);
