@@ -19,6 +19,8 @@ export class Cursor {
   private need(n: number, at = this.pos): void {
     if (at + n > this.end || n < 0) throw new BoundsError(at, n, this.end);
   }
+  /** Throws BoundsError unless n bytes remain (to read a group of fields whole or not at all). */
+  ensure(n: number): void { this.need(n); }
   u8(): number { this.need(1); return this.buf[this.pos++]!; }
   u16(): number { this.need(2); const b = this.buf, p = this.pos; this.pos += 2; return (b[p]! << 8) | b[p + 1]!; }
   u32(): number { this.need(4); const v = readU32(this.buf, this.pos); this.pos += 4; return v; }

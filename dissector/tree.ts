@@ -92,16 +92,17 @@ export function fieldWidth(f: FieldDef): number {
 }
 
 /**
- * Reads a field at the cursor by its type (integers and addresses by their width; bytes and
- * strings over `length`, the rest of the cursor by default).
+ * Reads a field at the cursor by its type: integers and addresses over `length`, their type's
+ * width by default (a one-byte Length in a uint16 field); bytes and strings over `length`, the
+ * rest of the cursor by default.
  */
-export function readField(c: Cursor, f: FieldDef, length = c.remaining): Value {
+export function readField(c: Cursor, f: FieldDef, length?: number): Value {
   switch (f.type) {
-    case 'bytes': return c.bytes(length);
-    case 'string': return utf8Text(c.bytes(length));
+    case 'bytes': return c.bytes(length ?? c.remaining);
+    case 'string': return utf8Text(c.bytes(length ?? c.remaining));
     case 'uint64': return c.u64();
     default: {
-      const w = fieldWidth(f);
+      const w = length ?? fieldWidth(f);
       if (w === 1) return c.u8();
       if (w === 2) return c.u16();
       if (w === 4) { const v = c.u32(); return f.type === 'int32' ? v | 0 : v; }

@@ -2,7 +2,11 @@
 // and encryption are computed unless the caller overrides them, so malformed samples can be
 // built on purpose. They plug into the Mobile IP encoders as RawExt extensions.
 import { concat, ip, mac, u16be, u32be } from '../build.js';
-import { encodeWithExtensions } from '../mip/encode.js';
+import { encodeMessage } from '../mip/encode.js';
+import './messages.js';
+import { gpHeader } from './gp.js';
+import { ATTR_LENGTHS, PROPOSAL_FIXED, TRANSFORM_FIXED } from './negotiation.js';
+import { encodeItems } from '../mip/layout.js';
 import type { ExtSpec, RawExt } from '../mip/encode.js';
 import { encrypt, encryptedLength, cipherId } from '../keys/ciphers.js';
 import type { CipherName } from '../keys/ciphers.js';
@@ -34,15 +38,14 @@ export interface GpOptions {
 export function gpExtension(kind: 'gp_nai' | 'gp_ip' | 'gp_l2' | 'gp_sa', content: number, info: Uint8Array, o: GpOptions = {}): RawExt {
   const type = o.type ?? KX_TYPE_PREFS[kind];
   const flags = o.flags ?? (o.encrypt ? 0x80 : 0);
-  const spi = o.spi ?? (o.encrypt ? o.encrypt.spi : 0);
+  const head = encodeItems(gpHeader(kind), { content, flags, spi: o.spi ?? (o.encrypt ? o.encrypt.spi : 0) });
   let body = info;
   if (o.encrypt) {
-    const length = o.length ?? 6 + encryptedLength(o.encrypt.cipher, info.length);
+    const length = o.length ?? head.length + encryptedLength(o.encrypt.cipher, info.length);
     // The AEAD ciphers authenticate the extension's first 8 bytes (B.2).
-    const aad = concat(Uint8Array.of(type, length & 0xff, content, flags), u32be(spi));
-    body = encrypt(o.encrypt.cipher, o.encrypt.key, info, aad, o.iv);
+    body = encrypt(o.encrypt.cipher, o.encrypt.key, info, concat(Uint8Array.of(type, length & 0xff), head), o.iv);
   }
-  const ext: RawExt = { type, layout: 'short', data: concat(Uint8Array.of(content, flags), u32be(spi), body) };
+  const ext: RawExt = { type, layout: 'short', data: concat(head, body) };
   if (o.length !== undefined) ext.length = o.length;
   return ext;
 }
@@ -79,9 +82,6 @@ export const gp = {
 };
 
 // ---- Negotiation payloads (B.3) ----
-
-/** Value lengths of the transform attributes 1-5 (B.3). */
-const ATTR_LENGTHS: Readonly<Record<number, number>> = { 1: 2, 2: 4, 3: 1, 4: 1, 5: 1 };
 
 export interface AttrSpec { type: number; value: number | Uint8Array; /** Overrides AttrLen. */ length?: number }
 
@@ -137,7 +137,7 @@ export function encodeAttribute(a: AttrSpec): Uint8Array {
 }
 
 export function encodeTransform(t: TransformSpec): Uint8Array {
-  const body = concat(Uint8Array.of(t.no, t.id, t.numKeys ?? 1, t.reserved ?? 0), ...(t.attrs ?? []).map(encodeAttribute));
+  const body = concat(encodeItems(TRANSFORM_FIXED, { no: t.no, id: t.id, numKeys: t.numKeys ?? 1, reserved: t.reserved ?? 0 }), ...(t.attrs ?? []).map(encodeAttribute));
   return longPayload(t.type ?? KX_TYPE_PREFS.transform, t.subtype ?? 0, body, t.length);
 }
 
@@ -161,7 +161,7 @@ export function encodeKe(k: KeSpec): Uint8Array {
 
 export function encodeProposal(p: ProposalSpec): Uint8Array {
   const xfs = p.transforms.map(encodeTransform), kes = (p.ke ?? []).map(encodeKe);
-  const fixed = concat(Uint8Array.of(p.no, p.protoNo ?? 1, p.protoId, p.numTransforms ?? p.transforms.length), u32be(p.lifetime ?? 0), u32be(p.spi));
+  const fixed = encodeItems(PROPOSAL_FIXED, { no: p.no, protoNo: p.protoNo ?? 1, protoId: p.protoId, numTransforms: p.numTransforms ?? p.transforms.length, lifetime: p.lifetime ?? 0, spi: p.spi });
   const body = p.keFirst ? concat(fixed, ...kes, ...xfs) : concat(fixed, ...xfs, ...kes);
   return longPayload(p.type ?? KX_TYPE_PREFS.proposal, p.subtype ?? 0, body, p.length);
 }
@@ -189,9 +189,7 @@ export interface KeyMessageSpec {
 }
 
 function keyMessage(type: 8 | 9, s: KeyMessageSpec): Uint8Array {
-  const fixed = concat(Uint8Array.of(type, s.code ?? 0), u16be(s.reserved ?? 0), u32be(addr(s.homeAddr)),
-    u32be(Number(s.ident >> 32n) >>> 0), u32be(Number(s.ident & 0xffffffffn) >>> 0));
-  return encodeWithExtensions(fixed, s.exts ?? []);
+  return encodeMessage({ type, fields: { code: s.code ?? 0, reserved: s.reserved ?? 0, homeAddr: addr(s.homeAddr), ident: s.ident }, exts: s.exts ?? [] });
 }
 
 /** Type 8: from the home agent to the KDC. */

@@ -8,7 +8,9 @@ import type { ExtensionContext, ExtensionHandler } from '../mip/extensions.js';
 import { etherString, ipv4String, ipv6String } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
-import { GP_CONTENT_NAMES, KX, KX_EXPERT } from './fields.js';
+import { GP_CONTENT_NAMES, KX, KX_EXPERT, KX_TYPE_PREFS } from './fields.js';
+import { bitmask, bytes, readItems, uint } from '../mip/layout.js';
+import type { ExtensionDecl, LayoutItem, Values } from '../mip/layout.js';
 import { decryptPart, spiHex } from './decrypt.js';
 import { messageKx } from './records.js';
 import type { GpKind, GpRecord, SaInfo } from './records.js';
@@ -114,6 +116,28 @@ function decodeSaInfo(v: InfoView, rec: GpRecord): string {
   return `New SPI ${spiHex(newSpi)}`;
 }
 
+/** ContentType(1) Flags(1: E, reserved) SPI(4), each checked as it is read (docs/protocol.md §B.1). */
+function gpHeaderItems(kind: GpKind): LayoutItem[] {
+  return [
+    uint('content', KX.gpContent, { check: x => {
+      const name = GP_CONTENT_NAMES[kind][x.value];
+      if (name) x.node.append = ` (${name})`;
+      else x.pkt.addExpert(x.node, KX_EXPERT.gpContent, x.offset, 1, `${GP_NAMES[kind]}: unknown content type ${x.value}`);
+    } }),
+    bitmask('flags', KX.gpFlags, [KX.gpE, KX.gpReserved], { check: x => {
+      if (x.value & 0x7f) x.pkt.addExpert(x.node, KX_EXPERT.gpReserved, x.offset, 1, `Reserved flag bits set (0x${(x.value & 0x7f).toString(16).padStart(2, '0')}), sent as zero (docs/protocol.md §B.1)`);
+    } }),
+    uint('spi', KX.gpSpi, { check: x => {
+      const e = ((x.v.flags as number) & 0x80) !== 0;
+      if (!e && x.value !== 0) x.pkt.addExpert(x.node, KX_EXPERT.gpSpi, x.offset, 4, `SPI is ${spiHex(x.value)} on an unencrypted extension (E = 0 sends SPI 0)`);
+      if (e && x.value < 256) x.pkt.addExpert(x.node, KX_EXPERT.gpSpi, x.offset, 4, `SPI ${x.value} is reserved (0-255), yet INFO is encrypted under it`);
+    } }),
+  ];
+}
+const GP_HEADERS = Object.fromEntries((Object.keys(GP_NAMES) as GpKind[]).map(k => [k, gpHeaderItems(k)])) as Record<GpKind, LayoutItem[]>;
+/** The declared header of a GP extension's data (the encoder builds it from the same items). */
+export function gpHeader(kind: GpKind): readonly LayoutItem[] { return GP_HEADERS[kind]; }
+
 function gpDissector(kind: GpKind) {
   return (x: ExtensionContext): void => {
     const { pkt, node, buf, src, ext } = x;
@@ -123,21 +147,9 @@ function gpDissector(kind: GpKind) {
       if (ext.length > 0) pkt.add(node, KX.gpInfo, buf.subarray(start, ext.end), start, ext.length, src);
       return;
     }
-    const content = buf[start]!;
-    const cnode = pkt.add(node, KX.gpContent, content, start, 1, src);
-    const cname = GP_CONTENT_NAMES[kind][content];
-    if (cname) cnode.append = ` (${cname})`;
-    else pkt.addExpert(cnode, KX_EXPERT.gpContent, start, 1, `${GP_NAMES[kind]}: unknown content type ${content}`);
-    const flags = buf[start + 1]!;
-    const fnode = pkt.add(node, KX.gpFlags, flags, start + 1, 1, src);
-    const e = (flags & 0x80) !== 0;
-    pkt.add(fnode, KX.gpE, e, start + 1, 1, src);
-    pkt.add(fnode, KX.gpReserved, flags & 0x7f, start + 1, 1, src);
-    if (flags & 0x7f) pkt.addExpert(fnode, KX_EXPERT.gpReserved, start + 1, 1, `Reserved flag bits set (0x${(flags & 0x7f).toString(16).padStart(2, '0')}), sent as zero (docs/protocol.md §B.1)`);
-    const spi = readU32(buf, start + 2);
-    const snode = pkt.add(node, KX.gpSpi, spi, start + 2, 4, src);
-    if (!e && spi !== 0) pkt.addExpert(snode, KX_EXPERT.gpSpi, start + 2, 4, `SPI is ${spiHex(spi)} on an unencrypted extension (E = 0 sends SPI 0)`);
-    if (e && spi < 256) pkt.addExpert(snode, KX_EXPERT.gpSpi, start + 2, 4, `SPI ${spi} is reserved (0-255), yet INFO is encrypted under it`);
+    const v: Values = {};
+    readItems(gpHeader(kind), { pkt, parent: node, src, c: x.c, v });
+    const content = v.content as number, e = ((v.flags as number) & 0x80) !== 0, spi = v.spi as number;
     const rec: GpRecord = { kind, index: x.msg.exts.indexOf(ext), content, encrypted: e, spi, readable: !e, node };
     messageKx(x.pkt, x.msg).gp.push(rec);
     const infoStart = start + 6, infoEnd = ext.end;
@@ -178,5 +190,7 @@ function showDecrypted(pkt: Packet, item: string): void {
 }
 
 export function gpHandler(kind: GpKind): ExtensionHandler {
-  return { name: `${GP_NAMES[kind]} Extension`, layout: 'short', dissect: gpDissector(kind) };
+  // Declared for the encoder and decoder: the header, then INFO as bytes (plain or encrypted).
+  const decl: ExtensionDecl = { type: KX_TYPE_PREFS[kind], layout: 'short', body: [...gpHeader(kind), bytes('info', null)] };
+  return { name: `${GP_NAMES[kind]} Extension`, layout: 'short', decl, dissect: gpDissector(kind) };
 }

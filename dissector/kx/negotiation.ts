@@ -2,7 +2,10 @@
 // Proposal payloads (113), each holding Transform payloads (114) then Key-exchange payloads
 // (115). All use the long format Type SubType Length(2), Length counting the bytes after it
 // (E.2). Every count and length is checked against the bytes really there.
-import { BoundsError, Cursor, readU16, readU32 } from '../cursor.js';
+import { BoundsError, Cursor, readU16 } from '../cursor.js';
+import { addItem } from '../tree.js';
+import { readItems, uint } from '../mip/layout.js';
+import type { LayoutItem, Values } from '../mip/layout.js';
 import type { ExtensionContext, ExtensionHandler } from '../mip/extensions.js';
 import type { Packet } from '../packet.js';
 import type { Prefs } from '../prefs.js';
@@ -20,6 +23,18 @@ import type { KeRecord, ProposalRecord, SaPayloadRecord, TransformRecord } from 
 
 /** Expected value lengths of the transform attributes 1-5 (B.3). */
 export const ATTR_LENGTHS: Readonly<Record<number, number>> = { 1: 2, 2: 4, 3: 1, 4: 1, 5: 1 };
+
+/** Transform payload's fixed part: TransformNo TransformId NumKeys Reserved (B.3, Fig. 20); the encoder writes it from the same items. */
+export const TRANSFORM_FIXED: readonly LayoutItem[] = [uint('no', KX.xfNo), uint('id', KX.xfId), uint('numKeys', KX.xfNkeys), uint('reserved', KX.xfReserved)];
+
+/** Proposal payload's fixed part: ProposalNo ProtocolNo ProtocolId NumTransforms Lifetime(4) SPI(4) (B.3, Fig. 19). */
+export const PROPOSAL_FIXED: readonly LayoutItem[] = [
+  uint('no', KX.propNo), uint('protoNo', KX.propProtoNo),
+  uint('protoId', KX.propProtoId, { check: x => {
+    if (x.value !== 1 && x.value !== 2) x.pkt.addExpert(x.node, KX_EXPERT.protoId, x.offset, 1, `ProtocolId ${x.value} is neither 1 (authentication) nor 2 (encryption)`);
+  } }),
+  uint('numTransforms', KX.propNtrans), uint('lifetime', KX.propLifetime), uint('spi', KX.propSpi),
+];
 
 /** The scope a payload is read in. */
 interface Scope { pkt: Packet; buf: Uint8Array; src: number; prefs: Prefs }
@@ -110,15 +125,15 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
   guarded(s, h, 'Transform payload', () => {
     const c = new Cursor(buf, h.offset + 4, h.end);
     const p = c.pos;
-    const no = c.u8(), id = c.u8(), nkeys = c.u8(), reserved = c.u8();
-    pkt.add(h.node, KX.xfNo, no, p, 1, src);
-    const idNode = pkt.add(h.node, KX.xfId, id, p + 1, 1, src);
+    // All four fixed bytes or none of the fields.
+    c.ensure(4);
+    const v: Values = {}, nodes: Record<string, Node> = {};
+    readItems(TRANSFORM_FIXED, { pkt, parent: h.node, src, c, v, nodes });
+    const no = v.no as number, id = v.id as number;
     const name = prop ? transformName(prop.protoId, id) : undefined;
-    if (name) idNode.append = ` (${name})`;
-    else if (prop && (prop.protoId === 1 || prop.protoId === 2)) pkt.addExpert(idNode, KX_EXPERT.xfId, p + 1, 1, `Transform id ${id} is not an ${prop.protoId === 1 ? 'authentication' : 'encryption'} algorithm of docs/protocol.md §B.2`);
-    pkt.add(h.node, KX.xfNkeys, nkeys, p + 2, 1, src);
-    const rn = pkt.add(h.node, KX.xfReserved, reserved, p + 3, 1, src);
-    if (reserved) pkt.addExpert(rn, KX_EXPERT.xfReserved, p + 3, 1, 'Transform payload: Reserved byte is not zero');
+    if (name) nodes.id!.append = ` (${name})`;
+    else if (prop && (prop.protoId === 1 || prop.protoId === 2)) pkt.addExpert(nodes.id!, KX_EXPERT.xfId, p + 1, 1, `Transform id ${id} is not an ${prop.protoId === 1 ? 'authentication' : 'encryption'} algorithm of docs/protocol.md §B.2`);
+    if (v.reserved) pkt.addExpert(nodes.reserved!, KX_EXPERT.xfReserved, p + 3, 1, 'Transform payload: Reserved byte is not zero');
     h.node.text = `Transform payload: #${no}${name ? ', ' + name : `, id ${id}`}`;
     rec = { no, id, attrs: new Map(), node: h.node };
     // Attributes: AttrType(2) AttrLen(2) Value(AttrLen).
@@ -185,27 +200,26 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
     switch (st) {
       case 1: case 2: case 3: {
         const p = c.pos;
-        rec.xfno = c.u8();
-        pkt.add(h.node, KX.keXfNo, rec.xfno, p, 1, src);
-        const r = c.u8();
-        const rn = pkt.add(h.node, KX.keReserved, r, p + 1, 1, src);
-        if (r) pkt.addExpert(rn, KX_EXPERT.keReserved, p + 1, 1, 'Key-exchange payload: Reserved byte is not zero');
-        const body = c.bytes(c.remaining);
-        if (st === 3) { pkt.add(h.node, KX.keKey, body, p + 2, body.length, src); if (body.length) rec.key = body.slice(); }
-        else { const n = pkt.add(h.node, KX.keCv, body, p + 2, body.length, src); checkCv(OAKLEY_GROUPS[st as 1 | 2], body, n, p + 2); }
+        rec.xfno = addItem(pkt, h.node, KX.keXfNo, c, src).value as number;
+        const r = addItem(pkt, h.node, KX.keReserved, c, src);
+        if (r.value) pkt.addExpert(r.node, KX_EXPERT.keReserved, p + 1, 1, 'Key-exchange payload: Reserved byte is not zero');
+        const body = addItem(pkt, h.node, st === 3 ? KX.keKey : KX.keCv, c, src);
+        const b = body.value as Uint8Array;
+        if (st === 3) { if (b.length) rec.key = b.slice(); }
+        else checkCv(OAKLEY_GROUPS[st as 1 | 2], b, body.node, p + 2);
         if (prop && !prop.transforms.some(t => t.no === rec.xfno)) pkt.addExpert(h.node, KX_EXPERT.keXfNo, p, 1, `TransformNo ${rec.xfno} is not among the proposal's transforms`);
         break;
       }
       case 4: {
-        let p = c.pos;
-        const plen = c.u16(); pkt.add(h.node, KX.kePLen, plen, p, 2, src);
-        const P = c.bytes(plen); pkt.add(h.node, KX.keP, P, p + 2, plen, src);
-        p = c.pos;
-        const glen = c.u16(); pkt.add(h.node, KX.keGLen, glen, p, 2, src);
-        const G = c.bytes(glen); pkt.add(h.node, KX.keG, G, p + 2, glen, src);
-        p = c.pos;
-        const cvlen = c.u16(); const cln = pkt.add(h.node, KX.keCvLen, cvlen, p, 2, src);
-        const cv = c.bytes(cvlen); const cvn = pkt.add(h.node, KX.keCv, cv, p + 2, cvlen, src);
+        /** A length-prefixed value: Length(2) then that many bytes. */
+        const counted = (lenField: typeof KX.kePLen, field: typeof KX.keP) => {
+          const at = c.pos, len = addItem(pkt, h.node, lenField, c, src), value = addItem(pkt, h.node, field, c, src, len.value as number);
+          return { at, length: len.value as number, lengthNode: len.node, bytes: value.value as Uint8Array, node: value.node };
+        };
+        const P = counted(KX.kePLen, KX.keP).bytes, plen = P.length;
+        const G = counted(KX.keGLen, KX.keG).bytes;
+        const cvItem = counted(KX.keCvLen, KX.keCv);
+        const { at: p, length: cvlen, lengthNode: cln, bytes: cv, node: cvn } = cvItem;
         if (c.remaining) pkt.addExpert(h.node, KX_EXPERT.plLength, c.pos, c.remaining, `${c.remaining} byte(s) after the CV are not part of the payload`);
         const group: DhGroup = { p: bytesToBigInt(P), g: bytesToBigInt(G), size: plen };
         // A prime test costs |P|³: a packet must not be able to stall the analyzer with a huge P
@@ -227,10 +241,8 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
         break;
       }
       case 5: case 6: {
-        const p = c.pos;
-        const spi = c.u32();
+        const spi = addItem(pkt, h.node, KX.keSpi, c, src).value as number;
         rec.spi = spi;
-        pkt.add(h.node, KX.keSpi, spi, p, 4, src);
         const what = st === 5 ? 'KDC key (KE sub-type 5)' : 'KDC seed (KE sub-type 6)';
         const d = decryptPart(pkt, h.node, {
           spi, buf, offset: c.pos, length: c.remaining, src,
@@ -259,18 +271,13 @@ function dissectProposal(s: Scope, h: PayloadHeader): ProposalRecord | null {
     pkt.addExpert(h.node, KX_EXPERT.plLength, h.offset + 2, 2, `Proposal payload: Length ${h.length} is shorter than its 12 fixed bytes`);
     return null;
   }
+  const v: Values = {}, nodes: Record<string, Node> = {};
+  readItems(PROPOSAL_FIXED, { pkt, parent: h.node, src, c: new Cursor(buf, p, h.end), v, nodes });
   const rec: ProposalRecord = {
-    no: buf[p]!, protoNo: buf[p + 1]!, protoId: buf[p + 2]!, lifetime: readU32(buf, p + 4), spi: readU32(buf, p + 8),
+    no: v.no as number, protoNo: v.protoNo as number, protoId: v.protoId as number, lifetime: v.lifetime as number, spi: v.spi as number,
     transforms: [], ke: [], node: h.node,
   };
-  const ntrans = buf[p + 3]!;
-  pkt.add(h.node, KX.propNo, rec.no, p, 1, src);
-  pkt.add(h.node, KX.propProtoNo, rec.protoNo, p + 1, 1, src);
-  const pin = pkt.add(h.node, KX.propProtoId, rec.protoId, p + 2, 1, src);
-  if (rec.protoId !== 1 && rec.protoId !== 2) pkt.addExpert(pin, KX_EXPERT.protoId, p + 2, 1, `ProtocolId ${rec.protoId} is neither 1 (authentication) nor 2 (encryption)`);
-  const ntn = pkt.add(h.node, KX.propNtrans, ntrans, p + 3, 1, src);
-  pkt.add(h.node, KX.propLifetime, rec.lifetime, p + 4, 4, src);
-  pkt.add(h.node, KX.propSpi, rec.spi, p + 8, 4, src);
+  const ntrans = v.numTransforms as number, ntn = nodes.numTransforms!;
   h.node.text = `Proposal payload: #${rec.no}, protocol ${rec.protoNo} (${valueName(KX.propProtoId, rec.protoId)?.toLowerCase() ?? `id ${rec.protoId}`}), SPI ${spiHex(rec.spi)}`;
   let keSeen: Node | null = null;
   forEachPayload(s, h.node, p + 12, h.end, 'proposal', ph => {

@@ -7,6 +7,7 @@ import type { Prefs } from '../prefs.js';
 import { BoundsError, Cursor } from '../cursor.js';
 import type { Packet, UdpHeader } from '../packet.js';
 import type { Node } from '../tree.js';
+import { addItem } from '../tree.js';
 import { EXTENSION_TYPES, MIP } from './fields.js';
 import type { ExtensionDecl } from './layout.js';
 
@@ -113,21 +114,15 @@ export function dissectExtensions(pkt: Packet, msg: MipMessage): void {
     const hdrLen = layout === 'short' ? 2 : 4;
     const label = handler?.name ?? EXTENSION_TYPES[type] ?? `Unknown Extension ${type}`;
     const node = pkt.addText(exts, `Extension: ${label}`, off, Math.min(hdrLen, end - off), src);
-    pkt.add(node, MIP.extType, type, off, 1, src);
+    const hc = new Cursor(buf, off, end);
+    addItem(pkt, node, MIP.extType, hc, src);
     if (off + hdrLen > end) {
       pkt.addExpert(node, MIP_EXPERT.extShort, off, end - off, `Extension header needs ${hdrLen} bytes, ${end - off} remain`);
       return;
     }
-    let length: number, subtype = 0;
-    if (layout === 'short') {
-      length = buf[off + 1]!;
-      pkt.add(node, MIP.extLen, length, off + 1, 1, src);
-    } else {
-      subtype = buf[off + 1]!;
-      length = (buf[off + 2]! << 8) | buf[off + 3]!;
-      if (handler?.subtype) pkt.add(node, handler.subtype, subtype, off + 1, 1, src);
-      pkt.add(node, MIP.extLen, length, off + 2, 2, src);
-    }
+    // Short: Type Length(1); long and CVSE: Type SubType Length(2), the sub-type shown when the handler names its field.
+    const subtype = layout === 'short' ? 0 : handler?.subtype ? addItem(pkt, node, handler.subtype, hc, src).value as number : hc.u8();
+    const length = addItem(pkt, node, MIP.extLen, hc, src, layout === 'short' ? 1 : 2).value as number;
     const dataStart = off + hdrLen;
     const declaredEnd = dataStart + length;
     const ext: Extension = { type, offset: off, hdrLen, length, subtype, end: declaredEnd, overrun: declaredEnd > end, node };

@@ -9,7 +9,9 @@ import { utf8Bytes, utf8Text } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { AbsTime, Node } from '../tree.js';
 import { addBitmask, addItem, fieldWidth, readField } from '../tree.js';
-import { extensionTable } from './extensions.js';
+import { defaultPrefs } from '../prefs.js';
+import type { Prefs } from '../prefs.js';
+import { extensionHandler, extensionTable } from './extensions.js';
 import type { ExtensionHandler, Layout } from './extensions.js';
 import { EXTENSION_TYPES, MIP } from './fields.js';
 
@@ -21,7 +23,7 @@ export type FieldValue = number | bigint | string | Uint8Array;
 export type Values = { [key: string]: FieldValue | undefined };
 
 /** What a field's check sees right after the field is read (to hang expert items on its node). */
-export interface CheckContext { pkt: Packet; node: Node; value: number; offset: number; length: number }
+export interface CheckContext { pkt: Packet; node: Node; value: number; offset: number; length: number; /** The values read so far. */ v: Values }
 
 export type LayoutItem =
   /** An integer or IPv4 address of its field's width; with `bits`, its bit fields as children. */
@@ -120,7 +122,7 @@ export function readItems(items: readonly LayoutItem[], s: ReadScope): void {
         if (!pkt) { set(item.key, readField(c, item.field) as number, null); break; }
         const { value, node } = item.bits ? addBitmask(pkt, s.parent, item.field, item.bits, c, s.src) : addItem(pkt, s.parent, item.field, c, s.src);
         set(item.key, value as number, node);
-        item.check?.({ pkt, node, value: value as number, offset: at, length: item.width });
+        item.check?.({ pkt, node, value: value as number, offset: at, length: item.width, v: s.v });
         break;
       }
       case 'ident': {
@@ -265,9 +267,9 @@ export function declareExtension(d: ExtensionDecl): void {
   extensionTable.set(d.type, h);
 }
 
-/** The declaration of a standard extension type, if any. */
-export function extensionDecl(type: number): ExtensionDecl | undefined {
-  return extensionTable.get(type)?.decl;
+/** The declaration of an extension type (KX types under the default preferences), if any. */
+export function extensionDecl(type: number, prefs: Prefs = defaultPrefs): ExtensionDecl | undefined {
+  return extensionHandler(type, prefs)?.decl;
 }
 
 /** An extension's body values decoded by its declaration (`subtype` from its header). */
