@@ -4,7 +4,7 @@
 import { concat, ip, mac, u16be, u32be } from '../build.js';
 import { encodeMessage } from '../mip/encode.js';
 import './messages.js';
-import { gpHeader } from './gp.js';
+import { gpHeader, SA_INFO_FIXED } from './gp.js';
 import { ATTR_LENGTHS, PROPOSAL_FIXED, TRANSFORM_FIXED } from './negotiation.js';
 import { encodeItems } from '../mip/layout.js';
 import type { ExtSpec, RawExt } from '../mip/encode.js';
@@ -66,7 +66,7 @@ export interface SaInfoSpec {
 export function encodeSaInfo(s: SaInfoSpec): Uint8Array {
   const auth = typeof s.authAlg === 'number' ? s.authAlg : authAlgId(s.authAlg);
   const cipher = s.cipherAlg === undefined ? 0 : typeof s.cipherAlg === 'number' ? s.cipherAlg : cipherId(s.cipherAlg);
-  return concat(u32be(s.newSpi), Uint8Array.of(auth, cipher), u32be(s.lifetime ?? 0xffffffff), Uint8Array.of(s.keyLen ?? s.key.length), s.key);
+  return concat(encodeItems(SA_INFO_FIXED, { newSpi: s.newSpi, authAlg: auth, cipherAlg: cipher, lifetime: s.lifetime ?? 0xffffffff, keyLen: s.keyLen ?? s.key.length }), s.key);
 }
 
 /** Builders of the GP extensions. */

@@ -2,7 +2,7 @@
 // Type Length ContentType Flags SPI INFO, INFO encrypted under the SA of SPI when E = 1.
 import { AUTH_ALG_IDS, AUTH_KEY_SIZES } from '../keys/mac.js';
 import { CIPHER_IDS, CIPHER_KEY_SIZES } from '../keys/ciphers.js';
-import { readU32 } from '../cursor.js';
+import { Cursor, readU32 } from '../cursor.js';
 import { decodeText } from '../mip/standard-extensions.js';
 import type { ExtensionContext, ExtensionHandler } from '../mip/extensions.js';
 import { etherString, ipv4String, ipv6String } from '../format.js';
@@ -79,7 +79,16 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
   }
 }
 
-/** SA-INFO: NewSPI(4) AuthAlg(1) CipherAlg(1) Lifetime(4) KeyLen(1) Key(KeyLen) (docs/protocol.md §B.1). */
+/** SA-INFO's fixed part: NewSPI(4) AuthAlg(1) CipherAlg(1) Lifetime(4) KeyLen(1) (docs/protocol.md §B.1); the encoder writes it from the same items. */
+export const SA_INFO_FIXED: readonly LayoutItem[] = [
+  uint('newSpi', KX.saNewSpi),
+  uint('authAlg', KX.saAuthAlg, { check: x => { if (x.value !== 0 && !AUTH_ALG_IDS[x.value]) x.pkt.addExpert(x.node, KX_EXPERT.saAlg, x.offset, 1, `Unknown authentication algorithm ${x.value}`); } }),
+  uint('cipherAlg', KX.saCipherAlg, { check: x => { if (x.value !== 0 && !CIPHER_IDS[x.value]) x.pkt.addExpert(x.node, KX_EXPERT.saAlg, x.offset, 1, `Unknown cipher algorithm ${x.value}`); } }),
+  uint('lifetime', KX.saLifetime),
+  uint('keyLen', KX.saKeyLen),
+];
+
+/** SA-INFO: the fixed part, then Key(KeyLen) (docs/protocol.md §B.1). */
 function decodeSaInfo(v: InfoView, rec: GpRecord): string {
   const { pkt, buf, start, end } = v;
   if (end - start < 11) {
@@ -87,17 +96,10 @@ function decodeSaInfo(v: InfoView, rec: GpRecord): string {
     pkt.addExpert(n, KX_EXPERT.saInfo, start, end - start, `SA-INFO needs at least 11 bytes, INFO has ${end - start}`);
     return '';
   }
-  const newSpi = readU32(buf, start);
-  add(v, KX.saNewSpi, newSpi, start, 4);
-  const authAlg = buf[start + 4]!, cipherAlg = buf[start + 5]!;
-  const an = add(v, KX.saAuthAlg, authAlg, start + 4, 1);
-  const cn = add(v, KX.saCipherAlg, cipherAlg, start + 5, 1);
-  if (authAlg !== 0 && !AUTH_ALG_IDS[authAlg]) pkt.addExpert(an, KX_EXPERT.saAlg, start + 4, 1, `Unknown authentication algorithm ${authAlg}`);
-  if (cipherAlg !== 0 && !CIPHER_IDS[cipherAlg]) pkt.addExpert(cn, KX_EXPERT.saAlg, start + 5, 1, `Unknown cipher algorithm ${cipherAlg}`);
-  const lifetime = readU32(buf, start + 6);
-  add(v, KX.saLifetime, lifetime, start + 6, 4);
-  const keyLen = buf[start + 10]!;
-  const kn = add(v, KX.saKeyLen, keyLen, start + 10, 1);
+  const f: Values = {}, nodes: Record<string, Node> = {};
+  readItems(SA_INFO_FIXED, { pkt, parent: v.parent, src: v.src, c: new Cursor(buf, start, end), v: f, nodes, generated: v.generated });
+  const newSpi = f.newSpi as number, authAlg = f.authAlg as number, cipherAlg = f.cipherAlg as number, lifetime = f.lifetime as number, keyLen = f.keyLen as number;
+  const an = nodes.authAlg!, kn = nodes.keyLen!;
   const avail = end - start - 11;
   const key = buf.subarray(start + 11, start + 11 + Math.min(keyLen, avail));
   add(v, KX.saKey, key, start + 11, key.length);

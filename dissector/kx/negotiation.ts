@@ -140,14 +140,15 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
     while (c.pos < c.end) {
       const at = c.pos;
       if (c.remaining < 4) {
-        const n = pkt.add(h.node, KX.plData, c.bytes(c.remaining), at, c.end - at, src);
+        const n = addItem(pkt, h.node, KX.plData, c, src).node;
         pkt.addExpert(n, KX_EXPERT.attrLength, at, c.end - at, `${c.end - at} byte(s) left: too short for an attribute header (4 bytes)`);
         break;
       }
-      const type = c.u16(), len = c.u16();
-      const an = pkt.addText(h.node, `Attribute: ${valueName(KX.xfAttrType, type) ?? `type ${type}`}`, at, 4 + Math.min(len, c.remaining), src);
-      pkt.add(an, KX.xfAttrType, type, at, 2, src);
-      const ln = pkt.add(an, KX.xfAttrLen, len, at + 2, 2, src);
+      // The subtree's label and extent come first: peeked, then read as its children.
+      const type = c.peekU16(), len = c.peekU16(at + 2);
+      const an = pkt.addText(h.node, `Attribute: ${valueName(KX.xfAttrType, type) ?? `type ${type}`}`, at, 4 + Math.min(len, c.remaining - 4), src);
+      addItem(pkt, an, KX.xfAttrType, c, src);
+      const ln = addItem(pkt, an, KX.xfAttrLen, c, src).node;
       if (len > c.remaining) {
         const rest = c.bytes(c.remaining);
         pkt.add(an, KX.xfAttrValue, hex(rest), at + 4, rest.length, src);
@@ -254,7 +255,7 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
       }
       default:
         pkt.addExpert(sn, KX_EXPERT.keSubtype, h.offset + 1, 1, `Unknown key-exchange sub-type ${st}`);
-        if (c.remaining) pkt.add(h.node, KX.plData, c.bytes(c.remaining), h.offset + 4, h.end - h.offset - 4, src);
+        if (c.remaining) addItem(pkt, h.node, KX.plData, c, src);
     }
   });
   return rec;

@@ -80,6 +80,8 @@ export interface ReadScope {
   nodes?: Record<string, Node>;
   /** Told each value as it is read (a message copies its own into MipMessage). */
   onValue?: (key: string, value: FieldValue) => void;
+  /** The fields are computed (read from decrypted bytes): shown in brackets. */
+  generated?: boolean;
 }
 
 const NTP_UNIX_OFFSET = 2208988800;
@@ -111,6 +113,7 @@ export function readItems(items: readonly LayoutItem[], s: ReadScope): void {
   const { pkt, c } = s;
   const set = (key: string, value: FieldValue, node: Node | null) => {
     s.v[key] = value;
+    if (node && s.generated) node.generated = true;
     if (node && s.nodes) s.nodes[key] = node;
     s.onValue?.(key, value);
   };
