@@ -2,6 +2,7 @@
 // and encryption are computed unless the caller overrides them, so malformed samples can be
 // built on purpose. They plug into the Mobile IP encoders as RawExt extensions.
 import { concat, ip, mac, u16be, u32be } from '../build.js';
+import { utf8Bytes } from '../format.js';
 import { encodeMessage } from '../mip/encode.js';
 import './messages.js';
 import { gpHeader, SA_INFO_FIXED } from './gp.js';
@@ -16,7 +17,6 @@ import { KX_TYPE_PREFS } from './fields.js';
 
 type Addr = number | string;
 const addr = (a: Addr) => (typeof a === 'string' ? ip(a) : a);
-const utf8 = new TextEncoder();
 
 /** An SA to encrypt under: its SPI, key and cipher. */
 export interface EncryptingSa { spi: number; key: Uint8Array; cipher: CipherName }
@@ -71,12 +71,12 @@ export function encodeSaInfo(s: SaInfoSpec): Uint8Array {
 
 /** Builders of the GP extensions. */
 export const gp = {
-  nai: (content: number, nai: string, o?: GpOptions): RawExt => gpExtension('gp_nai', content, utf8.encode(nai), o),
+  nai: (content: number, nai: string, o?: GpOptions): RawExt => gpExtension('gp_nai', content, utf8Bytes(nai), o),
   ip: (content: number, a: Addr, o?: GpOptions): RawExt => gpExtension('gp_ip', content, u32be(addr(a)), o),
   ip6: (content: number, a: Uint8Array, o?: GpOptions): RawExt => gpExtension('gp_ip', content, a, o),
   eth: (m: string, o?: GpOptions): RawExt => gpExtension('gp_l2', 0, mac(m), o),
-  imsi: (digits: string, o?: GpOptions): RawExt => gpExtension('gp_l2', 1, utf8.encode(digits), o),
-  min: (digits: string, o?: GpOptions): RawExt => gpExtension('gp_l2', 2, utf8.encode(digits), o),
+  imsi: (digits: string, o?: GpOptions): RawExt => gpExtension('gp_l2', 1, utf8Bytes(digits), o),
+  min: (digits: string, o?: GpOptions): RawExt => gpExtension('gp_l2', 2, utf8Bytes(digits), o),
   sa: (content: number, info: SaInfoSpec, o?: GpOptions): RawExt => gpExtension('gp_sa', content, encodeSaInfo(info), o),
   raw: (kind: 'gp_nai' | 'gp_ip' | 'gp_l2' | 'gp_sa', content: number, info: Uint8Array, o?: GpOptions): RawExt => gpExtension(kind, content, info, o),
 };

@@ -3,9 +3,8 @@
 import { AUTH_ALG_IDS, AUTH_KEY_SIZES } from '../keys/mac.js';
 import { CIPHER_IDS, CIPHER_KEY_SIZES } from '../keys/ciphers.js';
 import { Cursor, readU32 } from '../cursor.js';
-import { decodeText } from '../mip/standard-extensions.js';
 import type { ExtensionContext, ExtensionHandler } from '../mip/extensions.js';
-import { etherString, ipv4String, ipv6String } from '../format.js';
+import { etherString, ipv4String, ipv6String, utf8Text } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { GP_CONTENT_NAMES, KX, KX_EXPERT, KX_TYPE_PREFS } from './fields.js';
@@ -38,7 +37,7 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
   };
   switch (kind) {
     case 'gp_nai': {
-      const nai = decodeText(bytes);
+      const nai = utf8Text(bytes);
       add(v, KX.nai, nai, start, len);
       rec.nai = nai;
       if (len === 0) pkt.addExpert(v.parent, KX_EXPERT.infoLength, start, 0, 'GP-NAI: the NAI is empty');
@@ -65,7 +64,7 @@ function decodeInfo(kind: GpKind, content: number, v: InfoView, rec: GpRecord): 
         return etherString(bytes);
       }
       if (content === 1 || content === 2) {
-        const s = decodeText(bytes);
+        const s = utf8Text(bytes);
         add(v, content === 1 ? KX.l2Imsi : KX.l2Min, s, start, len);
         rec.l2Text = s;
         const ok = DIGITS.test(s) && (content === 1 ? len >= 6 && len <= 15 : len === 10);

@@ -6,7 +6,6 @@ import { MIP_EXPERT } from './extensions.js';
 import type { Layout } from './extensions.js';
 import { valueName } from '../fields.js';
 import type { FieldDef } from '../fields.js';
-import { utf8Text } from '../format.js';
 import { bitmask, bytes, cases, choice, declareExtension, subtree, text, uint, undissected } from './layout.js';
 import type { LayoutItem } from './layout.js';
 
@@ -16,9 +15,6 @@ export const VENDOR_VERIZON = 12951;
 function def(type: number, layout: Layout, body: readonly LayoutItem[], subtype?: FieldDef): void {
   declareExtension(subtype ? { type, layout, body, subtype } : { type, layout, body });
 }
-
-/** UTF-8 text of an extension (NAI, message string). */
-export const decodeText = utf8Text;
 
 /** Authentication extensions 32, 33, 34: SPI(4) Authenticator (RFC 5944 §3.5). */
 const AUTH = [uint('spi', MIP.authSpi), bytes('authenticator', MIP.authAuth)];
