@@ -1,6 +1,8 @@
 // ARP (RFC 826) with gratuitous ARP and announcements (RFC 5227, RFC 5944 §4.6), and
 // Wireshark's duplicate-address detection: an IPv4 address claimed by a second MAC address.
 import { registerExperts, registerFields } from './fields.js';
+import type { FieldDef } from './fields.js';
+import { addItem } from './tree.js';
 import { etherTypes } from './dispatch.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor, readU32 } from './cursor.js';
@@ -34,6 +36,8 @@ export const ARP = registerFields({
   duplicateFrame: { abbrev: 'arp.duplicate-address-frame', name: 'Frame showing earlier use of IP address', type: 'framenum' },
   secondsSince: { abbrev: 'arp.seconds-since-duplicate-address-frame', name: 'Seconds since earlier frame seen', type: 'uint32' },
 });
+
+const HEADER = [ARP.hwType, ARP.protoType, ARP.hwSize, ARP.protoSize, ARP.opcode];
 
 const E = registerExperts({
   duplicate: { abbrev: 'arp.duplicate-address-detected', summary: 'Duplicate IP address configured', group: 'sequence', severity: 'warn' },
@@ -83,16 +87,16 @@ export const arpHooks: Array<(pkt: Packet, a: ArpMessage) => void> = [];
 
 const arp: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
-  const hwType = c.u16(), protoType = c.u16(), hwSize = c.u8(), protoSize = c.u8(), op = c.u16();
+  c.skip(2); // hardware type
+  const protoType = c.u16(), hwSize = c.u8(), protoSize = c.u8(), op = c.u16();
   const total = 8 + 2 * hwSize + 2 * protoSize;
   const n = pkt.add(null, ARP.arp, null, start, Math.min(total, end - start), src);
   pkt.layers.push('arp');
   pkt.protocol = 'ARP';
-  pkt.add(n, ARP.hwType, hwType, start, 2, src);
-  pkt.add(n, ARP.protoType, protoType, start + 2, 2, src);
-  pkt.add(n, ARP.hwSize, hwSize, start + 4, 1, src);
-  pkt.add(n, ARP.protoSize, protoSize, start + 5, 1, src);
-  pkt.add(n, ARP.opcode, op, start + 6, 2, src);
+  // The header and addresses are read first (the layer's length needs the sizes; a message cut
+  // short shows none of them); a second cursor adds them from the bytes they were read from.
+  const h = new Cursor(buf, start, end);
+  for (const f of HEADER) addItem(pkt, n, f, h, src);
   const sha = c.bytes(hwSize), spa = c.bytes(protoSize), tha = c.bytes(hwSize), tpa = c.bytes(protoSize);
   const ether = hwSize === 6, ipv4 = protoType === 0x0800 && protoSize === 4;
   const opName = OPCODES[op] ?? `Unknown (${op})`;
@@ -102,15 +106,12 @@ const arp: Dissector = (pkt, buf, start, end, src) => {
   if (gratuitous) pkt.addGenerated(n, ARP.isGratuitous, true, start + 6, 2, src);
   if (probe) pkt.addGenerated(n, ARP.isProbe, true, start + 6, 2, src);
   if (announcement) pkt.addGenerated(n, ARP.isAnnouncement, true, start + 6, 2, src);
-  let at = start + 8;
-  const addAddr = (hw: Uint8Array, pa: Uint8Array, fMac: typeof ARP.srcHwMac, fHw: typeof ARP.srcHw, fIp: typeof ARP.srcIpv4, fPa: typeof ARP.srcProto) => {
-    if (hwSize) pkt.add(n, ether ? fMac : fHw, hw, at, hwSize, src);
-    at += hwSize;
-    if (protoSize) pkt.add(n, ipv4 ? fIp : fPa, ipv4 ? readU32(pa, 0) : pa, at, protoSize, src);
-    at += protoSize;
+  const addAddr = (fMac: FieldDef, fHw: FieldDef, fIp: FieldDef, fPa: FieldDef) => {
+    if (hwSize) addItem(pkt, n, ether ? fMac : fHw, h, src, hwSize);
+    if (protoSize) addItem(pkt, n, ipv4 ? fIp : fPa, h, src, protoSize);
   };
-  addAddr(sha, spa, ARP.srcHwMac, ARP.srcHw, ARP.srcIpv4, ARP.srcProto);
-  addAddr(tha, tpa, ARP.dstHwMac, ARP.dstHw, ARP.dstIpv4, ARP.dstProto);
+  addAddr(ARP.srcHwMac, ARP.srcHw, ARP.srcIpv4, ARP.srcProto);
+  addAddr(ARP.dstHwMac, ARP.dstHw, ARP.dstIpv4, ARP.dstProto);
   if (n !== DETACHED) n.append = ` (${announcement ? 'ARP Announcement' : probe ? 'ARP Probe' : gratuitous ? `${opName}/gratuitous ARP` : opName})`;
   pkt.src = ether ? etherString(sha) : pkt.src;
   if (ipv4) {

@@ -9,6 +9,7 @@ import { MAX_PENDING_ECHOES } from './limits.js';
 import { CHECKSUM_STATUS, onesComplementSum } from './ipv4.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
+import { addBitmask, addItem, bitValue } from './tree.js';
 
 const ICMP_TYPES: Record<number, string> = {
   0: 'Echo (ping) reply', 3: 'Destination unreachable', 4: 'Source quench (flow control)', 5: 'Redirect', 8: 'Echo (ping) request',
@@ -84,50 +85,48 @@ export const ICMP_EXPERT = registerExperts({
 });
 const E = ICMP_EXPERT;
 
-const FLAG_FIELDS = [ICMP.mipR, ICMP.mipB, ICMP.mipH, ICMP.mipF, ICMP.mipM, ICMP.mipG, ICMP.mipV, ICMP.mipRt, ICMP.mipU, ICMP.mipX];
+const FLAG_BITS = [ICMP.mipR, ICMP.mipB, ICMP.mipH, ICMP.mipF, ICMP.mipM, ICMP.mipG, ICMP.mipV, ICMP.mipRt, ICMP.mipU, ICMP.mipX, ICMP.mipReserved];
 
 /** Mobility extensions that follow the router addresses of an agent advertisement. */
 function mipExtensions(pkt: Packet, icmp: Node, buf: Uint8Array, start: number, end: number, src: number): void {
   const c = new Cursor(buf, start, end);
   while (c.remaining > 0) {
     const at = c.pos;
-    const type = c.u8();
+    const type = c.peekU8();
     if (type === 0) { // RFC 5944 §2.1.3: one-byte padding, no length
       const ext = pkt.addText(icmp, `Ext: ${MIP_EXT_TYPES[0]}`, at, 1, src);
-      pkt.add(ext, ICMP.mipType, 0, at, 1, src);
+      addItem(pkt, ext, ICMP.mipType, c, src);
       continue;
     }
-    const length = c.u8();
+    // The subtree's length needs the Length byte: both are read before either is added.
+    const length = c.peekU8(at + 1);
     const ext = pkt.addText(icmp, `Ext: ${MIP_EXT_TYPES[type] ?? `Unknown ext ${type}`}`, at, Math.min(length + 2, end - at), src);
-    pkt.add(ext, ICMP.mipType, type, at, 1, src);
-    pkt.add(ext, ICMP.mipLength, length, at + 1, 1, src);
+    addItem(pkt, ext, ICMP.mipType, c, src);
+    addItem(pkt, ext, ICMP.mipLength, c, src);
     if (length > c.remaining) {
       pkt.addExpert(ext, E.extOverrun, at + 1, 1, `Extension length ${length} runs past the end of the message (${c.remaining} bytes left)`);
-      if (c.remaining) pkt.add(ext, ICMP.mipContent, c.bytes(c.remaining), at + 2, end - at - 2, src);
+      if (c.remaining) addItem(pkt, ext, ICMP.mipContent, c, src);
       return;
     }
     const body = c.sub(length);
     switch (type) {
       case 16: {
-        pkt.add(ext, ICMP.mipSeq, body.u16(), at + 2, 2, src);
-        pkt.add(ext, ICMP.mipLife, body.u16(), at + 4, 2, src);
-        const flags = body.u16();
-        const fn = pkt.add(ext, ICMP.mipFlags, flags, at + 6, 2, src);
-        for (const f of FLAG_FIELDS) pkt.add(fn, f, (flags & f.bitmask) !== 0, at + 6, 2, src);
-        pkt.add(fn, ICMP.mipReserved, flags & 0x3f, at + 6, 2, src);
-        if (flags & 0x3f) pkt.addExpert(fn, E.reservedSet, at + 6, 2);
+        addItem(pkt, ext, ICMP.mipSeq, body, src);
+        addItem(pkt, ext, ICMP.mipLife, body, src);
+        const { value: flags, node: fn } = addBitmask(pkt, ext, ICMP.mipFlags, FLAG_BITS, body, src);
+        if (bitValue(ICMP.mipReserved, flags)) pkt.addExpert(fn, E.reservedSet, at + 6, 2);
         if ((length - 6) % 4 !== 0) pkt.addExpert(ext, E.agentAdvLength, at + 1, 1, `Mobility agent advertisement length ${length} is not 6 + 4·N`);
-        while (body.remaining >= 4) { const p = body.pos; pkt.add(ext, ICMP.mipCoa, body.u32(), p, 4, src); }
+        while (body.remaining >= 4) addItem(pkt, ext, ICMP.mipCoa, body, src);
         break;
       }
       case 19:
-        while (body.remaining > 0) { const p = body.pos; pkt.add(ext, ICMP.mipPrefixLength, body.u8(), p, 1, src); }
+        while (body.remaining > 0) addItem(pkt, ext, ICMP.mipPrefixLength, body, src);
         break;
       case 24:
-        pkt.add(ext, ICMP.mipChallenge, body.bytes(length), at + 2, length, src);
+        addItem(pkt, ext, ICMP.mipChallenge, body, src);
         break;
       default:
-        pkt.add(ext, ICMP.mipContent, body.bytes(length), at + 2, length, src);
+        addItem(pkt, ext, ICMP.mipContent, body, src);
     }
   }
 }
@@ -224,16 +223,16 @@ const icmp: Dissector = (pkt, buf, start, end, src) => {
   pkt.layers.push('icmp');
   pkt.protocol = 'ICMP';
   const inError = pkt.inError;
-  const type = c.u8(), code = c.u8();
+  // Type and code are both read before either is added (the type's label depends on the code).
+  const type = c.peekU8(), code = c.peekU8(start + 1);
   const mobileAdvert = type === 9 && (code === 0 || code === 16) && end - start > 8 + buf[start + 4]! * Math.max(buf[start + 5] ?? 2, 2) * 4;
   const typeName = mobileAdvert ? 'Mobile IP Advertisement' : ICMP_TYPES[type];
-  const typeNode = pkt.add(n, ICMP.type, type, start, 1, src);
+  const typeNode = addItem(pkt, n, ICMP.type, c, src).node;
   if (typeNode !== DETACHED) typeNode.text = `Type: ${type} (${typeName ?? 'Unknown'})`;
   const codeName = CODE_NAMES[type]?.[code];
-  const codeNode = pkt.add(n, ICMP.code, code, start + 1, 1, src);
+  const codeNode = addItem(pkt, n, ICMP.code, c, src).node;
   if (codeName && codeNode !== DETACHED) codeNode.append = ` (${codeName})`;
-  const checksum = c.u16();
-  const ck = pkt.add(n, ICMP.checksum, checksum, start + 2, 2, src);
+  const { value: checksum, node: ck } = addItem(pkt, n, ICMP.checksum, c, src) as { value: number; node: Node };
   if (inError) {
     // A quoted message is usually cut short: its checksum cannot be verified.
     if (ck !== DETACHED) ck.append = ' [unverified] [in ICMP error packet]';
@@ -252,36 +251,36 @@ const icmp: Dissector = (pkt, buf, start, end, src) => {
   // As tshark's Info: the type name padded to 20 characters, then the code name.
   pkt.info = (typeName ?? `Unknown ICMP (type ${type})`).padEnd(20) + (codeName ? ` (${codeName})` : '');
   if (type === 9) {
-    const num = c.u8(), size = c.u8();
-    pkt.add(n, ICMP.numAddrs, num, start + 4, 1, src);
-    pkt.add(n, ICMP.addrEntrySize, size, start + 5, 1, src);
-    const lifetime = c.u16();
-    const lt = pkt.add(n, ICMP.lifetime, lifetime, start + 6, 2, src);
+    const num = c.peekU8(), size = c.peekU8(start + 5);
+    addItem(pkt, n, ICMP.numAddrs, c, src);
+    addItem(pkt, n, ICMP.addrEntrySize, c, src);
+    const { value: lifetime, node: lt } = addItem(pkt, n, ICMP.lifetime, c, src) as { value: number; node: Node };
     if (lt !== DETACHED) lt.append = ` (${secondsText(lifetime)})`;
     let off = start + 8;
     for (let i = 0; i < num; i++) {
       const a = new Cursor(buf, off, end);
-      pkt.add(n, ICMP.routerAddress, a.u32(), off, 4, src);
-      pkt.add(n, ICMP.prefLevel, a.u32() | 0, off + 4, 4, src);
+      addItem(pkt, n, ICMP.routerAddress, a, src);
+      addItem(pkt, n, ICMP.prefLevel, a, src);
       off += Math.max(size, 2) * 4;
     }
     if ((code === 0 || code === 16) && off < end) mipExtensions(pkt, n, buf, off, end, src);
   } else if (type === 10) {
     // RFC 1256 §3.2: four reserved bytes, which tshark 4.0 does not show.
   } else if (type === 0 || type === 8) {
-    const id = c.u16(), seq = c.u16();
-    pkt.add(n, ICMP.ident, id, start + 4, 2, src);
+    // Both are read before either is added; each is also shown byte-swapped, as tshark.
+    const id = c.peekU16(), seq = c.peekU16(start + 6);
+    addItem(pkt, n, ICMP.ident, c, src);
     pkt.add(n, ICMP.identLe, ((id & 0xff) << 8) | (id >> 8), start + 4, 2, src);
-    pkt.add(n, ICMP.seq, seq, start + 6, 2, src);
+    addItem(pkt, n, ICMP.seq, c, src);
     pkt.add(n, ICMP.seqLe, ((seq & 0xff) << 8) | (seq >> 8), start + 6, 2, src);
     pkt.info += ` id=0x${id.toString(16).padStart(4, '0')}, seq=${seq}/${((seq & 0xff) << 8) | (seq >> 8)}` + (pkt.ipv4.at(-1)?.ttl !== undefined ? `, ttl=${pkt.ipv4.at(-1)!.ttl}` : '');
     if (!inError) matchEcho(pkt, n, type, id, seq, src);
     if (end > start + 8) inSubtree(pkt, n, () => addData(pkt, buf, start + 8, end, src)); // tshark shows the echoed data inside ICMP
   } else if (QUOTING.has(type) && end - start >= 8) {
-    if (type === 5) pkt.add(n, ICMP.redirGw, c.u32(), start + 4, 4, src);
-    else if (type === 12) { pkt.add(n, ICMP.pointer, c.u8(), start + 4, 1, src); pkt.add(n, ICMP.unused, c.bytes(3), start + 5, 3, src); }
-    else if (type === 3 && code === 4) { pkt.add(n, ICMP.unused, c.bytes(2), start + 4, 2, src); pkt.add(n, ICMP.mtu, c.u16(), start + 6, 2, src); }
-    else if (type !== 4) pkt.add(n, ICMP.unused, c.bytes(4), start + 4, 4, src); // tshark shows no Unused on a source quench
+    if (type === 5) addItem(pkt, n, ICMP.redirGw, c, src);
+    else if (type === 12) { addItem(pkt, n, ICMP.pointer, c, src, 1); addItem(pkt, n, ICMP.unused, c, src, 3); }
+    else if (type === 3 && code === 4) { addItem(pkt, n, ICMP.unused, c, src, 2); addItem(pkt, n, ICMP.mtu, c, src); }
+    else if (type !== 4) addItem(pkt, n, ICMP.unused, c, src, 4); // tshark shows no Unused on a source quench
     // tshark decodes a redirect's quote as the original header and 64 bits of data (RFC 792).
     let qEnd = end;
     if (type === 5 && end - start > 8 + 20) qEnd = Math.min(end, start + 8 + ((buf[start + 8]! & 0x0f) * 4) + 8);

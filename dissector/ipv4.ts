@@ -7,6 +7,7 @@ import { addData } from './frame.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
+import { addBitmask, addBits, addItem } from './tree.js';
 import { ipv4String } from './format.js';
 
 // Names as tshark's ip.proto value table.
@@ -44,6 +45,9 @@ export const IP = registerFields({
   reassembledData: { abbrev: 'ip.reassembled.data', name: 'Reassembled IPv4 data', type: 'bytes' },
 });
 
+const DS_BITS = [IP.dscp, IP.ecn];
+const FLAG_BITS = [IP.rb, IP.df, IP.mf];
+
 const E = registerExperts({
   badVersion: { abbrev: 'ip.bogus_ip_version', summary: 'Bogus IP version', group: 'malformed', severity: 'error' },
   badHdrLen: { abbrev: 'ip.bogus_header_length', summary: 'Bogus IP header length', group: 'malformed', severity: 'error' },
@@ -52,9 +56,6 @@ const E = registerExperts({
   badChecksum: { abbrev: 'ip.checksum_bad.expert', summary: 'Bad checksum', group: 'checksum', severity: 'error' },
   reassemblyLimit: { abbrev: 'ip.reassembly.limit', summary: 'IPv4 reassembly limit reached', group: 'reassemble', severity: 'warn' },
 });
-
-/** Dotted IPv4 text: the one formatter is format.ts's ipv4String (this name stays for its callers in mip/). */
-export { ipv4String as ipString } from './format.js';
 
 /** RFC 1071 Internet checksum over buf[start, end), starting from `initial`. */
 export function onesComplementSum(buf: Uint8Array, start: number, end: number, initial = 0): number {
@@ -73,7 +74,7 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
   const ip = pkt.add(null, IP.ip, null, start, Math.min(Math.max(hdrLen, 20), end - start), src);
   pkt.layers.push('ip');
   pkt.protocol = 'IPv4';
-  pkt.add(ip, IP.version, version, start, 1, src);
+  addItem(pkt, ip, IP.version, c, src);
   if (version !== 4) {
     pkt.addExpert(ip, E.badVersion, start, 1, `Bogus IP version (${version}, must be 4)`);
     addData(pkt, buf, start + 1, end, src);
@@ -84,28 +85,19 @@ const ipv4: Dissector = (pkt, buf, start, end, src) => {
     pkt.addExpert(ip, E.badHdrLen, start, 1, `Bogus IP header length (${hdrLen}, must be at least 20)`);
     return;
   }
-  c.skip(1);
-  const ds = c.u8();
-  const dsn = pkt.add(ip, IP.dsfield, ds, start + 1, 1, src);
-  pkt.add(dsn, IP.dscp, ds >> 2, start + 1, 1, src);
-  pkt.add(dsn, IP.ecn, ds & 3, start + 1, 1, src);
-  const totalLen = c.u16();
-  pkt.add(ip, IP.len, totalLen, start + 2, 2, src);
-  const id = c.u16();
-  pkt.add(ip, IP.id, id, start + 4, 2, src);
+  addBitmask(pkt, ip, IP.dsfield, DS_BITS, c, src);
+  const totalLen = addItem(pkt, ip, IP.len, c, src).value as number;
+  const id = addItem(pkt, ip, IP.id, c, src).value as number;
+  // Flags and fragment offset share two bytes: both are values derived from them, as Wireshark adds them.
   const ff = c.u16();
   const flags = pkt.add(ip, IP.flags, (ff >> 8) & 0xe0, start + 6, 1, src);
-  pkt.add(flags, IP.rb, (ff & 0x8000) !== 0, start + 6, 1, src);
-  pkt.add(flags, IP.df, (ff & 0x4000) !== 0, start + 6, 1, src);
-  pkt.add(flags, IP.mf, (ff & 0x2000) !== 0, start + 6, 1, src);
+  addBits(pkt, flags, FLAG_BITS, ff >> 8, start + 6, 1, src);
   const fragOffset = (ff & 0x1fff) * 8;
   pkt.add(ip, IP.fragOffset, fragOffset, start + 6, 2, src);
-  const ttl = c.u8();
-  pkt.add(ip, IP.ttl, ttl, start + 8, 1, src);
-  const proto = c.u8();
-  pkt.add(ip, IP.proto, proto, start + 9, 1, src);
-  const checksum = c.u16();
-  const ck = pkt.add(ip, IP.checksum, checksum, start + 10, 2, src);
+  const ttl = addItem(pkt, ip, IP.ttl, c, src).value as number;
+  const proto = addItem(pkt, ip, IP.proto, c, src).value as number;
+  const { value: checksum, node: ck } = addItem(pkt, ip, IP.checksum, c, src) as { value: number; node: Node };
+  // The addresses are read before the checksum status is added and shown after it.
   const s = c.u32(), d = c.u32();
   if (pkt.session.prefs['ip.check_checksum'] && start + hdrLen <= end) {
     const ok = onesComplementSum(buf, start, start + hdrLen) === 0xffff;

@@ -6,6 +6,7 @@ import { Cursor, readU32 } from './cursor.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
+import { addBits, addItem } from './tree.js';
 import { addData } from './frame.js';
 import { etherString } from './format.js';
 
@@ -28,6 +29,7 @@ export const VLAN = registerFields({
   id: { abbrev: 'vlan.id', name: 'ID', type: 'uint16', bitmask: 0x0fff, bits: 16 },
   etype: { abbrev: 'vlan.etype', name: 'Type', type: 'uint16', base: 'hex', values: ETHERTYPES },
 });
+const TCI_BITS = [VLAN.priority, VLAN.dei, VLAN.id];
 const SLL_PKTTYPES = { 0: 'Unicast to us', 1: 'Broadcast', 2: 'Multicast', 3: 'Unicast to another host', 4: 'Sent by us' };
 export const SLL = registerFields({
   sll: { abbrev: 'sll', name: 'Linux cooked capture', type: 'protocol', short: 'SLL' },
@@ -78,19 +80,15 @@ const ethernet: Dissector = (pkt, buf, start, end, src) => {
   pkt.addHidden(eth, ETH.addr, srcMac, start + 6, 6, src);
   pkt.setLinkAddresses(srcMac, dst);
   if (eth !== DETACHED) eth.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
-  let type = c.u16();
-  pkt.add(eth, ETH.type, type, start + 12, 2, src);
+  let type = addItem(pkt, eth, ETH.type, c, src).value as number;
   pkt.layers.push('ethertype');
   while (type === 0x8100 || type === 0x88a8) {
     const at = c.pos;
     const vlan = pkt.add(null, VLAN.vlan, null, at, 4, src);
     pkt.layers.push('vlan');
-    const tci = c.u16();
-    pkt.add(vlan, VLAN.priority, (tci & 0xe000) >> 13, at, 2, src);
-    pkt.add(vlan, VLAN.dei, (tci & 0x1000) >> 12, at, 2, src);
-    pkt.add(vlan, VLAN.id, tci & 0x0fff, at, 2, src);
-    type = c.u16();
-    pkt.add(vlan, VLAN.etype, type, at + 2, 2, src);
+    // The TCI's bit fields sit directly under the VLAN layer, as in tshark.
+    addBits(pkt, vlan, TCI_BITS, c.u16(), at, 2, src);
+    type = addItem(pkt, vlan, VLAN.etype, c, src).value as number;
     pkt.layers.push('ethertype');
   }
   // Ethernet padding after the IP datagram is trimmed by the IP layer (it uses ip.len).
@@ -102,18 +100,15 @@ const sll: Dissector = (pkt, buf, start, end, src) => {
   const n = pkt.add(null, SLL.sll, null, start, 16, src);
   pkt.layers.push('sll');
   pkt.protocol = 'SLL';
-  pkt.add(n, SLL.pkttype, c.u16(), start, 2, src);
-  const hatype = c.u16();
-  pkt.add(n, SLL.hatype, hatype, start + 2, 2, src);
-  const halen = c.u16();
-  pkt.add(n, SLL.halen, halen, start + 4, 2, src);
+  addItem(pkt, n, SLL.pkttype, c, src);
+  addItem(pkt, n, SLL.hatype, c, src);
+  const halen = addItem(pkt, n, SLL.halen, c, src).value as number;
   const addr = c.bytes(8);
   if (halen === 6) pkt.add(n, SLL.srcEth, addr.subarray(0, 6), start + 6, 6, src);
   else if (halen > 0) pkt.add(n, SLL.srcOther, addr.subarray(0, Math.min(halen, 8)), start + 6, Math.min(halen, 8), src);
   if (halen < 8) pkt.add(n, SLL.unused, addr.subarray(Math.min(halen, 8)), start + 6 + Math.min(halen, 8), 8 - Math.min(halen, 8), src);
   if (halen === 6) pkt.src = etherString(addr.subarray(0, 6));
-  const proto = c.u16();
-  pkt.add(n, SLL.etype, proto, start + 14, 2, src);
+  const proto = addItem(pkt, n, SLL.etype, c, src).value as number;
   pkt.layers.push('ethertype');
   dispatchEthertype(pkt, n, proto, buf, c.pos, end, src);
 };
@@ -123,14 +118,13 @@ const sll2: Dissector = (pkt, buf, start, end, src) => {
   const n = pkt.add(null, SLL.sll, null, start, 20, src);
   pkt.layers.push('sll');
   pkt.protocol = 'SLL';
-  const proto = c.u16();
-  pkt.add(n, SLL.etype, proto, start, 2, src);
-  pkt.add(n, SLL.reserved, c.u16(), start + 2, 2, src);
-  pkt.add(n, SLL.ifindex, c.u32(), start + 4, 4, src);
-  pkt.add(n, SLL.hatype, c.u16(), start + 8, 2, src);
-  pkt.add(n, SLL.pkttype, c.u8(), start + 10, 1, src);
-  const halen = c.u8();
-  pkt.add(n, SLL.halen, halen, start + 11, 1, src);
+  const proto = addItem(pkt, n, SLL.etype, c, src).value as number;
+  addItem(pkt, n, SLL.reserved, c, src);
+  addItem(pkt, n, SLL.ifindex, c, src);
+  addItem(pkt, n, SLL.hatype, c, src);
+  // SLL2 has one-byte packet type and address length where SLL has two.
+  addItem(pkt, n, SLL.pkttype, c, src, 1);
+  const halen = addItem(pkt, n, SLL.halen, c, src, 1).value as number;
   const addr = c.bytes(8);
   if (halen === 6) { pkt.add(n, SLL.srcEth, addr.subarray(0, 6), start + 12, 6, src); pkt.src = etherString(addr.subarray(0, 6)); }
   else if (halen > 0) pkt.add(n, SLL.srcOther, addr.subarray(0, Math.min(halen, 8)), start + 12, Math.min(halen, 8), src);

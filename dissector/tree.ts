@@ -99,6 +99,7 @@ export function fieldWidth(f: FieldDef): number {
 export function readField(c: Cursor, f: FieldDef, length?: number): Value {
   switch (f.type) {
     case 'bytes': return c.bytes(length ?? c.remaining);
+    case 'ether': return c.bytes(length ?? 6);
     case 'string': return utf8Text(c.bytes(length ?? c.remaining));
     case 'uint64': return c.u64();
     default: {
@@ -120,7 +121,9 @@ export interface Item { value: Value; node: Node }
  */
 export function addItem(pkt: ItemSink, parent: Node | null, f: FieldDef, c: Cursor, src: number, length?: number): Item {
   const at = c.pos;
-  const value = readField(c, f, length);
+  const read = readField(c, f, length);
+  // A field with a bitmask holds its bits only, as proto_tree_add_item gives them.
+  const value = f.bitmask && typeof read === 'number' ? bitValue(f, read) : read;
   return { value, node: pkt.add(parent, f, value, at, c.pos - at, src) };
 }
 
@@ -138,8 +141,13 @@ export function addBitmask(pkt: ItemSink, parent: Node | null, f: FieldDef, bits
   const value = readField(c, f) as number;
   const len = c.pos - at;
   const node = pkt.add(parent, f, value, at, len, src);
-  for (const b of bits) pkt.add(node, b, bitValue(b, value), at, len, src);
+  addBits(pkt, node, bits, value, at, len, src);
   return { value, node };
+}
+
+/** Adds the bit fields of an integer already read (at [offset, offset + length)) under its node. */
+export function addBits(pkt: ItemSink, node: Node, bits: readonly FieldDef[], value: number, offset: number, length: number, src: number): void {
+  for (const b of bits) pkt.add(node, b, bitValue(b, value), offset, length, src);
 }
 
 /** The integer whose bit fields have these values (the inverse of addBitmask's children). */

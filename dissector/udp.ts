@@ -4,6 +4,8 @@ import { ipProtocols, udpPortPrefs, udpPorts } from './dispatch.js';
 import type { Prefs } from './prefs.js';
 import type { Dissector } from './dispatch.js';
 import { Cursor } from './cursor.js';
+import type { Node } from './tree.js';
+import { addItem } from './tree.js';
 import { addData } from './frame.js';
 import { DETACHED } from './packet.js';
 import { CHECKSUM_STATUS, onesComplementSum } from './ipv4.js';
@@ -36,6 +38,7 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   const n = pkt.add(null, UDP.udp, null, start, Math.min(8, end - start), src);
   pkt.layers.push('udp');
   pkt.protocol = 'UDP';
+  // Both ports are read before either is shown (a header cut inside them shows neither).
   const sp = c.u16(), dp = c.u16();
   pkt.add(n, UDP.srcport, sp, start, 2, src);
   pkt.add(n, UDP.dstport, dp, start + 2, 2, src);
@@ -44,10 +47,8 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   const carrier = pkt.ipv4.at(-1);
   pkt.udp.push({ srcPort: sp, dstPort: dp, ip: carrier });
   if (n !== DETACHED) n.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
-  const length = c.u16();
-  const ln = pkt.add(n, UDP.length, length, start + 4, 2, src);
-  const checksum = c.u16();
-  const ck = pkt.add(n, UDP.checksum, checksum, start + 6, 2, src);
+  const { value: length, node: ln } = addItem(pkt, n, UDP.length, c, src) as { value: number; node: Node };
+  const { value: checksum, node: ck } = addItem(pkt, n, UDP.checksum, c, src) as { value: number; node: Node };
   let payloadEnd = end;
   if (length < 8 || start + length > end) {
     // A datagram quoted by an ICMP error is cut short on purpose (RFC 792).
@@ -71,7 +72,7 @@ const udp: Dissector = (pkt, buf, start, end, src) => {
   pkt.info = `${sp} → ${dp} Len=${length - 8}`;
   const payloadStart = start + 8;
   if (payloadEnd > payloadStart) {
-    const pl = pkt.add(n, UDP.payload, buf.subarray(payloadStart, payloadEnd), payloadStart, payloadEnd - payloadStart, src);
+    const pl = addItem(pkt, n, UDP.payload, c, src, payloadEnd - payloadStart).node;
     if (pl !== DETACHED) pl.text = `UDP payload (${payloadEnd - payloadStart} byte${payloadEnd - payloadStart === 1 ? '' : 's'})`;
   }
   const next = portDissector(pkt.session.prefs, sp, dp);
