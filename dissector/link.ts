@@ -6,7 +6,7 @@ import { Cursor, readU32 } from './cursor.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
 import type { Node } from './tree.js';
-import { addBits, addItem } from './tree.js';
+import { addBitmaskList, addItem } from './tree.js';
 import { addData } from './frame.js';
 import { etherString } from './format.js';
 
@@ -87,7 +87,7 @@ const ethernet: Dissector = (pkt, buf, start, end, src) => {
     const vlan = pkt.add(null, VLAN.vlan, null, at, 4, src);
     pkt.layers.push('vlan');
     // The TCI's bit fields sit directly under the VLAN layer, as in tshark.
-    addBits(pkt, vlan, TCI_BITS, c.u16(), at, 2, src);
+    addBitmaskList(pkt, vlan, TCI_BITS, c, src);
     type = addItem(pkt, vlan, VLAN.etype, c, src).value as number;
     pkt.layers.push('ethertype');
   }

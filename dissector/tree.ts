@@ -145,6 +145,17 @@ export function addBitmask(pkt: ItemSink, parent: Node | null, f: FieldDef, bits
   return { value, node };
 }
 
+/**
+ * Reads an integer of the bit fields' width and adds only the bit fields, under `parent`, as
+ * Wireshark's proto_tree_add_bitmask_list. Returns the integer.
+ */
+export function addBitmaskList(pkt: ItemSink, parent: Node | null, bits: readonly FieldDef[], c: Cursor, src: number): number {
+  const at = c.pos, width = (bits[0]?.bits || 8) / 8;
+  const value = readField(c, bits[0]!, width) as number;
+  for (const b of bits) pkt.add(parent, b, bitValue(b, value), at, width, src);
+  return value;
+}
+
 /** Adds the bit fields of an integer already read (at [offset, offset + length)) under its node. */
 export function addBits(pkt: ItemSink, node: Node, bits: readonly FieldDef[], value: number, offset: number, length: number, src: number): void {
   for (const b of bits) pkt.add(node, b, bitValue(b, value), offset, length, src);

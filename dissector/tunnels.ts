@@ -11,6 +11,7 @@ import { CHECKSUM_STATUS, IP, IP_PROTOCOLS, onesComplementSum } from './ipv4.js'
 import { ipv6String, ipv4String } from './format.js';
 import { DETACHED } from './packet.js';
 import type { Packet } from './packet.js';
+import { addBitmask, addBitmaskList, addBits, addItem, bitValue } from './tree.js';
 
 /** One tunnelled datagram seen in a packet: what the bindings of the session match against. */
 export interface Tunnel {
@@ -67,6 +68,8 @@ export const MINENC = registerFields({
   src: { abbrev: 'minenc.src', name: 'Original Source Address', type: 'ipv4' },
 });
 
+const MINENC_FLAG_BITS = [MINENC.s, MINENC.reserved];
+
 const E = registerExperts({
   minencChecksum: { abbrev: 'minenc.checksum.bad', summary: 'Bad minimal forwarding header checksum', group: 'checksum', severity: 'error' },
   greChecksum: { abbrev: 'gre.checksum.incorrect', summary: 'Incorrect GRE Checksum', group: 'protocol', severity: 'warn' },
@@ -86,20 +89,17 @@ const minimalEncapsulation: Dissector = (pkt, buf, start, end, src) => {
   const hl = withSource ? 12 : 8;
   const n = pkt.add(null, MINENC.minenc, null, start, Math.min(hl, end - start), src);
   pkt.layers.push('minenc');
-  const proto = c.u8();
-  pkt.add(n, MINENC.proto, proto, start, 1, src);
-  const f = c.u8();
-  pkt.add(n, MINENC.s, withSource, start + 1, 1, src);
-  pkt.add(n, MINENC.reserved, f & 0x7f, start + 1, 1, src);
-  const checksum = c.u16();
-  pkt.add(n, MINENC.checksum, checksum, start + 2, 2, src);
+  const proto = addItem(pkt, n, MINENC.proto, c, src).value as number;
+  addBitmaskList(pkt, n, MINENC_FLAG_BITS, c, src);
+  addItem(pkt, n, MINENC.checksum, c, src);
+  // The destination is read before the checksum status is added and shown after it.
   const dst = c.u32();
   const origSrc = withSource ? readU32(buf, start + 8) : outerSrc;
   const ok = start + hl <= end && onesComplementSum(buf, start, start + hl) === 0xffff;
   pkt.addGenerated(n, MINENC.checksumStatus, ok ? 1 : 0, start + 2, 2, src);
   if (!ok) pkt.addExpert(n, E.minencChecksum, start + 2, 2);
   pkt.add(n, MINENC.dst, dst, start + 4, 4, src);
-  if (withSource) { c.skip(4); pkt.add(n, MINENC.src, origSrc, start + 8, 4, src); }
+  if (withSource) addItem(pkt, n, MINENC.src, c, src);
   if (n !== DETACHED) n.append = `, Src: ${ipv4String(origSrc)}, Dst: ${ipv4String(dst)}`;
   // The decapsulated datagram runs between the original end points (UDP's pseudo-header, columns).
   pkt.ipv4.push({ src: origSrc, dst, proto });
@@ -134,30 +134,31 @@ export const GRE = registerFields({
   seq: { abbrev: 'gre.sequence_number', name: 'Sequence Number', type: 'uint32' },
 });
 
-const GRE_FLAGS = [GRE.checksumBit, GRE.routingBit, GRE.keyBit, GRE.seqBit, GRE.strictSourceRoute];
+const GRE_FLAGS = [GRE.checksumBit, GRE.routingBit, GRE.keyBit, GRE.seqBit, GRE.strictSourceRoute, GRE.recursion];
 
 const gre: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
   const { outerSrc, outerDst } = carrier(pkt);
-  const fv = c.u16(), proto = c.u16();
+  // Flags and protocol are both read before the layer is added (its length and label need them).
+  const fv = c.peekU16(), proto = c.peekU16(start + 2);
   const hasCk = (fv & 0x8000) !== 0, hasRouting = (fv & 0x4000) !== 0, hasKey = (fv & 0x2000) !== 0, hasSeq = (fv & 0x1000) !== 0;
   const hl = 4 + (hasCk || hasRouting ? 4 : 0) + (hasKey ? 4 : 0) + (hasSeq ? 4 : 0);
   const n = pkt.add(null, GRE.gre, null, start, Math.min(hl, end - start), src);
   pkt.layers.push('gre');
   if (n !== DETACHED) n.append = ` (${GRE_PROTOCOLS[proto] ?? `0x${proto.toString(16).padStart(4, '0')}`})`;
-  const fn = pkt.add(n, GRE.flagsAndVersion, fv, start, 2, src);
+  const fn = addBitmask(pkt, n, GRE.flagsAndVersion, GRE_FLAGS, c, src).node;
   if (fn !== DETACHED) fn.text = `Flags and Version: 0x${fv.toString(16).padStart(4, '0')}`; // without the set flags' names, as tshark
-  for (const f of GRE_FLAGS) pkt.add(fn, f, (fv & f.bitmask) !== 0, start, 2, src);
-  pkt.add(fn, GRE.recursion, (fv & 0x0700) >> 8, start, 2, src);
+  // Enhanced GRE (version 1) takes the Acknowledgment bit out of the reserved flags (RFC 2637 §4.1).
   if ((fv & 7) === 1) pkt.add(fn, GRE.ack, (fv & 0x80) !== 0, start, 2, src);
   pkt.add(fn, GRE.reserved, (fv & ((fv & 7) === 1 ? 0x78 : 0xf8)) >> 3, start, 2, src);
-  pkt.add(fn, GRE.version, fv & 7, start, 2, src);
-  pkt.add(n, GRE.proto, proto, start + 2, 2, src);
+  addBits(pkt, fn, [GRE.version], fv, start, 2, src);
+  addItem(pkt, n, GRE.proto, c, src);
   if (hasCk || hasRouting) {
     const at = c.pos;
-    const checksum = c.u16();
-    if (hasCk) {
-      const ck = pkt.add(n, GRE.checksum, checksum, at, 2, src);
+    const checksum = c.peekU16();
+    if (!hasCk) c.skip(2);
+    else {
+      const ck = addItem(pkt, n, GRE.checksum, c, src).node;
       const ok = onesComplementSum(buf, start, end) === 0xffff;
       if (ok) { if (ck !== DETACHED) ck.append = ' [correct]'; }
       else {
@@ -168,11 +169,10 @@ const gre: Dissector = (pkt, buf, start, end, src) => {
       }
       pkt.addGenerated(n, GRE.checksumStatus, ok ? 1 : 0, at, 2, src);
     }
-    pkt.add(n, GRE.offset, c.u16(), at + 2, 2, src);
+    addItem(pkt, n, GRE.offset, c, src);
   }
-  let key: number | null = null;
-  if (hasKey) { const at = c.pos; key = c.u32(); pkt.add(n, GRE.key, key, at, 4, src); }
-  if (hasSeq) { const at = c.pos; pkt.add(n, GRE.seq, c.u32(), at, 4, src); }
+  const key = hasKey ? addItem(pkt, n, GRE.key, c, src).value as number : null;
+  if (hasSeq) addItem(pkt, n, GRE.seq, c, src);
   if (hasRouting) { addData(pkt, buf, c.pos, end, src); return; } // source routes (RFC 1701) are not decoded
   const next = etherTypes.get(proto);
   if (next) dissectNested(pkt, GRE_PROTOCOLS[proto] ?? 'gre', null, next, buf, c.pos, end, src);
@@ -197,6 +197,8 @@ export const IPV6 = registerFields({
   addr: { abbrev: 'ipv6.addr', name: 'Source or Destination Address', type: 'ipv6' },
 });
 
+const TCLASS_BITS = [IPV6.dscp, IPV6.ecn];
+
 const ipv6: Dissector = (pkt, buf, start, end, src) => {
   const c = new Cursor(buf, start, end);
   const n = pkt.add(null, IPV6.ipv6, null, start, Math.min(40, end - start), src);
@@ -210,15 +212,13 @@ const ipv6: Dissector = (pkt, buf, start, end, src) => {
     addData(pkt, buf, start + 1, end, src);
     return;
   }
-  const tc = pkt.add(n, IPV6.tclass, (w >>> 20) & 0xff, start, 4, src);
-  pkt.add(tc, IPV6.dscp, (w >>> 22) & 0x3f, start, 4, src);
-  pkt.add(tc, IPV6.ecn, (w >>> 20) & 3, start, 4, src);
-  pkt.add(n, IPV6.flow, w & 0xfffff, start + 1, 3, src);
-  const plen = c.u16();
-  pkt.add(n, IPV6.plen, plen, start + 4, 2, src);
-  const nxt = c.u8();
-  pkt.add(n, IPV6.nxt, nxt, start + 6, 1, src);
-  pkt.add(n, IPV6.hlim, c.u8(), start + 7, 1, src);
+  const tc = pkt.add(n, IPV6.tclass, bitValue(IPV6.tclass, w), start, 4, src);
+  addBits(pkt, tc, TCLASS_BITS, w, start, 4, src);
+  // The flow label is shown over the three bytes it ends in, as tshark.
+  pkt.add(n, IPV6.flow, bitValue(IPV6.flow, w), start + 1, 3, src);
+  const plen = addItem(pkt, n, IPV6.plen, c, src).value as number;
+  const nxt = addItem(pkt, n, IPV6.nxt, c, src).value as number;
+  addItem(pkt, n, IPV6.hlim, c, src);
   const s = c.bytes(16), d = c.bytes(16);
   pkt.add(n, IPV6.src, s, start + 8, 16, src);
   pkt.addHidden(n, IPV6.addr, s, start + 8, 16, src);
