@@ -3,6 +3,8 @@
 // decoded from it point into real bytes; a failure is an expert item, never shown as plaintext.
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
+import { addItem } from '../tree.js';
+import { Cursor } from '../cursor.js';
 import { cipherLayout, decrypt, DecryptError, splitEncrypted, DECRYPT_FAILURES } from '../keys/ciphers.js';
 import { kxState, recordOnce } from '../keys/state.js';
 import type { DecryptionRecord } from '../keys/state.js';
@@ -49,7 +51,7 @@ export function decryptPart(pkt: Packet, parent: Node, e: EncryptedPart): Decryp
   };
   const sa = st.table.lookup(e.spi, pkt.no);
   if (!sa || !sa.cipher) {
-    const n = pkt.add(parent, KX.encData, data, e.offset, e.length, e.src);
+    const n = addItem(pkt, parent, KX.encData, new Cursor(e.buf, e.offset, e.offset + e.length), e.src).node;
     if (!sa) {
       const msg = `No key for SPI ${spiHex(e.spi)}: ${e.what} not decrypted`;
       pkt.addExpert(n, KX_EXPERT.noKey, e.offset, e.length, msg);
@@ -64,10 +66,12 @@ export function decryptPart(pkt: Packet, parent: Node, e: EncryptedPart): Decryp
   const parts = splitEncrypted(cipher, data);
   if (parts) {
     const l = cipherLayout(cipher);
-    pkt.add(parent, KX.encIv, parts.iv, e.offset, l.ivLen, e.src);
-    pkt.add(parent, KX.encCiphertext, parts.ct, e.offset + l.ivLen, parts.ct.length, e.src);
-    if (l.tagLen) pkt.add(parent, KX.encTag, parts.tag, e.offset + e.length - l.tagLen, l.tagLen, e.src);
-  } else pkt.add(parent, KX.encData, data, e.offset, e.length, e.src);
+    // IV ‖ ciphertext ‖ tag, one after the other over the encrypted bytes.
+    const c = new Cursor(e.buf, e.offset, e.offset + e.length);
+    addItem(pkt, parent, KX.encIv, c, e.src, l.ivLen);
+    addItem(pkt, parent, KX.encCiphertext, c, e.src, parts.ct.length);
+    if (l.tagLen) addItem(pkt, parent, KX.encTag, c, e.src, l.tagLen);
+  } else addItem(pkt, parent, KX.encData, new Cursor(e.buf, e.offset, e.offset + e.length), e.src);
   pkt.addGenerated(parent, KX.encCipher, cipher, e.offset, e.length, e.src);
   showSaOrigin(pkt, parent, sa, e.offset, e.length, e.src);
   try {

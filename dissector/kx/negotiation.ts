@@ -12,6 +12,7 @@ import type { Prefs } from '../prefs.js';
 import type { Node } from '../tree.js';
 import { hex } from '../format.js';
 import { valueName } from '../fields.js';
+import type { FieldDef } from '../fields.js';
 import { bytesToBigInt, groupProblem, knownPrimality, OAKLEY_GROUPS, publicValueProblem } from '../keys/dh.js';
 import { MAX_DH_GROUP_BITS, MAX_PRIME_TESTS_PER_PACKET } from '../limits.js';
 import type { DhGroup } from '../keys/dh.js';
@@ -39,7 +40,11 @@ export const PROPOSAL_FIXED: readonly LayoutItem[] = [
 /** The scope a payload is read in. */
 interface Scope { pkt: Packet; buf: Uint8Array; src: number; prefs: Prefs }
 
-interface PayloadHeader { type: number; subtype: number; length: number; offset: number; /** end as declared, clipped to the parent */ end: number; overrun: boolean; node: Node }
+interface PayloadHeader {
+  type: number; subtype: number; length: number; offset: number; /** end as declared, clipped to the parent */ end: number; overrun: boolean; node: Node;
+  /** Over the 4 header bytes, past Type: the payload's dissector adds its Sub-type field, then the Length. */
+  header: Cursor;
+}
 
 const PAYLOAD_NAMES: Record<string, string> = { proposal: 'Proposal payload', transform: 'Transform payload', ke: 'Key-exchange payload', sa: 'SA payload' };
 
@@ -57,16 +62,18 @@ function forEachPayload(s: Scope, parent: Node, start: number, end: number, what
   let off = start;
   while (off < end) {
     if (end - off < 4) {
-      const n = pkt.add(parent, KX.plData, buf.subarray(off, end), off, end - off, src);
+      const n = addItem(pkt, parent, KX.plData, new Cursor(buf, off, end), src).node;
       pkt.addExpert(n, KX_EXPERT.plLength, off, end - off, `${end - off} byte(s) left in the ${what}: too short for a payload header (4 bytes)`);
       return;
     }
+    // The whole header is read first: the payload's subtree is labelled by Type and spans Length.
     const type = buf[off]!, subtype = buf[off + 1]!, length = readU16(buf, off + 2);
     const declared = off + 4 + length;
     const overrun = declared > end;
     const node = pkt.addText(parent, payloadName(s, type), off, Math.min(declared, end) - off, src);
-    pkt.add(node, KX.plType, type, off, 1, src);
-    const h: PayloadHeader = { type, subtype, length, offset: off, end: Math.min(declared, end), overrun, node };
+    const header = new Cursor(buf, off, off + 4);
+    addItem(pkt, node, KX.plType, header, src);
+    const h: PayloadHeader = { type, subtype, length, offset: off, end: Math.min(declared, end), overrun, node, header };
     visit(h);
     if (overrun) {
       // The Length field node was added by visit(); the expert goes on the payload.
@@ -85,19 +92,30 @@ function guarded(s: Scope, h: PayloadHeader, name: string, body: () => void): vo
   }
 }
 
+/** Adds the payload header's Sub-type byte as `field` (each payload names its own). */
+function addSubtype(s: Scope, h: PayloadHeader, field: FieldDef = KX.plSubtype): Node {
+  return addItem(s.pkt, h.node, field, h.header, s.src).node;
+}
+
+/** Adds the payload header's Length (after the Sub-type). */
 function addLength(s: Scope, h: PayloadHeader): void {
-  s.pkt.add(h.node, KX.plLen, h.length, h.offset + 2, 2, s.src);
+  addItem(s.pkt, h.node, KX.plLen, h.header, s.src);
+}
+
+/** The payload's bytes after its header, within the Length (clipped to the parent). */
+function payloadBody(s: Scope, h: PayloadHeader): Cursor {
+  return new Cursor(s.buf, h.offset + 4, h.end);
 }
 
 function subtypeZero(s: Scope, h: PayloadHeader, name: string): void {
-  const n = s.pkt.add(h.node, KX.plSubtype, h.subtype, h.offset + 1, 1, s.src);
+  const n = addSubtype(s, h);
   if (h.subtype !== 0) s.pkt.addExpert(n, KX_EXPERT.plSubtype, h.offset + 1, 1, `${name} sub-type is ${h.subtype}; it is 0 (docs/protocol.md §B.3)`);
 }
 
 function unexpected(s: Scope, h: PayloadHeader, where: string, expected: string): void {
-  s.pkt.add(h.node, KX.plSubtype, h.subtype, h.offset + 1, 1, s.src);
+  addSubtype(s, h);
   addLength(s, h);
-  if (h.end > h.offset + 4) s.pkt.add(h.node, KX.plData, s.buf.subarray(h.offset + 4, h.end), h.offset + 4, h.end - h.offset - 4, s.src);
+  if (h.end > h.offset + 4) addItem(s.pkt, h.node, KX.plData, payloadBody(s, h), s.src);
   s.pkt.addExpert(h.node, KX_EXPERT.plUnexpected, h.offset, 1, `${payloadName(s, h.type)} (type ${h.type}) inside ${where}: expected ${expected}`);
 }
 
@@ -186,12 +204,12 @@ function dissectTransform(s: Scope, h: PayloadHeader, prop: ProposalRecord | nul
 function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeRecord | null {
   const { pkt, buf, src } = s;
   const st = h.subtype;
-  const sn = pkt.add(h.node, KX.keSubtype, st, h.offset + 1, 1, src);
+  const sn = addSubtype(s, h, KX.keSubtype);
   addLength(s, h);
   h.node.text = `Key-exchange payload: ${valueName(KX.keSubtype, st) ?? `sub-type ${st}`}`;
   const rec: KeRecord = { subtype: st, node: h.node };
   guarded(s, h, 'Key-exchange payload', () => {
-    const c = new Cursor(buf, h.offset + 4, h.end);
+    const c = payloadBody(s, h);
     const checkCv = (group: DhGroup, cv: Uint8Array, cvNode: Node, at: number) => {
       if (cv.length !== group.size) { rec.problem = pkt.addExpert(cvNode, KX_EXPERT.cvLength, at, cv.length, `CV is ${cv.length} bytes; the prime is ${group.size} bytes and every CV is left-padded to it (docs/protocol.md §E.7)`); return; }
       const problem = publicValueProblem(group, bytesToBigInt(cv));
@@ -268,7 +286,7 @@ function dissectProposal(s: Scope, h: PayloadHeader): ProposalRecord | null {
   addLength(s, h);
   const p = h.offset + 4;
   if (h.end - p < 12) {
-    if (h.end > p) pkt.add(h.node, KX.plData, buf.subarray(p, h.end), p, h.end - p, src);
+    if (h.end > p) addItem(pkt, h.node, KX.plData, payloadBody(s, h), src);
     pkt.addExpert(h.node, KX_EXPERT.plLength, h.offset + 2, 2, `Proposal payload: Length ${h.length} is shorter than its 12 fixed bytes`);
     return null;
   }
@@ -344,7 +362,7 @@ function strayPayload(kind: 'proposal' | 'transform' | 'ke') {
     const { pkt, node, buf, src, ext } = x;
     const s: Scope = { pkt, buf, src, prefs: pkt.session.prefs };
     pkt.addExpert(node, KX_EXPERT.plUnexpected, ext.offset, 1, `${PAYLOAD_NAMES[kind]} outside an SA payload (it belongs inside one, docs/protocol.md §B.3)`);
-    const h: PayloadHeader = { type: ext.type, subtype: ext.subtype, length: ext.length, offset: ext.offset, end: ext.end, overrun: false, node };
+    const h: PayloadHeader = { type: ext.type, subtype: ext.subtype, length: ext.length, offset: ext.offset, end: ext.end, overrun: false, node, header: new Cursor(buf, ext.offset + 1, ext.offset + 4) };
     if (kind === 'proposal') dissectProposal(s, h);
     else if (kind === 'transform') dissectTransform(s, h, null);
     else dissectKe(s, h, null);
