@@ -4,6 +4,9 @@ import type { Transaction } from '../../dissector/mip/transactions.js';
 import { ipv4String, spiHex } from '../../dissector/format.js';
 import { MIP_EXPERT } from '../../dissector/mip/extensions.js';
 import { mnHaIndex } from '../../dissector/mip/tracking.js';
+import { RESERVED_FLAGS } from '../../dissector/mip/messages.js';
+import { ntpToTime } from '../../dissector/mip/layout.js';
+import { bitValue } from '../../dissector/tree.js';
 import { ICMP, ICMP_EXPERT } from '../../dissector/icmp.js';
 
 const REQUEST = 1, REPLY = 3, REVOCATION = 7, REVOCATION_ACK = 15;
@@ -22,11 +25,9 @@ export const standardRules: Rule[] = [
     description: 'The reserved flag bits of a Registration Request (r, x), Revocation and Revocation Acknowledgement are sent as zero.',
     create: ctx => ({
       message(m) {
-        let bad = 0;
-        if (m.type === REQUEST) bad = (m.msg.flags ?? 0) & 0x05;
-        else if (m.type === REVOCATION) bad = (m.msg.flags ?? 0) & 0x3fff;
-        else if (m.type === REVOCATION_ACK) bad = (m.msg.flags ?? 0) & 0x7fff;
-        else return;
+        const mask = RESERVED_FLAGS[m.type];
+        if (mask === undefined) return;
+        const bad = (m.msg.flags ?? 0) & mask;
         ctx.checked();
         if (bad) ctx.report(m.frame, `reserved bits 0x${bad.toString(16)} are set in a ${m.type === REQUEST ? 'Registration Request' : m.type === REVOCATION ? 'Registration Revocation' : 'Revocation Acknowledgement'}`, m.mobileNode);
       },
@@ -200,7 +201,7 @@ export const standardRules: Rule[] = [
         const hi = Number(m.msg.ident >> 32n);
         if (hi === 0) return; // nonce-based replay protection
         ctx.checked();
-        const ntpSec = hi >= 0x80000000 ? hi - 2208988800 : hi + 4294967296 - 2208988800;
+        const ntpSec = ntpToTime(hi, 0).sec;
         const skew = ntpSec - m.time;
         if (Math.abs(skew) > ctx.options.timestampWindow) ctx.report(m.frame, `Identification timestamp is ${skew > 0 ? 'ahead of' : 'behind'} the capture time by ${Math.abs(skew).toFixed(1)} s (window ${ctx.options.timestampWindow} s)`, m.mobileNode);
       },
@@ -280,9 +281,10 @@ export const standardRules: Rule[] = [
         ctx.checked();
         const f = flags.value as number;
         const coas = pkt.all.filter(n => n.field === ICMP.mipCoa).length;
-        if ((f & 0x1000) && coas === 0) ctx.report(pkt.no, 'agent advertisement with F set but no care-of address');
-        if ((f & 0x8000) && !(f & 0x1000)) ctx.report(pkt.no, 'agent advertisement with R set but not F');
-        if (!(f & 0x3000)) ctx.report(pkt.no, 'agent advertisement offers neither home (H) nor foreign (F) agent service');
+        const foreign = bitValue(ICMP.mipF, f), required = bitValue(ICMP.mipR, f), home = bitValue(ICMP.mipH, f);
+        if (foreign && coas === 0) ctx.report(pkt.no, 'agent advertisement with F set but no care-of address');
+        if (required && !foreign) ctx.report(pkt.no, 'agent advertisement with R set but not F');
+        if (!home && !foreign) ctx.report(pkt.no, 'agent advertisement offers neither home (H) nor foreign (F) agent service');
       },
     }),
   },

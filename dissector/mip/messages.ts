@@ -76,6 +76,17 @@ export function declareMessage(d: MessageDecl): void {
 
 const ip = (v: Values) => (k: string) => ipv4String(v[k] as number);
 
+/**
+ * The reserved bits of each message type's flags, from the registry's bit fields: a request's r
+ * (formerly Van Jacobson) and x (RFC 5944 §3.3), the Reserved bits of a Revocation and of its
+ * Acknowledgement (RFC 3543 §3.1–3.2).
+ */
+export const RESERVED_FLAGS: Readonly<Record<number, number>> = {
+  1: MIP.v.bitmask | MIP.x.bitmask,
+  7: MIP.revReserved2.bitmask,
+  15: MIP.ackReserved2.bitmask,
+};
+
 /** Reserved bits of a message's flags: an expert item on the flags when set. */
 function reservedBits(mask: number, what: string) {
   return (x: CheckContext) => {
@@ -87,7 +98,7 @@ function reservedBits(mask: number, what: string) {
 declareMessage({
   type: 1,
   items: [
-    bitmask('flags', MIP.flags, [MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x], { check: reservedBits(0x05, 'Registration Request') }),
+    bitmask('flags', MIP.flags, [MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x], { check: reservedBits(RESERVED_FLAGS[1]!, 'Registration Request') }),
     uint('lifetime', MIP.life), uint('homeAddr', MIP.homeaddr), uint('haAddr', MIP.haaddr), uint('coa', MIP.coa), ident('ident'),
   ],
   info: { through: 'coa', text: v => { const a = ip(v); return `Reg Request: HoA=${a('homeAddr')} HA=${a('haAddr')} CoA=${a('coa')}`; } },
