@@ -258,7 +258,7 @@ Usage: mipscope [options] [display filter]
        mipscope export wireshark-lua [-o FILE]   (a Wireshark Lua dissector for the KX extensions)
        mipscope index FILE|DIR... [--db PATH] [--parquet DIR] [--clickhouse URL,...] [--keys FILE] [--jobs N]
        mipscope sql [--db PATH] [-T table|json|csv] "SELECT ..."
-       mipscope stats [--db PATH] -z mip,reg|mip,codes|mip,keys
+       mipscope stats [--db PATH] -z mip,reg|mip,codes|mip,keys|mip,bindings
 
 Input:
   -r FILE              read packets from a pcap or pcapng file ('-' = standard input)

@@ -7,7 +7,7 @@ import { UsageError } from './args.js';
 import { optionReader } from './index-cmd.js';
 
 export const SQL_USAGE = `Usage: mipscope sql [--db PATH | --clickhouse URL [--database DB]] [-T table|json|csv] "SELECT ..."
-  Tables: captures, packets, extensions, findings, registrations, keys_learned (see docs/store.md).
+  Tables: captures, packets, extensions, findings, registrations, keys_learned, bindings (see docs/store.md).
 `;
 
 function cell(v: unknown): string {

@@ -11,7 +11,8 @@ import { parseArgs, UsageError } from './args.js';
 import { replyCodeName } from './stats/accumulate.js';
 import { jsonTables, textTable } from './stats/index.js';
 import { MIP_TITLES } from './stats/types.js';
-import type { KeyRow, RegistrationRow, StatTable } from './stats/types.js';
+import type { BindingRow, KeyRow, RegistrationRow, StatTable } from './stats/types.js';
+import { parseIpv4 } from '../dissector/format.js';
 
 export const STATS_USAGE = `Usage: mipscope stats [--db PATH | --clickhouse URL,... [--cluster NAME] [--database DB]] -z STAT [-z STAT ...] [-T text|json]
   -z ${REPORT_NAMES.join(', ')}   the same tables as 'mipscope -r FILE -q -z STAT', over every indexed capture
@@ -53,6 +54,38 @@ async function registrations(store: Backend): Promise<RegistrationRow[]> {
   return [...rows.values()].sort((a, b) => a.first - b.first).map(({ first: _first, ...r }) => r);
 }
 
+/**
+ * A timestamp as a back end prints it ("2026-12-03 10:00:00.123456", UTC; a Date) to microseconds
+ * since the epoch: Date.parse keeps milliseconds only.
+ */
+export function timestampMicros(v: unknown): number {
+  if (v instanceof Date) return v.getTime() * 1000;
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+  const m = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?/.exec(String(v));
+  if (!m) return NaN;
+  return Date.parse(`${m[1]}T${m[2]}Z`) * 1000 + Number((m[3] ?? '').padEnd(6, '0').slice(0, 6));
+}
+
+/** -z mip,bindings: per home address (in address order), each binding in registration order; times from the first capture's first frame. */
+async function bindings(store: Backend): Promise<BindingRow[]> {
+  const q = await runReport(store, 'mip,bindings');
+  const caps = objects(q.captures);
+  const order = new Map(caps.map((c, i) => [String(c.capture), i]));
+  const first = caps.length ? timestampMicros(caps[0]!.first_time) : 0;
+  const rel = (v: unknown) => (timestampMicros(v) - first) / 1e6;
+  const rows = objects(q.bindings).map(b => ({
+    sort: [parseIpv4(String(b.home_address)) ?? 0, order.get(String(b.capture)) ?? caps.length, Number(b.frame)],
+    row: {
+      homeAddress: String(b.home_address), careOfAddress: String(b.care_of_address), homeAgent: String(b.home_agent),
+      frame: Number(b.frame), lifetime: Number(b.lifetime), start: rel(b.time), end: rel(b.ended ?? b.expires),
+      encapsulation: String(b.encapsulation) as BindingRow['encapsulation'], reverseTunnelling: Number(b.reverse_tunnelling) === 1,
+      toMnPackets: Number(b.to_mn_packets), toMnBytes: Number(b.to_mn_bytes), fromMnPackets: Number(b.from_mn_packets), fromMnBytes: Number(b.from_mn_bytes),
+    } satisfies BindingRow,
+  }));
+  rows.sort((a, b) => a.sort[0]! - b.sort[0]! || a.sort[1]! - b.sort[1]! || a.sort[2]! - b.sort[2]!);
+  return rows.map(r => r.row);
+}
+
 /** `kind` is "LABEL: how it was learned" (or only how): split back into the label and the method. */
 function learned(kind: string): { label?: string; source: string } {
   for (const m of Object.values(LEARN_METHODS)) {
@@ -69,6 +102,7 @@ async function table(store: Backend, z: ReportName): Promise<StatTable> {
       const rows = objects((await runReport(store, z)).codes).map(c => ({ code: Number(c.code), name: replyCodeName(Number(c.code)), count: Number(c.replies) }));
       return { kind: z, title: MIP_TITLES[z], rows };
     }
+    case 'mip,bindings': return { kind: z, title: MIP_TITLES[z], rows: await bindings(store) };
     case 'mip,keys': {
       // Only learned SAs are indexed: the keys file's SAs, their algorithms and the key bytes never are.
       const rows: KeyRow[] = objects((await runReport(store, z)).learned).map(k => {
@@ -87,7 +121,6 @@ export async function runStats(argv: readonly string[]): Promise<number> {
   if (o.displayFilter !== undefined) throw new UsageError(`mipscope stats takes no display filter ('${o.displayFilter}')`);
   if (!o.statistics.length) throw new UsageError(`mipscope stats needs -z STAT (${REPORT_NAMES.join(', ')})`);
   for (const z of o.statistics) {
-    if (z === 'mip,bindings') throw new UsageError("-z mip,bindings: the data path's bindings are not indexed yet (no bindings table)");
     if (z === 'mip,keys,show') throw new UsageError('-z mip,keys,show: key bytes are never indexed');
     if (!(REPORT_NAMES as string[]).includes(z)) throw new UsageError(`invalid -z argument '${z}': expected one of ${REPORT_NAMES.join(', ')}`);
   }

@@ -19,8 +19,14 @@ import { selectRules } from '../conformance/rules/index.js';
 import { emptyRows } from './schema.js';
 import type { Row, TableRows } from './schema.js';
 import { spiHex } from '../dissector/format.js';
+import { bindingsOf, encapsulationRequested } from '../dissector/bindings.js';
+import type { Binding } from '../dissector/bindings.js';
 
-export interface AnalyzeOptions { keys?: string; prefs?: readonly string[] }
+export interface AnalyzeOptions {
+  keys?: string; prefs?: readonly string[];
+  /** Rows per batch handed to the writer (default 20,000). */
+  batch?: number;
+}
 
 /** What identifies a capture file: its content hash, and the id derived from it. */
 export interface CaptureIdentity { path: string; hash: string; id: bigint; firstTime: number | null }
@@ -68,6 +74,15 @@ export function firstAnswer(table: TransactionTable, p: Placement | undefined): 
 /** Registration requests still waiting for a reply in this file; the oldest leave past this many. */
 const MAX_PENDING = 50_000;
 
+/**
+ * A binding past its lifetime by this much no longer changes (no datagram counts towards it,
+ * even from a capture whose clock steps back a little): its row is written then, not at the end.
+ */
+const BINDING_SETTLE_S = 3600;
+
+/** Seconds (with fraction, as the data path keeps them) to microseconds since the epoch. */
+const secondsToMicros = (s: number) => Math.round(s * 1e6);
+
 export class CaptureRows {
   private rows: TableRows = emptyRows();
   private pending = new Map<number, Row>();
@@ -76,6 +91,9 @@ export class CaptureRows {
   private first: number | null = null;
   private last: number | null = null;
   private linktype = 0;
+  /** Bindings made and still able to change (in force, or not long expired): written once final. */
+  private bindings: Binding[] = [];
+  private lastSeconds = 0;
 
   /** Batches handed out and not yet taken by the writer (awaited between frames). */
   private waiting: Promise<void> | void = undefined;
@@ -93,11 +111,27 @@ export class CaptureRows {
     }
   }
 
+  /** The data path made a binding (an accepting reply); its counters grow until it ends. */
+  binding(b: Binding): void { this.bindings.push(b); }
+
+  /** Writes the bindings that can no longer change (all of them at the end). */
+  private settle(all: boolean): void {
+    const keep: Binding[] = [];
+    for (const b of this.bindings) {
+      if (!all && b.ended === undefined && b.expires + BINDING_SETTLE_S >= this.lastSeconds) { keep.push(b); continue; }
+      this.push('bindings', [this.id, b.frame, b.requestFrame, secondsToMicros(b.start), ipv4String(b.homeAddr), ipv4String(b.coa), ipv4String(b.haAddr),
+        b.lifetime, secondsToMicros(b.expires), b.ended !== undefined && b.ended < b.expires ? secondsToMicros(b.ended) : null,
+        encapsulationRequested(b), b.t ? 1 : 0, b.toMn.packets, b.toMn.bytes, b.fromMn.packets, b.fromMn.bytes]);
+    }
+    this.bindings = keep;
+  }
+
   add(pkt: Packet): void {
     const f = pkt.frame, no = pkt.no, t = micros(f.tsSec, f.tsNsec), cap = this.id;
     if (this.count === 0) { this.first = t; this.linktype = f.linktype; }
     this.count++;
     this.last = t;
+    this.lastSeconds = f.tsSec;
     const msgs = pkt.mip;
     const m = msgs[0];
     const protocols = pkt.layers.slice(1).join(':');
@@ -138,7 +172,7 @@ export class CaptureRows {
       }
     }
     this.keys(pkt, t, msgs);
-    if (this.size >= this.batch) this.emit();
+    if (this.size >= this.batch) { this.settle(false); this.emit(); }
   }
 
   /** Keys the frame taught (never their bytes), with the SA that protected them in transit. */
@@ -176,6 +210,7 @@ export class CaptureRows {
     for (const f of checker.findings) this.push('findings', [this.id, f.frame, null, f.rule, f.severity, f.node ?? null, f.message]);
     for (const row of this.pending.values()) this.push('registrations', row);
     this.pending.clear();
+    this.settle(true);
     this.emit();
     return [this.id, basename(ident.path), ident.path, ident.hash, this.linktype, BigInt(this.count), this.first, this.last];
   }
@@ -197,8 +232,10 @@ export async function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOption
   const out = new CaptureRows(ident.id, rows => {
     for (const r of rows.findings) r[2] = frameTimes[r[1] as number] ?? null;
     return onRows(rows);
-  });
+  }, opts.batch);
   session.transactions.onClose(tx => out.closed(tx.requests.map(h => h.frame)));
+  // After retain is off: the binding table keeps no history (the rows do).
+  bindingsOf(session).onBinding(b => out.binding(b));
   for (const f of readCaptureSync(ident.path) as Iterable<Frame>) {
     const pkt = dissectFrame(f, session);
     checker.add(pkt);

@@ -3,6 +3,9 @@
 // aggregated rows that the CLI turns into the same plain rows as the statistics over a file.
 import type { Backend, QueryResult } from './backend.js';
 
+/** Rows a statistics table keeps at most, over a file and over a database alike (cli/stats/accumulate.ts). */
+export const MAX_ROWS = 100_000;
+
 /** The mobile node of a registration, as -z mip,reg over a file keys it: its NAI, else its home address. */
 const NODE = `CASE WHEN nai IS NOT NULL THEN nai WHEN home_address IS NOT NULL AND home_address <> '0.0.0.0' THEN home_address ELSE 'unknown mobile node' END`;
 
@@ -32,6 +35,14 @@ export const REPORT_QUERIES = {
   'mip,keys': {
     /** Learned SAs in capture order (the keys file's SAs are not in the database). */
     learned: `SELECT spi, kind, frame FROM keys_learned ORDER BY time, capture, frame, spi`,
+  },
+  'mip,bindings': {
+    /** The bindings registered first (as many as a file's table keeps), ordered by home address in the caller (addresses are text). */
+    bindings: `SELECT capture, frame, time, home_address, care_of_address, home_agent, lifetime, expires, ended, encapsulation, reverse_tunnelling,
+        to_mn_packets, to_mn_bytes, from_mn_packets, from_mn_bytes
+      FROM bindings ORDER BY time, capture, frame LIMIT ${MAX_ROWS}`,
+    /** Captures in time order: a binding's start and end count from the first capture's first frame. */
+    captures: `SELECT capture, first_time FROM captures WHERE first_time IS NOT NULL ORDER BY first_time, capture`,
   },
 } as const;
 

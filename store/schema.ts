@@ -17,7 +17,7 @@ export interface Table {
   shardBy: string;
 }
 
-export type TableName = 'captures' | 'packets' | 'extensions' | 'findings' | 'registrations' | 'keys_learned';
+export type TableName = 'captures' | 'packets' | 'extensions' | 'findings' | 'registrations' | 'keys_learned' | 'bindings';
 
 /** One row: values in the table's column order; null for SQL NULL; u64 as bigint. */
 export type Row = Array<string | number | bigint | number[] | null>;
@@ -113,6 +113,28 @@ export const TABLES: readonly Table[] = [
       { name: 'protected_by', type: 'text', nullable: true, description: 'the SA that protected it in transit (SPI, keys-file label or learned frame)' },
     ],
   },
+  {
+    // The data path (dissector/bindings.ts): what -z mip,bindings lists over a file.
+    name: 'bindings', orderBy: ['home_address', 'time'], time: 'time', shardBy: 'home_agent',
+    columns: [
+      capture,
+      { name: 'frame', type: 'u32', description: "frame of the home agent's accepting Registration Reply (mip.binding.frame)" },
+      { name: 'request_frame', type: 'u32', description: 'frame of the Registration Request it answers (mip.binding.request)' },
+      { name: 'time', type: 'time', description: 'registered at: the time of the accepting reply' },
+      { name: 'home_address', type: 'text', description: 'home address (mip.binding.homeaddr)' },
+      { name: 'care_of_address', type: 'text', description: 'care-of address (mip.binding.coa)' },
+      { name: 'home_agent', type: 'text', description: 'home agent (mip.binding.haaddr)' },
+      { name: 'lifetime', type: 'u16', description: 'lifetime granted, seconds' },
+      { name: 'expires', type: 'time', description: 'when the granted lifetime runs out' },
+      { name: 'ended', type: 'time', nullable: true, description: 'ended earlier: replaced by a new registration or deregistered; NULL when it ran its lifetime' },
+      { name: 'encapsulation', type: 'text', description: 'the tunnel the request asked for: ipip, minenc or gre (M and G flags)' },
+      { name: 'reverse_tunnelling', type: 'u8', description: '1 when the request set T (RFC 3024), else 0' },
+      { name: 'to_mn_packets', type: 'u64', description: 'datagrams tunnelled home agent → care-of address while in force' },
+      { name: 'to_mn_bytes', type: 'u64', description: 'bytes of those inner datagrams' },
+      { name: 'from_mn_packets', type: 'u64', description: 'datagrams reverse tunnelled care-of address → home agent while in force' },
+      { name: 'from_mn_bytes', type: 'u64', description: 'bytes of those inner datagrams' },
+    ],
+  },
 ];
 
 export function table(name: TableName): Table {
@@ -129,5 +151,5 @@ export function columnIndex(t: Table, name: string): number {
 export type TableRows = Record<TableName, Row[]>;
 
 export function emptyRows(): TableRows {
-  return { captures: [], packets: [], extensions: [], findings: [], registrations: [], keys_learned: [] };
+  return { captures: [], packets: [], extensions: [], findings: [], registrations: [], keys_learned: [], bindings: [] };
 }

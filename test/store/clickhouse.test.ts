@@ -26,7 +26,7 @@ function runCliAsync(args: string[]): Promise<{ code: number; stdout: string; st
 
 const BUSY = join(ROOT, 'samples', 'captures', 'kx-busy.pcapng');
 const BUSY_KEYS = join(ROOT, 'samples', 'captures', 'kx-busy.keys.json');
-const TABLES = ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned'];
+const TABLES = ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned', 'bindings'];
 const haveServer = spawnSync('clickhouse-server', ['--version'], { encoding: 'utf8' }).error === undefined;
 
 /** Forwards to a server; the answer to the first INSERT INTO packets is lost after the server took it. */
@@ -100,6 +100,12 @@ describe.runIf(haveServer)('mipscope index into a two-shard ClickHouse cluster',
       .sort((a, b) => String(a.mobileNode).localeCompare(String(b.mobileNode)));
     expect(reg(['--clickhouse', urls, '--cluster', cluster.name])).toEqual(reg(['--db', duck]));
     expect(reg(['--db', duck]).length).toBeGreaterThan(10);
+    // -z mip,bindings: the same bindings and counts (start and end are to the second on 18.16).
+    const bind = (args: string[]) => (JSON.parse(runCli(['stats', ...args, '-z', 'mip,bindings', '-T', 'json']).stdout) as Array<{ rows: Array<Record<string, unknown>> }>)[0]!.rows
+      .map(({ start: _s, end: _e, ...b }) => b)
+      .sort((a, b) => String(a.homeAddress).localeCompare(String(b.homeAddress)) || Number(a.frame) - Number(b.frame) || Number(a.toMnPackets) - Number(b.toMnPackets));
+    expect(bind(['--clickhouse', urls, '--cluster', cluster.name])).toEqual(bind(['--db', duck]));
+    expect(bind(['--db', duck]).length).toBeGreaterThan(100);
   }, 240_000);
 
   it('re-indexing adds nothing; a server that is down is one clear line and exit code 2', () => {

@@ -34,7 +34,7 @@ function tsharkCount(file: string, filter?: string): number {
 /** Occurrences of a field over a capture, as -T fields -E occurrence=a prints them. */
 function occurrences(out: string): number { return out.split(/[\n ]/).filter(Boolean).length; }
 
-const TABLES = ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned'];
+const TABLES = ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned', 'bindings'];
 async function allCounts(db: string): Promise<Record<string, number>> {
   const r = await sql(db, TABLES.map(t => `SELECT '${t}' AS t, count(*) AS n FROM ${t}`).join(' UNION ALL '));
   return Object.fromEntries(r.map(x => [x.t, Number(x.n)]));
@@ -85,10 +85,17 @@ describe('mipscope index into DuckDB', async () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(stored).toEqual(check.findings.map(f => ({ frame: f.frame, rule: f.rule, severity: f.severity, message: f.message }))
       .sort((a, b) => a.frame - b.frame || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message)));
+    // The data path's bindings: one row per binding -z mip,bindings lists over the file.
+    const made = (JSON.parse(runCli(['-r', BUSY, '--keys', BUSY_KEYS, '-q', '-T', 'json', '-z', 'mip,bindings']).stdout) as Array<{ rows: unknown[] }>)[0]!.rows.length;
+    expect(made).toBeGreaterThan(100);
+    expect(await count(db, 'SELECT count(*) FROM bindings')).toBe(made);
     // SQL types: timestamps, unsigned 64-bit, addresses as text.
     const types = await sql(db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'packets'");
     const type = (c: string) => types.find(t => t.column_name === c)?.data_type;
     expect([type('time'), type('capture'), type('identification'), type('home_agent'), type('spis')]).toEqual(['TIMESTAMP', 'UBIGINT', 'UBIGINT', 'VARCHAR', 'UINTEGER[]']);
+    const btypes = await sql(db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'bindings'");
+    const btype = (c: string) => btypes.find(t => t.column_name === c)?.data_type;
+    expect([btype('time'), btype('expires'), btype('ended'), btype('home_address'), btype('to_mn_bytes')]).toEqual(['TIMESTAMP', 'TIMESTAMP', 'TIMESTAMP', 'VARCHAR', 'UBIGINT']);
   }, 240_000);
 
   it('standard captures: extensions as tshark counts them', async () => {
