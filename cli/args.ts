@@ -8,7 +8,7 @@ import type { Severity } from '../conformance/rule.js';
 
 export class UsageError extends Error {}
 
-export type Command = 'analyze' | 'check' | 'tui' | 'stats';
+export type Command = 'analyze' | 'check' | 'tui' | 'stats' | 'index' | 'sql';
 
 /** What `mipscope check` adds: the report and the choice of rules. */
 export interface CheckOptions {
@@ -58,7 +58,13 @@ export interface Options {
   keys?: string;
   check: CheckOptions;
   /** `mipscope stats`: the database to read (--db PATH, or --clickhouse URL,... [--cluster] [--database]). */
-  store: { db?: string; clickhouse?: string[]; cluster?: string; database?: string };
+  store: { db?: string; clickhouse?: string[]; cluster?: string; database?: string; parquet?: string };
+  /** `mipscope index --jobs N` (-j N): files analyzed at once. */
+  jobs?: number;
+  /** `mipscope sql -T table|json|csv`. */
+  queryFormat: 'table' | 'json' | 'csv';
+  /** The words after the options of `index` (files and directories) and `sql` (the query). */
+  operands: string[];
   help: boolean;
   version: boolean;
 }
@@ -82,17 +88,44 @@ const SHORT_FOR: Record<Exclude<Command, 'analyze'>, ReadonlySet<string>> = {
   tui: new Set([...INPUT.split(' '), 'w', 'F']),
   // Statistics over a database: -z, -T text|json, help.
   stats: new Set(['z', 'T', 'q', 'h', 'v']),
+  // Captures into a database: -o NAME:VALUE, -j N (as --jobs).
+  index: new Set(['o', 'j', 'h']),
+  // A query over a database: -T table|json|csv.
+  sql: new Set(['T', 'h']),
 };
+
+/** Short flags whose meaning is the subcommand's own. */
+const SHORT_OWN: Partial<Record<Command, Record<string, (o: Options, v: string) => void>>> = {
+  index: { j: (o, v) => { o.jobs = jobsValue(v); } },
+  sql: {
+    T: (o, v) => {
+      if (v !== 'table' && v !== 'json' && v !== 'csv') throw new UsageError(`invalid -T value '${v}': expected table, json or csv`);
+      o.queryFormat = v;
+    },
+  },
+};
+
+/** Commands whose words after the options are operands (files, a query), not a display filter. */
+const WITH_OPERANDS: ReadonlySet<Command> = new Set(['index', 'sql']);
+
+function jobsValue(v: string): number {
+  if (!/^\d+$/.test(v) || parseInt(v, 10) <= 0) throw new UsageError(`invalid --jobs value '${v}': expected a positive integer`);
+  return parseInt(v, 10);
+}
 
 interface LongOption { value: boolean; commands: readonly Command[]; apply: (o: Options, v: string) => void }
 const ALL: readonly Command[] = ['analyze', 'check', 'tui', 'stats'];
+/** The commands that write or read a database. */
+const DATABASE: readonly Command[] = ['stats', 'index', 'sql'];
 const LONG: Record<string, LongOption> = {
-  keys: { value: true, commands: ['analyze', 'check', 'tui'], apply: (o, v) => { o.keys = v; } },
-  db: { value: true, commands: ['stats'], apply: (o, v) => { o.store.db = v; } },
-  clickhouse: { value: true, commands: ['stats'], apply: (o, v) => { o.store.clickhouse = list(v); } },
-  cluster: { value: true, commands: ['stats'], apply: (o, v) => { o.store.cluster = v; } },
-  database: { value: true, commands: ['stats'], apply: (o, v) => { o.store.database = v; } },
-  help: { value: false, commands: ALL, apply: o => { o.help = true; } },
+  keys: { value: true, commands: ['analyze', 'check', 'tui', 'index'], apply: (o, v) => { o.keys = v; } },
+  db: { value: true, commands: DATABASE, apply: (o, v) => { o.store.db = v; } },
+  clickhouse: { value: true, commands: DATABASE, apply: (o, v) => { o.store.clickhouse = list(v); } },
+  cluster: { value: true, commands: DATABASE, apply: (o, v) => { o.store.cluster = v; } },
+  database: { value: true, commands: DATABASE, apply: (o, v) => { o.store.database = v; } },
+  parquet: { value: true, commands: ['index'], apply: (o, v) => { o.store.parquet = v; } },
+  jobs: { value: true, commands: ['index'], apply: (o, v) => { o.jobs = jobsValue(v); } },
+  help: { value: false, commands: [...ALL, 'index', 'sql'], apply: o => { o.help = true; } },
   version: { value: false, commands: ALL, apply: o => { o.version = true; } },
   'no-duplicate-keys': { value: false, commands: ['analyze'], apply: o => { o.noDuplicateKeys = true; } },
   format: {
@@ -129,7 +162,7 @@ export function defaultOptions(command: Command = 'analyze'): Options {
     verbose: false, hex: false, outputFormat: 'text', fields: [], fieldOptions: [], twoPass: false, prefs: [], statistics: [],
     writeFormat: 'pcapng', quiet: false, printWhileWriting: false, noDuplicateKeys: false, timeFormat: 'r', help: false, version: false,
     check: { format: 'text', rules: [], disable: [], severity: 'note', timestampWindow: 7, listRules: false },
-    store: {},
+    store: {}, queryFormat: 'table', operands: [],
   };
 }
 
@@ -148,6 +181,8 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext = {}): Opti
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') { positional.push(...args.slice(i + 1)); break; }
+    // A query's words after its first one may look like flags ("SELECT 1 -2"): only sql's own flags are read there.
+    if (command === 'sql' && positional.length && !isOptionOf(command, a)) { positional.push(a); continue; }
     if (a.startsWith('--')) {
       const [name, inline] = a.includes('=') ? [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a.slice(2), undefined];
       const opt = LONG[name];
@@ -175,7 +210,8 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext = {}): Opti
             v = args[++i];
             if (v === undefined) throw new UsageError(`option -${ch} requires an argument`);
           }
-          apply(o, ch, v);
+          const own = SHORT_OWN[command]?.[ch];
+          if (own) own(o, v!); else apply(o, ch, v);
           break;
         }
         apply(o, ch, undefined);
@@ -184,7 +220,8 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext = {}): Opti
     }
     positional.push(a);
   }
-  if (positional.length) {
+  if (WITH_OPERANDS.has(command)) o.operands = positional;
+  else if (positional.length) {
     // As tshark: words after the options are a display filter.
     if (o.displayFilter !== undefined) throw new UsageError('a display filter was given both with -Y and as arguments');
     o.displayFilter = positional.join(' ');
@@ -193,6 +230,13 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext = {}): Opti
   if (o.outputFormat === 'fields' && o.fields.length === 0) throw new UsageError('-T fields requires at least one -e field');
   if (o.read !== undefined && o.interfaces.length) throw new UsageError('-r and -i cannot be used together');
   return o;
+}
+
+/** Whether `a` is a flag `command` takes (a long option of it, or one of its short flags first). */
+function isOptionOf(command: Command, a: string): boolean {
+  if (a.startsWith('--')) return LONG[a.slice(2).split('=')[0]!]?.commands.includes(command) ?? false;
+  if (!a.startsWith('-') || a.length < 2) return false;
+  return command === 'analyze' || (SHORT_FOR[command].has(a[1]!));
 }
 
 function positiveInt(flag: string, v: string): number {

@@ -6,7 +6,7 @@ import { StoreError } from '../store/backend.js';
 import type { Backend } from '../store/backend.js';
 import { openStore } from '../store/open.js';
 import { indexFiles } from '../store/indexer.js';
-import { UsageError } from './args.js';
+import { parseArgs, UsageError } from './args.js';
 
 export const INDEX_USAGE = `Usage: mipscope index FILE|DIR... [options]
   --db PATH              DuckDB database to write (default mipscope.duckdb)
@@ -25,45 +25,16 @@ export interface IndexArgs {
   keys?: string; prefs: string[]; jobs: number; help: boolean;
 }
 
-/** Splits `--flag=value` and reads values; shared by the database subcommands. */
-export function optionReader(argv: readonly string[], command: string, onArg: (flag: string, value: () => string, arg: string) => boolean): void {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`option ${flag} requires an argument`);
-      return v;
-    };
-    if (!onArg(flag, value, arg)) throw new UsageError(`unknown ${command} option '${arg}' (see 'mipscope ${command} --help')`);
-  }
-}
-
+/** The flags of `index`, read by the one option parser of every command (cli/args.ts). */
 export function parseIndexArgs(argv: readonly string[]): IndexArgs {
-  const a: IndexArgs = { inputs: [], prefs: [], jobs: availableParallelism(), help: false };
-  optionReader(argv, 'index', (flag, value, arg) => {
-    switch (flag) {
-      case '--db': a.db = value(); break;
-      case '--parquet': a.parquet = value(); break;
-      case '--clickhouse': a.clickhouse = value().split(',').map(s => s.trim()).filter(Boolean); break;
-      case '--cluster': a.cluster = value(); break;
-      case '--database': a.database = value(); break;
-      case '--keys': a.keys = value(); break;
-      case '-o': a.prefs.push(value()); break;
-      case '--jobs': case '-j': {
-        const v = value();
-        if (!/^\d+$/.test(v) || parseInt(v, 10) <= 0) throw new UsageError(`invalid --jobs value '${v}': expected a positive integer`);
-        a.jobs = parseInt(v, 10); break;
-      }
-      case '-h': case '--help': a.help = true; break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') return false;
-        a.inputs.push(arg);
-    }
-    return true;
-  });
+  const o = parseArgs(argv, { subcommand: 'index' });
+  const st = o.store;
+  const a: IndexArgs = {
+    inputs: o.operands, prefs: o.prefs, jobs: o.jobs ?? availableParallelism(), help: o.help,
+    ...(st.db !== undefined ? { db: st.db } : {}), ...(st.parquet !== undefined ? { parquet: st.parquet } : {}),
+    ...(st.clickhouse ? { clickhouse: st.clickhouse } : {}), ...(st.cluster !== undefined ? { cluster: st.cluster } : {}),
+    ...(st.database !== undefined ? { database: st.database } : {}), ...(o.keys !== undefined ? { keys: o.keys } : {}),
+  };
   if (a.cluster !== undefined && !a.clickhouse) throw new UsageError('--cluster needs --clickhouse URL,...');
   if (a.clickhouse && a.parquet) throw new UsageError('--parquet writes beside a DuckDB database, not with --clickhouse');
   return a;

@@ -3,8 +3,7 @@ import { StoreError } from '../store/backend.js';
 import type { QueryResult } from '../store/backend.js';
 import { openStore } from '../store/open.js';
 import type { StoreOptions } from '../store/open.js';
-import { UsageError } from './args.js';
-import { optionReader } from './index-cmd.js';
+import { parseArgs, UsageError } from './args.js';
 
 export const SQL_USAGE = `Usage: mipscope sql [--db PATH | --clickhouse URL [--database DB]] [-T table|json|csv] "SELECT ..."
   Tables: captures, packets, extensions, findings, registrations, keys_learned, bindings (see docs/store.md).
@@ -38,33 +37,11 @@ export function renderResult(r: QueryResult, format: string): string {
   return [line(r.columns), width.map(w => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n') + `\n(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})\n`;
 }
 
-/** --db / --clickhouse / --database, shared by the commands that read a database. */
-export function storeOption(o: StoreOptions, flag: string, value: () => string): boolean {
-  switch (flag) {
-    case '--db': o.db = value(); return true;
-    case '--clickhouse': o.clickhouse = value().split(',').map(s => s.trim()).filter(Boolean); return true;
-    case '--cluster': o.cluster = value(); return true;
-    case '--database': o.database = value(); return true;
-    default: return false;
-  }
-}
-
 export async function runSql(argv: readonly string[]): Promise<number> {
-  const o: StoreOptions = { readOnly: true };
-  let format = 'table', help = false;
-  const sql: string[] = [];
-  optionReader(argv, 'sql', (flag, value, arg) => {
-    if (storeOption(o, flag, value)) return true;
-    if (flag === '-T') {
-      format = value();
-      if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`invalid -T value '${format}': expected table, json or csv`);
-      return true;
-    }
-    if (flag === '-h' || flag === '--help') { help = true; return true; }
-    if (arg.startsWith('-') && sql.length === 0) return false;
-    sql.push(arg);
-    return true;
-  });
+  // The one option parser of every command (cli/args.ts): --db, --clickhouse, --cluster, --database, -T.
+  const a = parseArgs(argv, { subcommand: 'sql' });
+  const o: StoreOptions = { ...a.store, readOnly: true };
+  const format = a.queryFormat, help = a.help, sql = a.operands;
   if (help) { process.stdout.write(SQL_USAGE); return 0; }
   if (!sql.length) throw new UsageError(`mipscope sql needs a query, e.g. mipscope sql "SELECT count(*) FROM packets"`);
   try {
