@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { writeBenchCapture } from './corpus.js';
 import { startClickHouse } from './clickhouse.js';
+import { TABLES } from '../store/schema.js';
+
+const TABLE_NAMES = TABLES.map(t => t.name);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt; };
@@ -96,7 +99,7 @@ const inst = await DuckDBInstance.create(idx, { access_mode: 'READ_ONLY' });
 const conn = await inst.connect();
 const rowsOf = async (c: typeof conn, t: string) => Number((await c.runAndReadAll(`SELECT count(*) FROM ${t}`)).getRows()[0]![0]);
 const packets = await rowsOf(conn, 'packets'), regs = await rowsOf(conn, 'registrations');
-const allRows = await Promise.all(['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned'].map(tb => rowsOf(conn, tb)));
+const allRows = await Promise.all(TABLE_NAMES.map(tb => rowsOf(conn, tb)));
 conn.closeSync(); inst.closeSync();
 const duckBytes = statSync(idx).size;
 const pq = join(dir, 'parquet');
@@ -135,15 +138,18 @@ rmSync(big, { force: true });
   const c = await b.connect();
   await c.run(`ATTACH '${idx}' AS src (READ_ONLY)`);
   const copies = Math.ceil(10_000_000 / packets);
-  for (const tb of ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned']) await c.run(`CREATE TABLE ${tb} AS SELECT * FROM src.${tb} LIMIT 0`);
+  for (const tb of TABLE_NAMES) await c.run(`CREATE TABLE ${tb} AS SELECT * FROM src.${tb} LIMIT 0`);
   await c.run(`INSERT INTO packets SELECT p.* REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time) FROM src.packets p, range(${copies}) r(k)`);
   await c.run(`INSERT INTO registrations SELECT g.* REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time, CASE WHEN reply_capture IS NULL THEN NULL ELSE xor(reply_capture, k::UBIGINT) END AS reply_capture) FROM src.registrations g, range(${copies}) r(k)`);
   await c.run(`INSERT INTO captures SELECT c.* REPLACE (xor(capture, k::UBIGINT) AS capture) FROM src.captures c, range(${copies}) r(k)`);
+  // What the reports read besides: the precomputed home addresses, learned keys, bindings.
+  for (const tb of ['home_addresses', 'keys_learned']) await c.run(`INSERT INTO ${tb} SELECT x.* REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time) FROM src.${tb} x, range(${copies}) r(k)`);
+  await c.run(`INSERT INTO bindings SELECT b.* REPLACE (xor(capture, k::UBIGINT) AS capture, time + to_days(CAST(k AS INTEGER)) AS time, expires + to_days(CAST(k AS INTEGER)) AS expires, ended + to_days(CAST(k AS INTEGER)) AS ended) FROM src.bindings b, range(${copies}) r(k)`);
   const n = Number((await c.runAndReadAll('SELECT count(*) FROM packets')).getRows()[0]![0]);
   const nr = Number((await c.runAndReadAll('SELECT count(*) FROM registrations')).getRows()[0]![0]);
   c.closeSync(); b.closeSync();
   out(`\nstats over ${fmt(n)} packets, ${fmt(nr)} registrations in DuckDB (${(statSync(big).size / 1e6).toFixed(0)} MB):`);
-  for (const z of ['mip,reg', 'mip,codes']) {
+  for (const z of ['mip,reg', 'mip,codes', 'mip,bindings']) {
     const rs: Run[] = [];
     for (let i = 0; i < 3; i++) rs.push(await timed(process.execPath, [cli, 'stats', '--db', big, '-z', z]));
     const s = best(rs);

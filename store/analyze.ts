@@ -24,7 +24,7 @@ import type { Binding } from '../dissector/bindings.js';
 
 export interface AnalyzeOptions {
   keys?: string; prefs?: readonly string[];
-  /** Rows per batch handed to the writer (default 20,000). */
+  /** Rows per batch handed to the writer (default 2,000). */
   batch?: number;
 }
 
@@ -80,6 +80,9 @@ const MAX_PENDING = 50_000;
  */
 const BINDING_SETTLE_S = 3600;
 
+/** Mobile nodes' home addresses kept before they are written as rows (they repeat across batches past it). */
+const MAX_HOMES = 10_000;
+
 /** Seconds (with fraction, as the data path keeps them) to microseconds since the epoch. */
 const secondsToMicros = (s: number) => Math.round(s * 1e6);
 
@@ -91,6 +94,9 @@ export class CaptureRows {
   private first: number | null = null;
   private last: number | null = null;
   private linktype = 0;
+  /** Mobile node → home address → first time (µs), for home_addresses; written out when large and at the end. */
+  private homes = new Map<string, Map<string, number>>();
+  private homeCount = 0;
   /** Bindings made and still able to change (in force, or not long expired): written once final. */
   private bindings: Binding[] = [];
   private lastSeconds = 0;
@@ -98,7 +104,7 @@ export class CaptureRows {
   /** Batches handed out and not yet taken by the writer (awaited between frames). */
   private waiting: Promise<void> | void = undefined;
 
-  constructor(readonly id: bigint, private readonly flush: (rows: TableRows) => Promise<void> | void, readonly batch = 20_000) {}
+  constructor(readonly id: bigint, private readonly flush: (rows: TableRows) => Promise<void> | void, readonly batch = 2_000) {}
 
   /** Resolves when the writer took the last batch: memory holds one batch at a time. */
   drained(): Promise<void> | void { const w = this.waiting; this.waiting = undefined; return w; }
@@ -147,6 +153,7 @@ export class CaptureRows {
       }
     }
     const nai = m ? messageNai(m) ?? null : null;
+    if (m && (m.type === 1 || m.type === 3) && m.homeAddr !== undefined && m.homeAddr !== 0) this.home(nai ?? ipv4String(m.homeAddr), ipv4String(m.homeAddr), t);
     this.push('packets', [
       cap, no, t, pkt.src, pkt.dst, protocols, f.len, pkt.info,
       m?.type ?? null, m?.code ?? null, m?.flags ?? null, m?.lifetime ?? null,
@@ -173,6 +180,21 @@ export class CaptureRows {
     }
     this.keys(pkt, t, msgs);
     if (this.size >= this.batch) { this.settle(false); this.emit(); }
+  }
+
+  /** The first time of a node's home address; rows of the same node and address may repeat (the report takes the earliest). */
+  private home(node: string, address: string, t: number): void {
+    let m = this.homes.get(node);
+    if (!m) { m = new Map(); this.homes.set(node, m); }
+    const seen = m.get(address);
+    if (seen === undefined) { m.set(address, t); if (++this.homeCount >= MAX_HOMES) this.writeHomes(); }
+    else if (t < seen) m.set(address, t);
+  }
+
+  private writeHomes(): void {
+    for (const [node, m] of this.homes) for (const [address, t] of m) this.push('home_addresses', [this.id, node, address, t]);
+    this.homes = new Map();
+    this.homeCount = 0;
   }
 
   /** Keys the frame taught (never their bytes), with the SA that protected them in transit. */
@@ -211,6 +233,7 @@ export class CaptureRows {
     for (const row of this.pending.values()) this.push('registrations', row);
     this.pending.clear();
     this.settle(true);
+    this.writeHomes();
     this.emit();
     return [this.id, basename(ident.path), ident.path, ident.hash, this.linktype, BigInt(this.count), this.first, this.last];
   }

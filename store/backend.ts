@@ -3,6 +3,8 @@ import type { Row, TableRows } from './schema.js';
 
 /** The rows of one capture, written so that a failure or a kill leaves none of them behind. */
 export interface CaptureWriter {
+  /** A folder where the analysis may stage the rows as CSV files itself (store/stage.ts) instead of handing them to append. */
+  readonly stage?: string;
   append(rows: TableRows): Promise<void>;
   /** Writes the capture's own row last: a capture is in the store when, and only when, this returns. */
   commit(capture: Row): Promise<void>;
@@ -31,6 +33,8 @@ export interface QueryResult { columns: string[]; rows: unknown[][] }
 
 export interface Backend {
   readonly label: string;
+  /** Tables spread over the shards of a cluster (ClickHouse Distributed): subqueries need GLOBAL. */
+  readonly distributed?: boolean;
   /** True when the capture with this id is in the store (fully). */
   has(id: bigint): Promise<boolean>;
   begin(id: bigint): Promise<CaptureWriter>;

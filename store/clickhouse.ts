@@ -29,11 +29,13 @@ function timeText(us: number, fraction: boolean): string {
 
 export class ClickHouseBackend implements Backend {
   readonly label: string;
+  readonly distributed: boolean;
   private readonly db: string;
   private modern = false;
 
   private constructor(private readonly o: ClickHouseOptions) {
     this.db = o.database ?? 'mipscope';
+    this.distributed = o.cluster !== undefined;
     this.label = `ClickHouse ${o.urls.join(',')}${o.cluster ? ` (cluster ${o.cluster})` : ''}`;
   }
 

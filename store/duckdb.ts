@@ -1,12 +1,24 @@
 // The embedded default back end: one DuckDB file that DuckDB's own CLI, Python and R open.
-// One transaction per capture (appenders run inside it), the capture's row last: a killed run
-// leaves no partial capture, and the next run indexes it again from the start.
-import { DuckDBInstance, LIST, UINTEGER, timestampValue } from '@duckdb/node-api';
+// A capture's rows are staged as CSV files beside the database while it is analyzed (bounded
+// batches: neither this process nor DuckDB holds a whole capture), then loaded by DuckDB's CSV
+// reader in one transaction that writes the capture's row last: a killed run leaves no partial
+// capture (only staging files, removed by the next run), and the next run indexes it again.
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from './backend.js';
 import type { Backend, CaptureWriter, Link, LooseReply, OpenRequest, QueryResult } from './backend.js';
 import { TABLES } from './schema.js';
+import { CsvStage, stagedTables } from './stage.js';
 import type { ColumnType, Row, Table, TableRows } from './schema.js';
+
+// Loaded with require: imported from an ES module, the package's CommonJS files are each lexed
+// for their exports first (a tenth of a second at every start of `stats` and `sql`).
+const { DuckDBInstance, LIST, UINTEGER, timestampValue } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+type DuckDBInstance = DuckDB.DuckDBInstance;
 
 const SQL_TYPES: Record<ColumnType, string> = {
   u64: 'UBIGINT', u32: 'UINTEGER', u16: 'USMALLINT', u8: 'UTINYINT', f64: 'DOUBLE', text: 'VARCHAR', time: 'TIMESTAMP', 'u32[]': 'UINTEGER[]',
@@ -37,6 +49,16 @@ function appendRow(a: DuckDBAppender, t: Table, row: Row): void {
   a.endRow();
 }
 
+function quote(s: string): string { return `'${s.replace(/'/g, "''")}'`; }
+
+/** Loads a staged CSV file into its table: the reader's column types, then times and lists converted. */
+export function csvInsert(t: Table, file: string): string {
+  const read = t.columns.map(c => `${quote(c.name)}: '${c.type === 'time' ? 'BIGINT' : c.type === 'u32[]' ? 'VARCHAR' : SQL_TYPES[c.type]}'`).join(', ');
+  const cols = t.columns.map(c => (c.type === 'time' ? `make_timestamp(${c.name})` : c.type === 'u32[]' ? `CAST(${c.name} AS UINTEGER[])` : c.name)).join(', ');
+  return `INSERT INTO ${t.name} SELECT ${cols} FROM read_csv(${quote(file)}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '\\N',
+    allow_quoted_nulls = false, auto_detect = false, columns = {${read}})`;
+}
+
 /** Plain values of a result: numbers, bigint for 64-bit integers, arrays for lists, DuckDB's text for the rest (timestamps to the microsecond). */
 function plain(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
@@ -48,7 +70,13 @@ function plain(v: unknown): unknown {
 
 export class DuckDbBackend implements Backend {
   readonly label: string;
-  protected constructor(private readonly instance: DuckDBInstance, protected readonly conn: DuckDBConnection, path: string) { this.label = path; }
+  /** Where captures are staged (one folder per capture being indexed). */
+  private readonly staging: string;
+
+  protected constructor(private readonly instance: DuckDBInstance, protected readonly conn: DuckDBConnection, path: string, db: string = path) {
+    this.label = path;
+    this.staging = db === ':memory:' || db === '' ? join(tmpdir(), `mipscope-staging-${process.pid}`) : `${db}.staging`;
+  }
 
   /** Runs inside a capture's transaction, just before it commits (the Parquet copy). */
   protected async beforeCommit(_run: (sql: string) => Promise<unknown>, _id: bigint): Promise<void> {}
@@ -58,7 +86,9 @@ export class DuckDbBackend implements Backend {
 
   static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<DuckDbBackend> {
     const { instance, conn } = await DuckDbBackend.connect(path, opts);
-    return new DuckDbBackend(instance, conn, path);
+    const b = new DuckDbBackend(instance, conn, path);
+    if (!opts.readOnly) b.clearStaging();
+    return b;
   }
 
   protected static async connect(path: string, opts: { readOnly?: boolean }): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
@@ -78,26 +108,37 @@ export class DuckDbBackend implements Backend {
     return Number(r.getRows()[0]![0]) > 0;
   }
 
+  /** Staging files a killed run left (this process has the database open for writing: no other writer is staging). */
+  protected clearStaging(): void { this.writable = true; rmSync(this.staging, { recursive: true, force: true }); }
+
   async begin(id: bigint): Promise<CaptureWriter> {
-    const conn = await this.instance.connect();
-    await conn.run('BEGIN TRANSACTION');
-    const write = async (name: string, rows: readonly Row[]) => {
-      if (!rows.length) return;
-      const t = TABLES.find(x => x.name === name)!;
-      const a = await conn.createAppender(name);
-      for (const r of rows) appendRow(a, t, r);
-      a.closeSync();
-    };
-    let done = false;
-    const end = async (sql: string) => { if (done) return; done = true; try { await conn.run(sql); } finally { conn.closeSync(); } };
+    const dir = join(this.staging, String(id));
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+    } catch (e) { throw new StoreError(`cannot stage rows in '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    // Rows handed to append (the analysis may instead write them to the folder itself).
+    const own = new CsvStage(dir);
+    const cleanUp = () => { own.close(); rmSync(dir, { recursive: true, force: true }); };
     return {
-      append: async rows => { for (const t of TABLES) if (t.name !== 'captures') await write(t.name, rows[t.name]); },
+      stage: dir,
+      append: async rows => { own.write(rows); },
       commit: async capture => {
-        await write('captures', [capture]);
-        try { await this.beforeCommit(sql => conn.run(sql), id); } catch (e) { await end('ROLLBACK'); throw e; }
-        await end('COMMIT');
+        own.close();
+        const conn = await this.instance.connect();
+        try {
+          await conn.run('BEGIN TRANSACTION');
+          try {
+            for (const [t, file] of stagedTables(dir)) await conn.run(csvInsert(t, file));
+            const a = await conn.createAppender('captures');
+            appendRow(a, TABLES.find(x => x.name === 'captures')!, capture);
+            a.closeSync();
+            await this.beforeCommit(sql => conn.run(sql), id);
+          } catch (e) { await conn.run('ROLLBACK'); throw e; }
+          await conn.run('COMMIT');
+        } finally { conn.closeSync(); cleanUp(); }
       },
-      abort: () => end('ROLLBACK'),
+      abort: async () => { cleanUp(); },
     };
   }
 
@@ -151,8 +192,11 @@ export class DuckDbBackend implements Backend {
     return { columns: r.columnNames(), rows: r.getRows().map(row => row.map(plain)) };
   }
 
+  private writable = false;
+
   async close(): Promise<void> {
     this.conn.closeSync();
     this.instance.closeSync();
+    if (this.writable) this.clearStaging();
   }
 }

@@ -11,6 +11,7 @@ import type { Backend } from './backend.js';
 import { linkAcross } from './link.js';
 import type { Row, TableRows } from './schema.js';
 import type { WorkMessage, WorkRequest } from './worker.js';
+import { CsvStage } from './stage.js';
 
 export interface IndexOptions extends AnalyzeOptions {
   jobs: number;
@@ -33,7 +34,8 @@ export function expandInputs(inputs: readonly string[], onProblem: (line: string
   return out;
 }
 
-type Analyzer = (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<void>) => Promise<Row>;
+/** Analyzes a capture: rows staged in `stage` when the back end gives a folder, else handed to onRows. */
+type Analyzer = (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<void>, stage: string | undefined) => Promise<Row>;
 
 /**
  * A pool of worker threads; with one job (or when the workers' code is not built: tests on the
@@ -43,7 +45,14 @@ type Analyzer = (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<vo
 function analyzers(jobs: number, opts: AnalyzeOptions): { run: Analyzer; close: () => Promise<void>; inThread: boolean } {
   const url = new URL('./worker.js', import.meta.url);
   if (jobs <= 1 || !existsSync(fileURLToPath(url))) {
-    return { run: (ident, onRows) => analyzeCapture(ident, opts, onRows), close: async () => {}, inThread: true };
+    return {
+      run: async (ident, onRows, stage) => {
+        if (stage === undefined) return analyzeCapture(ident, opts, onRows);
+        const st = new CsvStage(stage);
+        try { return await analyzeCapture(ident, opts, rows => st.write(rows)); } finally { st.close(); }
+      },
+      close: async () => {}, inThread: true,
+    };
   }
   const idle: Worker[] = [], all: Worker[] = [];
   const waiting: Array<(w: Worker) => void> = [];
@@ -55,7 +64,7 @@ function analyzers(jobs: number, opts: AnalyzeOptions): { run: Analyzer; close: 
   });
   const put = (w: Worker) => { const next = waiting.shift(); if (next) next(w); else idle.push(w); };
   return {
-    run: async (ident, onRows) => {
+    run: async (ident, onRows, stage) => {
       const w = await get();
       try {
         return await new Promise<Row>((resolve, reject) => {
@@ -66,7 +75,7 @@ function analyzers(jobs: number, opts: AnalyzeOptions): { run: Analyzer; close: 
           };
           const onError = (e: Error) => { w.off('message', onMessage); reject(e); };
           w.on('message', onMessage); w.once('error', onError);
-          w.postMessage({ ident, opts } satisfies WorkRequest);
+          w.postMessage({ ident, opts, ...(stage !== undefined ? { stage } : {}) } satisfies WorkRequest);
         });
       } finally { put(w); }
     },
@@ -103,7 +112,7 @@ export async function indexFiles(inputs: readonly string[], store: Backend, opts
         let failed: Error | null = null;
         const onRows = (rows: TableRows) => { chain = chain.then(() => failed ? undefined : writer.append(rows)).catch(e => { failed ??= e as Error; }); return chain; };
         try {
-          const capture = await pool.run(ident, onRows);
+          const capture = await pool.run(ident, onRows, writer.stage);
           await chain;
           if (failed) throw failed;
           await writer.commit(capture);

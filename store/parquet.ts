@@ -22,8 +22,9 @@ export class ParquetBackend extends DuckDbBackend {
   static async openWith(db: string, dir: string): Promise<ParquetBackend> {
     try { mkdirSync(dir, { recursive: true }); } catch (e) { throw new StoreError(`cannot create Parquet directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
     const { instance, conn } = await DuckDbBackend.connect(db, {});
-    const b = new ParquetBackend(instance, conn, `${db} + ${dir}`);
+    const b = new ParquetBackend(instance, conn, `${db} + ${dir}`, db);
     b.dir = dir;
+    b.clearStaging();
     return b;
   }
 

@@ -20,13 +20,15 @@ export const REPORT_QUERIES = {
     codes: `SELECT ${NODE} AS node, code, count(*) AS replies FROM registrations WHERE reply_frame IS NOT NULL GROUP BY ${NODE}, code ORDER BY code`,
     /** The hops: each request's (source, destination), first seen first. */
     hops: `SELECT ${NODE} AS node, source, destination, min(time) AS first_time FROM registrations GROUP BY ${NODE}, source, destination ORDER BY first_time`,
-    /** Home addresses (other than 0.0.0.0) the node's messages carried, first seen first. */
-    homes: `SELECT ${NODE} AS node, home_address, min(time) AS first_time FROM packets
-      WHERE type IN (1, 3) AND home_address IS NOT NULL AND home_address <> '0.0.0.0' GROUP BY ${NODE}, home_address ORDER BY first_time`,
+    /** Home addresses (other than 0.0.0.0) the node's requests and replies carried, first seen first (precomputed per capture). */
+    homes: `SELECT node, home_address, min(time) AS first_time FROM home_addresses GROUP BY node, home_address ORDER BY first_time`,
     // Keys learned in the node's requests, in the replies that answer them, and in Key Replies naming
-    // it: matched by frame in the caller (no JOIN: over a cluster each table is sharded by its own key).
+    // it: matched by frame in the caller (no JOIN: over a cluster each table is sharded by its own key);
+    // only the registrations whose request or reply taught a key leave the database.
     learned: `SELECT capture, frame, count(*) AS learned FROM keys_learned GROUP BY capture, frame`,
-    frames: `SELECT ${NODE} AS node, capture, request_frame, reply_capture, reply_frame FROM registrations`,
+    frames: `SELECT ${NODE} AS node, capture, request_frame, reply_capture, reply_frame FROM registrations
+      WHERE (capture, request_frame) IN (SELECT capture, frame FROM keys_learned)
+         OR (ifNull(reply_capture, 0), ifNull(reply_frame, 0)) IN (SELECT capture, frame FROM keys_learned)`,
     keyReplies: `SELECT ${NODE} AS node, capture, frame FROM packets WHERE type = 9`,
   },
   'mip,codes': {
@@ -49,9 +51,9 @@ export const REPORT_QUERIES = {
 export type ReportName = keyof typeof REPORT_QUERIES;
 export const REPORT_NAMES = Object.keys(REPORT_QUERIES) as ReportName[];
 
-/** Runs every query of one report. */
+/** Runs every query of one report (over a cluster, a subquery's table is read whole by the server asked: GLOBAL IN). */
 export async function runReport<N extends ReportName>(store: Backend, name: N): Promise<Record<keyof (typeof REPORT_QUERIES)[N], QueryResult>> {
   const out = {} as Record<string, QueryResult>;
-  for (const [k, sql] of Object.entries(REPORT_QUERIES[name])) out[k] = await store.query(sql as string);
+  for (const [k, sql] of Object.entries(REPORT_QUERIES[name])) out[k] = await store.query(store.distributed ? (sql as string).replace(/\bIN \(SELECT\b/g, 'GLOBAL IN (SELECT') : sql as string);
   return out as Record<keyof (typeof REPORT_QUERIES)[N], QueryResult>;
 }

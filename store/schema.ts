@@ -17,7 +17,7 @@ export interface Table {
   shardBy: string;
 }
 
-export type TableName = 'captures' | 'packets' | 'extensions' | 'findings' | 'registrations' | 'keys_learned' | 'bindings';
+export type TableName = 'captures' | 'packets' | 'extensions' | 'findings' | 'registrations' | 'keys_learned' | 'bindings' | 'home_addresses';
 
 /** One row: values in the table's column order; null for SQL NULL; u64 as bigint. */
 export type Row = Array<string | number | bigint | number[] | null>;
@@ -135,6 +135,17 @@ export const TABLES: readonly Table[] = [
       { name: 'from_mn_bytes', type: 'u64', description: 'bytes of those inner datagrams' },
     ],
   },
+  {
+    // A precomputed aggregate of packets, for -z mip,reg's Home address column: one scan of a few
+    // rows per mobile node instead of every Registration Request and Reply.
+    name: 'home_addresses', orderBy: ['node', 'home_address'], time: 'time', shardBy: 'capture',
+    columns: [
+      capture,
+      { name: 'node', type: 'text', description: "the mobile node as -z mip,reg names it: the message's NAI, else its home address" },
+      { name: 'home_address', type: 'text', description: 'a home address other than 0.0.0.0 its Registration Requests and Replies carried (packets.home_address)' },
+      { name: 'time', type: 'time', description: 'the first time the capture carried it (the earliest over rows of the same capture and node)' },
+    ],
+  },
 ];
 
 export function table(name: TableName): Table {
@@ -151,5 +162,5 @@ export function columnIndex(t: Table, name: string): number {
 export type TableRows = Record<TableName, Row[]>;
 
 export function emptyRows(): TableRows {
-  return { captures: [], packets: [], extensions: [], findings: [], registrations: [], keys_learned: [], bindings: [] };
+  return { captures: [], packets: [], extensions: [], findings: [], registrations: [], keys_learned: [], bindings: [], home_addresses: [] };
 }

@@ -26,7 +26,7 @@ function runCliAsync(args: string[]): Promise<{ code: number; stdout: string; st
 
 const BUSY = join(ROOT, 'samples', 'captures', 'kx-busy.pcapng');
 const BUSY_KEYS = join(ROOT, 'samples', 'captures', 'kx-busy.keys.json');
-const TABLES = ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned', 'bindings'];
+const TABLES = ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned', 'bindings', 'home_addresses'];
 const haveServer = spawnSync('clickhouse-server', ['--version'], { encoding: 'utf8' }).error === undefined;
 
 /** Forwards to a server; the answer to the first INSERT INTO packets is lost after the server took it. */
