@@ -12,7 +12,7 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from './backend.js';
 import type { Backend, CaptureWriter, Link, LooseReply, OpenRequest, QueryResult } from './backend.js';
 import { TABLES } from './schema.js';
-import { CsvStage, stagedTables } from './stage.js';
+import { CsvStage, STAGE_FROM, stagedTables } from './stage.js';
 import type { ColumnType, Row, Table, TableRows } from './schema.js';
 
 // Loaded with require: imported from an ES module, the package's CommonJS files are each lexed
@@ -51,11 +51,12 @@ function appendRow(a: DuckDBAppender, t: Table, row: Row): void {
 
 function quote(s: string): string { return `'${s.replace(/'/g, "''")}'`; }
 
-/** Loads a staged CSV file into its table: the reader's column types, then times and lists converted. */
-export function csvInsert(t: Table, file: string): string {
-  const read = t.columns.map(c => `${quote(c.name)}: '${c.type === 'time' ? 'BIGINT' : c.type === 'u32[]' ? 'VARCHAR' : SQL_TYPES[c.type]}'`).join(', ');
-  const cols = t.columns.map(c => (c.type === 'time' ? `make_timestamp(${c.name})` : c.type === 'u32[]' ? `CAST(${c.name} AS UINTEGER[])` : c.name)).join(', ');
-  return `INSERT INTO ${t.name} SELECT ${cols} FROM read_csv(${quote(file)}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '\\N',
+/** Loads a staged CSV file into its table: the reader's column types, then times and lists converted; the capture id is the one being committed (not staged). */
+export function csvInsert(t: Table, file: string, id: bigint): string {
+  const staged = t.columns.slice(STAGE_FROM);
+  const read = staged.map(c => `${quote(c.name)}: '${c.type === 'time' ? 'BIGINT' : c.type === 'u32[]' ? 'VARCHAR' : SQL_TYPES[c.type]}'`).join(', ');
+  const cols = staged.map(c => (c.type === 'time' ? `make_timestamp(${c.name})` : c.type === 'u32[]' ? `CAST(${c.name} AS UINTEGER[])` : c.name)).join(', ');
+  return `INSERT INTO ${t.name} SELECT ${id}::UBIGINT, ${cols} FROM read_csv(${quote(file)}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '\\N',
     allow_quoted_nulls = false, auto_detect = false, columns = {${read}})`;
 }
 
@@ -129,7 +130,7 @@ export class DuckDbBackend implements Backend {
         try {
           await conn.run('BEGIN TRANSACTION');
           try {
-            for (const [t, file] of stagedTables(dir)) await conn.run(csvInsert(t, file));
+            for (const [t, file] of stagedTables(dir)) await conn.run(csvInsert(t, file, id));
             const a = await conn.createAppender('captures');
             appendRow(a, TABLES.find(x => x.name === 'captures')!, capture);
             a.closeSync();

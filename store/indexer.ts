@@ -34,53 +34,60 @@ export function expandInputs(inputs: readonly string[], onProblem: (line: string
   return out;
 }
 
-/** Analyzes a capture: rows staged in `stage` when the back end gives a folder, else handed to onRows. */
-type Analyzer = (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<void>, stage: string | undefined) => Promise<Row>;
 
 /**
- * A pool of worker threads; with one job (or when the workers' code is not built: tests on the
- * sources) analysis runs in this thread, waiting for the writer after each batch: one heap, and
- * memory bounded by a batch.
+ * The old-generation heap of a worker that analyzes a capture, MB: V8 collects well before it, so
+ * a worker stays near its live data (about 100 MB) instead of growing to several hundred MB
+ * between collections. A capture that needs more is analyzed again without the limit.
  */
-function analyzers(jobs: number, opts: AnalyzeOptions): { run: Analyzer; close: () => Promise<void>; inThread: boolean } {
+export const WORKER_HEAP_MB = 192;
+/** Its young generation, MB (scavenges often enough that short-lived rows and trees die young). */
+export const WORKER_YOUNG_MB = 32;
+
+/** The analysis of a capture ran out of its worker's heap limit. */
+export class HeapLimitError extends Error {}
+
+/**
+ * Each capture is analyzed in a worker thread of its own (at most `jobs` at once), ended when
+ * its rows are staged: its heap is given back before DuckDB loads them. Rows that go to the
+ * writer instead (ClickHouse) with one job, or when the workers' code is not built (tests on the
+ * sources), are made in this thread, waiting for the writer after each batch.
+ */
+function analyzers(jobs: number, opts: AnalyzeOptions): { run: (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<void>, stage: string | undefined, limit: boolean) => Promise<Row>; close: () => Promise<void> } {
   const url = new URL('./worker.js', import.meta.url);
-  if (jobs <= 1 || !existsSync(fileURLToPath(url))) {
-    return {
-      run: async (ident, onRows, stage) => {
-        if (stage === undefined) return analyzeCapture(ident, opts, onRows);
-        const st = new CsvStage(stage);
-        try { return await analyzeCapture(ident, opts, rows => st.write(rows)); } finally { st.close(); }
-      },
-      close: async () => {}, inThread: true,
-    };
-  }
-  const idle: Worker[] = [], all: Worker[] = [];
-  const waiting: Array<(w: Worker) => void> = [];
-  const get = () => new Promise<Worker>(res => {
-    const w = idle.pop();
-    if (w) res(w);
-    else if (all.length < jobs) { const n = new Worker(url); all.push(n); res(n); }
-    else waiting.push(res);
+  const built = existsSync(fileURLToPath(url));
+  // MIPSCOPE_WORKER_HEAP_MB: another limit (a machine with more memory than cores to spare; the tests' own run past it).
+  const heapMb = Number(process.env.MIPSCOPE_WORKER_HEAP_MB) > 0 ? Number(process.env.MIPSCOPE_WORKER_HEAP_MB) : WORKER_HEAP_MB;
+  const inThread = async (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<void>, stage: string | undefined): Promise<Row> => {
+    if (stage === undefined) return analyzeCapture(ident, opts, onRows);
+    const st = new CsvStage(stage);
+    try { return await analyzeCapture(ident, opts, rows => st.write(rows)); } finally { st.close(); }
+  };
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const live = new Set<Worker>();
+  const slot = () => new Promise<void>(res => { if (running < jobs) { running++; res(); } else waiting.push(res); });
+  const release = () => { const next = waiting.shift(); if (next) next(); else running--; };
+  const inWorker = (ident: CaptureIdentity, onRows: (rows: TableRows) => Promise<void>, stage: string | undefined, limit: boolean) => new Promise<Row>((resolve, reject) => {
+    const w = new Worker(url, limit ? { resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } } : {});
+    live.add(w);
+    let settled = false;
+    const end = (f: () => void) => { if (settled) return; settled = true; f(); live.delete(w); void w.terminate(); };
+    w.on('message', (m: WorkMessage) => {
+      if (m.kind === 'rows') { void onRows(m.rows); return; }
+      end(() => (m.kind === 'done' ? resolve(m.capture) : reject(new Error(m.message))));
+    });
+    w.on('error', e => end(() => reject((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new HeapLimitError(e.message) : e)));
+    w.on('exit', code => end(() => reject(new Error(`the analysis stopped (worker exit code ${code})`))));
+    w.postMessage({ ident, opts, ...(stage !== undefined ? { stage } : {}) } satisfies WorkRequest);
   });
-  const put = (w: Worker) => { const next = waiting.shift(); if (next) next(w); else idle.push(w); };
   return {
-    run: async (ident, onRows, stage) => {
-      const w = await get();
-      try {
-        return await new Promise<Row>((resolve, reject) => {
-          const onMessage = (m: WorkMessage) => {
-            if (m.kind === 'rows') { onRows(m.rows); return; }
-            w.off('message', onMessage); w.off('error', onError);
-            if (m.kind === 'done') resolve(m.capture); else reject(new Error(m.message));
-          };
-          const onError = (e: Error) => { w.off('message', onMessage); reject(e); };
-          w.on('message', onMessage); w.once('error', onError);
-          w.postMessage({ ident, opts, ...(stage !== undefined ? { stage } : {}) } satisfies WorkRequest);
-        });
-      } finally { put(w); }
+    run: async (ident, onRows, stage, limit) => {
+      if (!built || (jobs <= 1 && stage === undefined)) return inThread(ident, onRows, stage);
+      await slot();
+      try { return await inWorker(ident, onRows, stage, limit); } finally { release(); }
     },
-    close: async () => { await Promise.all(all.map(w => w.terminate())); },
-    inThread: false,
+    close: async () => { await Promise.all([...live].map(w => w.terminate())); },
   };
 }
 
@@ -107,12 +114,21 @@ export async function indexFiles(inputs: readonly string[], store: Backend, opts
     const lane = async () => {
       while (next < todo.length) {
         const ident = todo[next++]!;
-        const writer = await store.begin(ident.id);
+        let writer = await store.begin(ident.id);
         let chain: Promise<void> = Promise.resolve();
         let failed: Error | null = null;
-        const onRows = (rows: TableRows) => { chain = chain.then(() => failed ? undefined : writer.append(rows)).catch(e => { failed ??= e as Error; }); return chain; };
+        const onRows = (rows: TableRows) => { const w = writer; chain = chain.then(() => failed ? undefined : w.append(rows)).catch(e => { failed ??= e as Error; }); return chain; };
         try {
-          const capture = await pool.run(ident, onRows, writer.stage);
+          let capture: Row;
+          try { capture = await pool.run(ident, onRows, writer.stage, true); } catch (e) {
+            if (!(e instanceof HeapLimitError)) throw e;
+            // Past the worker's heap limit: what it wrote is dropped, and the capture analyzed again without it.
+            await chain;
+            await writer.abort();
+            failed = null;
+            writer = await store.begin(ident.id);
+            capture = await pool.run(ident, onRows, writer.stage, false);
+          }
           await chain;
           if (failed) throw failed;
           await writer.commit(capture);

@@ -188,6 +188,15 @@ describe('mipscope index into DuckDB', async () => {
     expect(await allCounts(db)).toEqual(after);
   }, 240_000);
 
+  it('a capture past its worker\'s heap limit is analyzed again without it: the same rows', async () => {
+    const db = join(dir(), 'x.duckdb');
+    const r = spawnSync(process.execPath, [CLI, 'index', BUSY, '--keys', BUSY_KEYS, '--db', db, '--jobs', '1'], { encoding: 'utf8', env: { ...process.env, MIPSCOPE_WORKER_HEAP_MB: '4' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('1 capture indexed (3232 packets)');
+    expect(await allCounts(db)).toEqual(await allCounts(whole));
+  }, 240_000);
+
   it('a run killed in the middle of a file leaves nothing of it; the next run indexes it completely', async () => {
     const d = dir();
     const big = join(d, 'big.pcap');
