@@ -19,6 +19,7 @@ import { prepare } from './prepare.js';
 import { feed, parseStatistics, statisticsOutput, STATISTICS_HELP } from './stats/index.js';
 import { createRenderer, fastPathFields, openingWithFirstPacket, VERSION } from './render.js';
 import { createFrameWriter } from '../capture/write.js';
+import { StreamingDissection, trackingFreeAllowed } from './tracking-free.js';
 
 export { VERSION } from './render.js';
 
@@ -104,10 +105,14 @@ async function analyze(o: Options): Promise<number> {
         try { await eachFrame(open({}), again, out); } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
       }
     } else {
+      // Registration tracking is skipped while nothing printed can depend on it (./tracking-free.ts).
+      // MIPSCOPE_SLOW_PATH=1 keeps it on, for the tests that compare the two.
+      const free = process.env['MIPSCOPE_SLOW_PATH'] !== '1' && trackingFreeAllowed(o, filter, want, stats.length);
+      const d = new StreamingDissection(session, want, free, () => prepare(o).session, () => readCaptureSync(o.read!, {}));
       await eachFrame(open(progress.readOptions(readOpts)), f => {
         if (seen >= limit) return false;
         seen++;
-        emit(f, dissectFrame(f, session, want));
+        emit(f, d.dissect(f));
         progress.tick();
         return true;
       }, out);

@@ -251,7 +251,7 @@ const seconds = (pkt: Packet) => frameSeconds(pkt.frame);
 
 /** Registration requests and accepting replies, after the transactions placed them. */
 function bindingHook(pkt: Packet, msg: MipMessage): void {
-  if (pkt.session.visited(pkt.no) || (msg.type !== 1 && msg.type !== 3)) return;
+  if (pkt.session.skipTracking || pkt.session.visited(pkt.no) || (msg.type !== 1 && msg.type !== 3)) return;
   const p = pkt.session.transactions.placement(pkt.no, msg.start, msg.src);
   const tx = p?.tx;
   if (!tx || tx.kind !== 'registration') return;
@@ -324,5 +324,8 @@ export function followArp(pkt: Packet, a: ArpMessage): void {
 }
 
 addMessageHook('bindings', bindingHook);
+
+/** The fields and expert items of bindings (all fed from registration tracking). */
+export const BINDING_FIELDS: readonly string[] = Object.values(BINDING).map(f => f.abbrev).concat(Object.values(BINDING_EXPERT).map(e => e.abbrev));
 arpHooks.push(followArp);
 export { arpMessages };

@@ -67,6 +67,13 @@ export class Session {
   get retain(): boolean { return this.transactions.retain; }
   set retain(on: boolean) { this.transactions.retain = on; }
 
+  /**
+   * Registration tracking off: the message hooks of request↔reply matching and of bindings do
+   * nothing. Only for a pass whose output reads nothing they make (cli/tracking-free.ts decides,
+   * and falls back to a session with tracking on at the first packet that could depend on it).
+   */
+  skipTracking = false;
+
   /** Per-protocol state, keyed by protocol (kept explicit and typed by the modules that own it). */
   readonly ext = new Map<string, unknown>();
 

@@ -101,7 +101,7 @@ function show(pkt: Packet, msg: MipMessage, p: Placement): void {
 }
 
 export function trackingHook(pkt: Packet, msg: MipMessage): void {
-  if (!isTrackedType(msg.type)) return;
+  if (!isTrackedType(msg.type) || pkt.session.skipTracking) return;
   const session = pkt.session, table = session.transactions;
   let p = table.placement(pkt.no, msg.start, msg.src);
   if (!p && !session.visited(pkt.no)) {
@@ -117,3 +117,8 @@ export function trackingHook(pkt: Packet, msg: MipMessage): void {
 }
 
 addMessageHook('match', trackingHook);
+
+/** Every field and expert item that only this module's hook adds: what a pass without tracking lacks. */
+export const TRACKING_FIELDS: readonly string[] = [
+  ...Object.values(REG), MIP.responseIn, MIP.responseTo, MIP.responseTime,
+].map(f => f.abbrev).concat(Object.values(REG_EXPERT).map(e => e.abbrev));
