@@ -20,6 +20,7 @@ import { TRACKING_FIELDS } from '../dissector/mip/tracking.js';
 import { BINDING_FIELDS } from '../dissector/bindings.js';
 import { tunnels } from '../dissector/tunnels.js';
 import { isColumnName } from '../dissector/output/summary.js';
+import { SimpleFrames } from './simple-frames.js';
 
 const MADE_BY_TRACKING = new Set([...TRACKING_FIELDS, ...BINDING_FIELDS]);
 
@@ -78,13 +79,22 @@ export class StreamingDissection {
   /** The frame at which tracking was turned back on (null: never, or it was never off). */
   fellBackAt: number | null = null;
 
+  /** The fast path for the commonest frames (./simple-frames.ts), while tracking-free. */
+  private readonly simple: SimpleFrames | null;
+
   constructor(session: Session, private readonly want: Uint8Array | null, trackingFree: boolean,
-    private readonly fresh: () => Session, private readonly reread: () => Iterable<Frame>) {
+    private readonly fresh: () => Session, private readonly reread: () => Iterable<Frame>, simpleFrames = true) {
     this.session = session;
     session.skipTracking = trackingFree;
+    const simple = new SimpleFrames(session.prefs);
+    this.simple = simpleFrames && trackingFree && want !== null && simple.usable ? simple : null;
   }
 
   dissect(f: Frame): Packet {
+    if (this.simple !== null && this.session.skipTracking) {
+      const p = this.simple.dissect(f, this.session, this.want!);
+      if (p !== null) return p;
+    }
     const pkt = dissectFrame(f, this.session, this.want);
     if (!this.session.skipTracking || independentOfTracking(pkt)) return pkt;
     // The frames before this one, again, into a session with tracking on (nothing is printed).

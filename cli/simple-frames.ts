@@ -1,0 +1,261 @@
+// The fast path of a tracking-free pass (./tracking-free.ts) for the commonest frame there is:
+// an Ethernet frame with an IPv4 header without options, unfragmented, carrying a UDP datagram
+// to the Mobile IP port with a Registration Request or Reply whose extensions are only NAI,
+// MN-HA, MN-FA and FA-HA authentication, all well formed. Such a frame is read straight from
+// its bytes into the packet the dissectors would make (the same fields, values and columns, in
+// the same order, kept or left out by the same `want`), without cursors, closures, hooks or
+// exceptions. Anything else — another link, VLAN tags, IP options, a fragment, a bad length,
+// reserved bits, another message or extension, any expert item the dissectors would raise —
+// is left to them (`dissectSimple` returns null). test/cli/simple-frames.test.ts compares the
+// two over every sample capture, field by field.
+//
+// What the dissectors do that is skipped here, and why it is the same: registration tracking
+// is off in a tracking-free pass; key learning finds nothing to learn in these extensions; and
+// authenticator verification finds no key (a tracking-free pass has no keys file and ends at
+// the first packet that teaches one), so each authenticator is "unverified".
+import type { Frame } from '../capture/frame.js';
+import { Packet } from '../dissector/index.js';
+import { DETACHED } from '../dissector/packet.js';
+import type { FieldDef, Session } from '../dissector/index.js';
+import { F } from '../dissector/frame.js';
+import { ETH } from '../dissector/link.js';
+import { IP } from '../dissector/ipv4.js';
+import { UDP } from '../dissector/udp.js';
+import { MESSAGE_TYPES, MIP } from '../dissector/mip/fields.js';
+import { dissectMip, ntpToTime } from '../dissector/mip/messages.js';
+import { extensionHandler, extensionTable } from '../dissector/mip/extensions.js';
+import { udpPortPrefs, udpPorts } from '../dissector/dispatch.js';
+import type { Dissector } from '../dissector/dispatch.js';
+import { etherString, ipv4String, utf8Text } from '../dissector/format.js';
+import { timeDiff } from '../dissector/tree.js';
+import type { Prefs } from '../dissector/prefs.js';
+
+const REQUEST_FLAGS = [MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x];
+const AUTH = 1, NAI = 2;
+
+function rd(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
+
+/** The UDP dissector's choice of the next dissector for a port pair (udp.ts portDissector). */
+function portDissector(prefs: Prefs, sp: number, dp: number): Dissector | undefined {
+  for (const [pref, d] of udpPortPrefs) if (prefs[pref] === sp || prefs[pref] === dp) return d;
+  return udpPorts.get(Math.min(sp, dp)) ?? udpPorts.get(Math.max(sp, dp));
+}
+
+export class SimpleFrames {
+  /** Extension type → AUTH or NAI while the standard dissector handles it (no KX preference takes it). */
+  private readonly kinds = new Uint8Array(256);
+  /** The last port pair's verdict: Mobile IP or not (the ports of a capture repeat). */
+  private lastPorts = -1;
+  private lastMip = false;
+  /** What a `want` keeps (computed once per array): any field at all, a time field. */
+  private wantFor: Uint8Array | null = null;
+  private anyField = false;
+  private times = false;
+  /** Dotted addresses made before (a capture's addresses repeat), a bounded number. */
+  private readonly addresses = new Map<number, string>();
+
+  constructor(private readonly prefs: Prefs) {
+    const standard = (t: number, k: number) => { if (extensionTable.has(t) && extensionHandler(t, prefs) === extensionTable.get(t)) this.kinds[t] = k; };
+    for (const t of [32, 33, 34]) standard(t, AUTH);
+    standard(131, NAI);
+  }
+
+  /** True when the dissectors would check a checksum (then they may raise an item: not simple). */
+  get usable(): boolean { return !this.prefs['ip.check_checksum'] && !this.prefs['udp.check_checksum']; }
+
+  private isMip(sp: number, dp: number): boolean {
+    const key = sp * 65536 + dp;
+    if (key !== this.lastPorts) { this.lastPorts = key; this.lastMip = portDissector(this.prefs, sp, dp) === dissectMip; }
+    return this.lastMip;
+  }
+
+  /** The packet of a simple frame, as dissectFrame makes it; null for any other frame (nothing is changed then). */
+  dissect(frame: Frame, session: Session, want: Uint8Array): Packet | null {
+    const b = frame.data, n = b.length;
+    if (frame.linktype !== 1 || frame.caplen !== frame.len || frame.len !== n || n < 14 + 20 + 8 + 20) return null;
+    if (b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return null;
+    const ip = 14, totalLen = (b[ip + 2]! << 8) | b[ip + 3]!, ff = (b[ip + 6]! << 8) | b[ip + 7]!;
+    if ((ff & 0x3fff) !== 0 || b[ip + 9] !== 17 || totalLen < 28 || ip + totalLen !== n) return null;
+    const u = ip + 20, ipEnd = ip + totalLen;
+    const sp = (b[u]! << 8) | b[u + 1]!, dp = (b[u + 2]! << 8) | b[u + 3]!, udpLen = (b[u + 4]! << 8) | b[u + 5]!;
+    if (u + udpLen !== ipEnd || udpLen <= 8 || !this.isMip(sp, dp)) return null;
+    const s = u + 8, end = ipEnd, type = b[s]!;
+    const fixed = type === 1 ? 24 : type === 3 ? 20 : 0;
+    if (fixed === 0 || end - s < fixed || (type === 1 && (b[s + 1]! & 0x05) !== 0)) return null;
+    // The extensions: each one known, its length inside the message, an authenticator with its SPI.
+    let count = 0;
+    for (let off = s + fixed; off < end; count++) {
+      if (off + 2 > end || count >= 64) return null;
+      const kind = this.kinds[b[off]!]!, len = b[off + 1]!;
+      if (kind === 0 || off + 2 + len > end || (kind === AUTH && len < 4)) return null;
+      off += 2 + len;
+    }
+
+    // Simple: the packet, field by field in the dissectors' order.
+    const pkt = new Packet(frame, session, want);
+    const t = session.noteTime(frame.no, frame.tsSec, frame.tsNsec);
+    if (this.wantFor !== want) {
+      this.wantFor = want;
+      this.times = want[F.time.id] === 1 || want[F.timeEpoch.id] === 1 || want[F.timeDelta.id] === 1 || want[F.timeRelative.id] === 1;
+      this.anyField = SIMPLE_FIELDS.some(f => want[f.id] === 1);
+    }
+    if (!this.anyField) return this.columnsOnly(pkt, b, s, type);
+    const fr = pkt.add(null, F.frame, null, 0, n);
+    if (fr !== DETACHED) fr.text = `Frame ${frame.no}: ${n} bytes on wire (${n * 8} bits), ${n} bytes captured (${n * 8} bits) on interface ${frame.ifIndex}`;
+    pkt.layers.push('frame');
+    pkt.add(null, F.interfaceId, frame.ifIndex, 0, 0);
+    pkt.add(null, F.encap, frame.linktype, 0, 0);
+    if (this.times) {
+      const ts = { sec: frame.tsSec, nsec: frame.tsNsec };
+      pkt.add(null, F.time, ts, 0, 0);
+      pkt.add(null, F.timeEpoch, ts, 0, 0);
+      pkt.add(null, F.timeDelta, timeDiff(ts, t.prev), 0, 0);
+      pkt.add(null, F.timeRelative, timeDiff(ts, t.first), 0, 0);
+    }
+    pkt.add(null, F.number, frame.no, 0, 0);
+    pkt.add(null, F.len, frame.len, 0, 0);
+    pkt.add(null, F.capLen, frame.caplen, 0, 0);
+    const protocols = pkt.add(null, F.protocols, '', 0, 0);
+
+    // Ethernet
+    const eth = pkt.add(null, ETH.eth, null, 0, 14);
+    if (eth !== DETACHED) eth.append = `, Src: ${etherString(b.subarray(6, 12))}, Dst: ${etherString(b.subarray(0, 6))}`;
+    pkt.layers.push('eth', 'ethertype');
+    if (want[ETH.dst.id] === 1 || want[ETH.src.id] === 1 || want[ETH.addr.id] === 1) {
+      const dst = b.subarray(0, 6), src = b.subarray(6, 12);
+      pkt.add(null, ETH.dst, dst, 0, 6);
+      pkt.addHidden(null, ETH.addr, dst, 0, 6);
+      pkt.add(null, ETH.src, src, 6, 6);
+      pkt.addHidden(null, ETH.addr, src, 6, 6);
+    }
+    pkt.add(null, ETH.type, 0x0800, 12, 2);
+
+    // IPv4
+    const ipNode = pkt.add(null, IP.ip, null, ip, 20);
+    pkt.layers.push('ip');
+    pkt.add(null, IP.version, 4, ip, 1);
+    pkt.add(null, IP.hdrLen, 20, ip, 1);
+    const ds = b[ip + 1]!;
+    pkt.add(null, IP.dsfield, ds, ip + 1, 1);
+    pkt.add(null, IP.dscp, ds >> 2, ip + 1, 1);
+    pkt.add(null, IP.ecn, ds & 3, ip + 1, 1);
+    pkt.add(null, IP.len, totalLen, ip + 2, 2);
+    pkt.add(null, IP.id, (b[ip + 4]! << 8) | b[ip + 5]!, ip + 4, 2);
+    pkt.add(null, IP.flags, (ff >> 8) & 0xe0, ip + 6, 1);
+    pkt.add(null, IP.rb, (ff & 0x8000) !== 0, ip + 6, 1);
+    pkt.add(null, IP.df, (ff & 0x4000) !== 0, ip + 6, 1);
+    pkt.add(null, IP.mf, false, ip + 6, 1);
+    pkt.add(null, IP.fragOffset, 0, ip + 6, 2);
+    const ttl = b[ip + 8]!;
+    pkt.add(null, IP.ttl, ttl, ip + 8, 1);
+    pkt.add(null, IP.proto, 17, ip + 9, 1);
+    pkt.add(null, IP.checksum, (b[ip + 10]! << 8) | b[ip + 11]!, ip + 10, 2);
+    pkt.addGenerated(null, IP.checksumStatus, 2, ip + 10, 2);
+    const srcAddr = rd(b, ip + 12), dstAddr = rd(b, ip + 16);
+    pkt.add(null, IP.src, srcAddr, ip + 12, 4);
+    pkt.addHidden(null, IP.addr, srcAddr, ip + 12, 4);
+    pkt.add(null, IP.dst, dstAddr, ip + 16, 4);
+    pkt.addHidden(null, IP.addr, dstAddr, ip + 16, 4);
+    pkt.src = this.dotted(srcAddr); pkt.dst = this.dotted(dstAddr);
+    if (ipNode !== DETACHED) ipNode.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
+    const header = { src: srcAddr, dst: dstAddr, proto: 17, ttl };
+    pkt.ipv4.push(header);
+
+    // UDP
+    const udpNode = pkt.add(null, UDP.udp, null, u, 8);
+    if (udpNode !== DETACHED) udpNode.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
+    pkt.layers.push('udp');
+    pkt.add(null, UDP.srcport, sp, u, 2);
+    pkt.add(null, UDP.dstport, dp, u + 2, 2);
+    pkt.addHidden(null, UDP.port, sp, u, 2);
+    pkt.addHidden(null, UDP.port, dp, u + 2, 2);
+    const udp = { srcPort: sp, dstPort: dp, ip: header };
+    pkt.udp.push(udp);
+    pkt.add(null, UDP.length, udpLen, u + 4, 2);
+    const checksum = (b[u + 6]! << 8) | b[u + 7]!;
+    pkt.add(null, UDP.checksum, checksum, u + 6, 2);
+    pkt.addGenerated(null, UDP.checksumStatus, checksum === 0 ? 3 : 2, u + 6, 2);
+    if (want[UDP.payload.id] === 1) pkt.add(null, UDP.payload, b.subarray(s, end), s, end - s).text = `UDP payload (${end - s} byte${end - s === 1 ? '' : 's'})`;
+
+    // Mobile IP
+    const mip = pkt.add(null, MIP.mip, null, s, end - s);
+    if (mip !== DETACHED) mip.append = ` (${MESSAGE_TYPES[type]})`;
+    pkt.layers.push('mip');
+    pkt.protocol = 'MobileIP';
+    pkt.add(null, MIP.type, type, s, 1);
+    const homeAddr = rd(b, s + 4), haAddr = rd(b, s + 8);
+    let at: number;
+    if (type === 1) {
+      const coa = rd(b, s + 12);
+      pkt.info = `Reg Request: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)} CoA=${this.dotted(coa)}`;
+      const flags = b[s + 1]!;
+      pkt.add(null, MIP.flags, flags, s + 1, 1);
+      for (const f of REQUEST_FLAGS) pkt.add(null, f, f.type === 'bool' ? (flags & f.bitmask) !== 0 : (flags & f.bitmask) >>> f.shift, s + 1, 1);
+      pkt.add(null, MIP.life, (b[s + 2]! << 8) | b[s + 3]!, s + 2, 2);
+      pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
+      pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
+      pkt.add(null, MIP.coa, coa, s + 12, 4);
+      at = s + 16;
+    } else {
+      pkt.info = `Reg Reply: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)}, Code=${b[s + 1]}`;
+      pkt.add(null, MIP.code, b[s + 1]!, s + 1, 1);
+      pkt.add(null, MIP.life, (b[s + 2]! << 8) | b[s + 3]!, s + 2, 2);
+      pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
+      pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
+      at = s + 12;
+    }
+    if (want[MIP.ident.id] === 1 || want[MIP.identHex.id] === 1) {
+      const hi = rd(b, at), lo = rd(b, at + 4);
+      pkt.add(null, MIP.ident, ntpToTime(hi, lo), at, 8);
+      pkt.addGenerated(null, MIP.identHex, (BigInt(hi) << 32n) | BigInt(lo), at, 8);
+    }
+    const wantsAuth = want[MIP.authStatus.id] === 1;
+    for (let off = at + 8; off < end;) {
+      const et = b[off]!, len = b[off + 1]!, data = off + 2;
+      pkt.add(null, MIP.extType, et, off, 1);
+      pkt.add(null, MIP.extLen, len, off + 1, 1);
+      if (this.kinds[et] === AUTH) {
+        pkt.add(null, MIP.authSpi, rd(b, data), data, 4);
+        if (want[MIP.authAuth.id] === 1) pkt.add(null, MIP.authAuth, b.subarray(data + 4, data + len), data + 4, len - 4);
+      } else if (want[MIP.nai.id] === 1) pkt.add(null, MIP.nai, utf8Text(b.subarray(data, data + len)), data, len);
+      off = data + len;
+    }
+    // The verdicts of authenticator verification (kx/verify.ts), after the extensions: no key.
+    if (wantsAuth) {
+      for (let off = at + 8; off < end;) {
+        const len = b[off + 1]!;
+        if (this.kinds[b[off]!] === AUTH) pkt.addGenerated(null, MIP.authStatus, 'unverified', off + 6, len - 4);
+        off += 2 + len;
+      }
+    }
+    if (protocols !== DETACHED) protocols.value = 'eth:ethertype:ip:udp:mip';
+    session.finishFrame(frame.no);
+    return pkt;
+  }
+
+  /** A simple frame when no field is kept: the columns and layers, as the full path leaves them. */
+  private columnsOnly(pkt: Packet, b: Uint8Array, s: number, type: number): Packet {
+    pkt.layers.push('frame', 'eth', 'ethertype', 'ip', 'udp', 'mip');
+    pkt.src = this.dotted(rd(b, 26)); pkt.dst = this.dotted(rd(b, 30));
+    pkt.protocol = 'MobileIP';
+    const home = this.dotted(rd(b, s + 4)), ha = this.dotted(rd(b, s + 8));
+    pkt.info = type === 1 ? `Reg Request: HoA=${home} HA=${ha} CoA=${this.dotted(rd(b, s + 12))}` : `Reg Reply: HoA=${home} HA=${ha}, Code=${b[s + 1]}`;
+    pkt.session.finishFrame(pkt.no);
+    return pkt;
+  }
+
+  private dotted(a: number): string {
+    let s = this.addresses.get(a);
+    if (s === undefined) {
+      s = ipv4String(a);
+      if (this.addresses.size >= 4096) this.addresses.clear();
+      this.addresses.set(a, s);
+    }
+    return s;
+  }
+}
+
+/** The fields a simple frame can have (for tests). */
+export const SIMPLE_FIELDS: readonly FieldDef[] = [
+  ...Object.values(F), ...Object.values(ETH), ...Object.values(IP), ...Object.values(UDP), ...Object.values(MIP),
+];
