@@ -33,6 +33,17 @@ import type { Prefs } from '../dissector/prefs.js';
 const REQUEST_FLAGS = [MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x];
 const AUTH = 1, NAI = 2;
 
+/** An extension's text as utf8Text makes it, read directly when it is all ASCII. */
+function text(b: Uint8Array, at: number, len: number): string {
+  let ascii = '';
+  for (let i = at; i < at + len; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return utf8Text(b.subarray(at, at + len));
+    ascii += String.fromCharCode(c);
+  }
+  return ascii;
+}
+
 function rd(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
 
 /** The UDP dissector's choice of the next dissector for a port pair (udp.ts portDissector). */
@@ -50,6 +61,8 @@ export class SimpleFrames {
   /** What a `want` keeps (computed once per array): any field at all, a time field. */
   private wantFor: Uint8Array | null = null;
   private anyField = false;
+  /** Which layers' fields a `want` keeps (the others are not looked at). */
+  private groups = { eth: false, ip: false, udp: false, mip: false, ext: false };
   private times = false;
   /** Dotted addresses made before (a capture's addresses repeat), a bounded number. */
   private readonly addresses = new Map<number, string>();
@@ -93,24 +106,30 @@ export class SimpleFrames {
 
     // Simple: the packet, field by field in the dissectors' order.
     const pkt = new Packet(frame, session, want);
-    const t = session.noteTime(frame.no, frame.tsSec, frame.tsNsec);
+    session.recordTime(frame.no, frame.tsSec, frame.tsNsec);
     if (this.wantFor !== want) {
       this.wantFor = want;
       this.times = want[F.time.id] === 1 || want[F.timeEpoch.id] === 1 || want[F.timeDelta.id] === 1 || want[F.timeRelative.id] === 1;
       this.anyField = SIMPLE_FIELDS.some(f => want[f.id] === 1);
+      const any = (fields: readonly FieldDef[]) => fields.some(f => want[f.id] === 1);
+      this.groups = {
+        eth: any(Object.values(ETH)), ip: any(Object.values(IP)), udp: any(Object.values(UDP)),
+        mip: any([MIP.flags, ...REQUEST_FLAGS, MIP.code, MIP.life, MIP.homeaddr, MIP.haaddr, MIP.coa]),
+        ext: any([MIP.extType, MIP.extLen, MIP.authSpi, MIP.authAuth, MIP.nai]),
+      };
     }
     if (!this.anyField) return this.columnsOnly(pkt, b, s, type);
+    pkt.layers.push('frame', 'eth', 'ethertype', 'ip', 'udp', 'mip');
     const fr = pkt.add(null, F.frame, null, 0, n);
     if (fr !== DETACHED) fr.text = `Frame ${frame.no}: ${n} bytes on wire (${n * 8} bits), ${n} bytes captured (${n * 8} bits) on interface ${frame.ifIndex}`;
-    pkt.layers.push('frame');
     pkt.add(null, F.interfaceId, frame.ifIndex, 0, 0);
     pkt.add(null, F.encap, frame.linktype, 0, 0);
     if (this.times) {
       const ts = { sec: frame.tsSec, nsec: frame.tsNsec };
       pkt.add(null, F.time, ts, 0, 0);
       pkt.add(null, F.timeEpoch, ts, 0, 0);
-      pkt.add(null, F.timeDelta, timeDiff(ts, t.prev), 0, 0);
-      pkt.add(null, F.timeRelative, timeDiff(ts, t.first), 0, 0);
+      pkt.add(null, F.timeDelta, timeDiff(ts, session.prevTs(frame.no) ?? ts), 0, 0);
+      pkt.add(null, F.timeRelative, timeDiff(ts, session.firstTs ?? ts), 0, 0);
     }
     pkt.add(null, F.number, frame.no, 0, 0);
     pkt.add(null, F.len, frame.len, 0, 0);
@@ -118,76 +137,77 @@ export class SimpleFrames {
     const protocols = pkt.add(null, F.protocols, '', 0, 0);
 
     // Ethernet
-    const eth = pkt.add(null, ETH.eth, null, 0, 14);
-    if (eth !== DETACHED) eth.append = `, Src: ${etherString(b.subarray(6, 12))}, Dst: ${etherString(b.subarray(0, 6))}`;
-    pkt.layers.push('eth', 'ethertype');
-    if (want[ETH.dst.id] === 1 || want[ETH.src.id] === 1 || want[ETH.addr.id] === 1) {
-      const dst = b.subarray(0, 6), src = b.subarray(6, 12);
-      pkt.add(null, ETH.dst, dst, 0, 6);
-      pkt.addHidden(null, ETH.addr, dst, 0, 6);
-      pkt.add(null, ETH.src, src, 6, 6);
-      pkt.addHidden(null, ETH.addr, src, 6, 6);
+    if (this.groups.eth) {
+      const eth = pkt.add(null, ETH.eth, null, 0, 14);
+      if (eth !== DETACHED) eth.append = `, Src: ${etherString(b.subarray(6, 12))}, Dst: ${etherString(b.subarray(0, 6))}`;
+      if (want[ETH.dst.id] === 1 || want[ETH.src.id] === 1 || want[ETH.addr.id] === 1) {
+        const dst = b.subarray(0, 6), src = b.subarray(6, 12);
+        pkt.add(null, ETH.dst, dst, 0, 6);
+        pkt.addHidden(null, ETH.addr, dst, 0, 6);
+        pkt.add(null, ETH.src, src, 6, 6);
+        pkt.addHidden(null, ETH.addr, src, 6, 6);
+      }
+      pkt.add(null, ETH.type, 0x0800, 12, 2);
     }
-    pkt.add(null, ETH.type, 0x0800, 12, 2);
 
     // IPv4
-    const ipNode = pkt.add(null, IP.ip, null, ip, 20);
-    pkt.layers.push('ip');
-    pkt.add(null, IP.version, 4, ip, 1);
-    pkt.add(null, IP.hdrLen, 20, ip, 1);
-    const ds = b[ip + 1]!;
-    pkt.add(null, IP.dsfield, ds, ip + 1, 1);
-    pkt.add(null, IP.dscp, ds >> 2, ip + 1, 1);
-    pkt.add(null, IP.ecn, ds & 3, ip + 1, 1);
-    pkt.add(null, IP.len, totalLen, ip + 2, 2);
-    pkt.add(null, IP.id, (b[ip + 4]! << 8) | b[ip + 5]!, ip + 4, 2);
-    pkt.add(null, IP.flags, (ff >> 8) & 0xe0, ip + 6, 1);
-    pkt.add(null, IP.rb, (ff & 0x8000) !== 0, ip + 6, 1);
-    pkt.add(null, IP.df, (ff & 0x4000) !== 0, ip + 6, 1);
-    pkt.add(null, IP.mf, false, ip + 6, 1);
-    pkt.add(null, IP.fragOffset, 0, ip + 6, 2);
-    const ttl = b[ip + 8]!;
-    pkt.add(null, IP.ttl, ttl, ip + 8, 1);
-    pkt.add(null, IP.proto, 17, ip + 9, 1);
-    pkt.add(null, IP.checksum, (b[ip + 10]! << 8) | b[ip + 11]!, ip + 10, 2);
-    pkt.addGenerated(null, IP.checksumStatus, 2, ip + 10, 2);
-    const srcAddr = rd(b, ip + 12), dstAddr = rd(b, ip + 16);
-    pkt.add(null, IP.src, srcAddr, ip + 12, 4);
-    pkt.addHidden(null, IP.addr, srcAddr, ip + 12, 4);
-    pkt.add(null, IP.dst, dstAddr, ip + 16, 4);
-    pkt.addHidden(null, IP.addr, dstAddr, ip + 16, 4);
+    const ttl = b[ip + 8]!, srcAddr = rd(b, ip + 12), dstAddr = rd(b, ip + 16);
     pkt.src = this.dotted(srcAddr); pkt.dst = this.dotted(dstAddr);
-    if (ipNode !== DETACHED) ipNode.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
+    if (this.groups.ip) {
+      const ipNode = pkt.add(null, IP.ip, null, ip, 20);
+      pkt.add(null, IP.version, 4, ip, 1);
+      pkt.add(null, IP.hdrLen, 20, ip, 1);
+      const ds = b[ip + 1]!;
+      pkt.add(null, IP.dsfield, ds, ip + 1, 1);
+      pkt.add(null, IP.dscp, ds >> 2, ip + 1, 1);
+      pkt.add(null, IP.ecn, ds & 3, ip + 1, 1);
+      pkt.add(null, IP.len, totalLen, ip + 2, 2);
+      pkt.add(null, IP.id, (b[ip + 4]! << 8) | b[ip + 5]!, ip + 4, 2);
+      pkt.add(null, IP.flags, (ff >> 8) & 0xe0, ip + 6, 1);
+      pkt.add(null, IP.rb, (ff & 0x8000) !== 0, ip + 6, 1);
+      pkt.add(null, IP.df, (ff & 0x4000) !== 0, ip + 6, 1);
+      pkt.add(null, IP.mf, false, ip + 6, 1);
+      pkt.add(null, IP.fragOffset, 0, ip + 6, 2);
+      pkt.add(null, IP.ttl, ttl, ip + 8, 1);
+      pkt.add(null, IP.proto, 17, ip + 9, 1);
+      pkt.add(null, IP.checksum, (b[ip + 10]! << 8) | b[ip + 11]!, ip + 10, 2);
+      pkt.addGenerated(null, IP.checksumStatus, 2, ip + 10, 2);
+      pkt.add(null, IP.src, srcAddr, ip + 12, 4);
+      pkt.addHidden(null, IP.addr, srcAddr, ip + 12, 4);
+      pkt.add(null, IP.dst, dstAddr, ip + 16, 4);
+      pkt.addHidden(null, IP.addr, dstAddr, ip + 16, 4);
+      if (ipNode !== DETACHED) ipNode.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
+    }
     const header = { src: srcAddr, dst: dstAddr, proto: 17, ttl };
     pkt.ipv4.push(header);
 
     // UDP
-    const udpNode = pkt.add(null, UDP.udp, null, u, 8);
-    if (udpNode !== DETACHED) udpNode.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
-    pkt.layers.push('udp');
-    pkt.add(null, UDP.srcport, sp, u, 2);
-    pkt.add(null, UDP.dstport, dp, u + 2, 2);
-    pkt.addHidden(null, UDP.port, sp, u, 2);
-    pkt.addHidden(null, UDP.port, dp, u + 2, 2);
-    const udp = { srcPort: sp, dstPort: dp, ip: header };
-    pkt.udp.push(udp);
-    pkt.add(null, UDP.length, udpLen, u + 4, 2);
-    const checksum = (b[u + 6]! << 8) | b[u + 7]!;
-    pkt.add(null, UDP.checksum, checksum, u + 6, 2);
-    pkt.addGenerated(null, UDP.checksumStatus, checksum === 0 ? 3 : 2, u + 6, 2);
-    if (want[UDP.payload.id] === 1) pkt.add(null, UDP.payload, b.subarray(s, end), s, end - s).text = `UDP payload (${end - s} byte${end - s === 1 ? '' : 's'})`;
+    pkt.udp.push({ srcPort: sp, dstPort: dp, ip: header });
+    if (this.groups.udp) {
+      const udpNode = pkt.add(null, UDP.udp, null, u, 8);
+      if (udpNode !== DETACHED) udpNode.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
+      pkt.add(null, UDP.srcport, sp, u, 2);
+      pkt.add(null, UDP.dstport, dp, u + 2, 2);
+      pkt.addHidden(null, UDP.port, sp, u, 2);
+      pkt.addHidden(null, UDP.port, dp, u + 2, 2);
+      pkt.add(null, UDP.length, udpLen, u + 4, 2);
+      const checksum = (b[u + 6]! << 8) | b[u + 7]!;
+      pkt.add(null, UDP.checksum, checksum, u + 6, 2);
+      pkt.addGenerated(null, UDP.checksumStatus, checksum === 0 ? 3 : 2, u + 6, 2);
+      if (want[UDP.payload.id] === 1) pkt.add(null, UDP.payload, b.subarray(s, end), s, end - s).text = `UDP payload (${end - s} byte${end - s === 1 ? '' : 's'})`;
+
+    }
 
     // Mobile IP
     const mip = pkt.add(null, MIP.mip, null, s, end - s);
     if (mip !== DETACHED) mip.append = ` (${MESSAGE_TYPES[type]})`;
-    pkt.layers.push('mip');
     pkt.protocol = 'MobileIP';
+    const homeAddr = rd(b, s + 4), haAddr = rd(b, s + 8), at = type === 1 ? s + 16 : s + 12;
+    pkt.info = type === 1 ? `Reg Request: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)} CoA=${this.dotted(rd(b, s + 12))}`
+      : `Reg Reply: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)}, Code=${b[s + 1]}`;
     pkt.add(null, MIP.type, type, s, 1);
-    const homeAddr = rd(b, s + 4), haAddr = rd(b, s + 8);
-    let at: number;
-    if (type === 1) {
+    if (!this.groups.mip) { /* no field of the fixed part kept */ } else if (type === 1) {
       const coa = rd(b, s + 12);
-      pkt.info = `Reg Request: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)} CoA=${this.dotted(coa)}`;
       const flags = b[s + 1]!;
       pkt.add(null, MIP.flags, flags, s + 1, 1);
       for (const f of REQUEST_FLAGS) pkt.add(null, f, f.type === 'bool' ? (flags & f.bitmask) !== 0 : (flags & f.bitmask) >>> f.shift, s + 1, 1);
@@ -195,14 +215,11 @@ export class SimpleFrames {
       pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
       pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
       pkt.add(null, MIP.coa, coa, s + 12, 4);
-      at = s + 16;
     } else {
-      pkt.info = `Reg Reply: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)}, Code=${b[s + 1]}`;
       pkt.add(null, MIP.code, b[s + 1]!, s + 1, 1);
       pkt.add(null, MIP.life, (b[s + 2]! << 8) | b[s + 3]!, s + 2, 2);
       pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
       pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
-      at = s + 12;
     }
     if (want[MIP.ident.id] === 1 || want[MIP.identHex.id] === 1) {
       const hi = rd(b, at), lo = rd(b, at + 4);
@@ -210,14 +227,14 @@ export class SimpleFrames {
       pkt.addGenerated(null, MIP.identHex, (BigInt(hi) << 32n) | BigInt(lo), at, 8);
     }
     const wantsAuth = want[MIP.authStatus.id] === 1;
-    for (let off = at + 8; off < end;) {
+    for (let off = at + 8; this.groups.ext && off < end;) {
       const et = b[off]!, len = b[off + 1]!, data = off + 2;
       pkt.add(null, MIP.extType, et, off, 1);
       pkt.add(null, MIP.extLen, len, off + 1, 1);
       if (this.kinds[et] === AUTH) {
         pkt.add(null, MIP.authSpi, rd(b, data), data, 4);
         if (want[MIP.authAuth.id] === 1) pkt.add(null, MIP.authAuth, b.subarray(data + 4, data + len), data + 4, len - 4);
-      } else if (want[MIP.nai.id] === 1) pkt.add(null, MIP.nai, utf8Text(b.subarray(data, data + len)), data, len);
+      } else if (want[MIP.nai.id] === 1) pkt.add(null, MIP.nai, text(b, data, len), data, len);
       off = data + len;
     }
     // The verdicts of authenticator verification (kx/verify.ts), after the extensions: no key.

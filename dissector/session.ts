@@ -44,7 +44,9 @@ export class Session {
   /** Timestamp of the frame before each frame (indexed by frame number), in flat typed arrays. */
   private prevSec = new Float64Array(1024);
   private prevNsec = new Float64Array(1024);
-  private lastTs: { sec: number; nsec: number } | null = null;
+  private hasLast = false;
+  private lastSec = 0;
+  private lastNsec = 0;
   /** The frame whose previous timestamp is held when frames are not retained. */
   private prevNo = 0;
 
@@ -86,19 +88,22 @@ export class Session {
 
   /** Records frame timing in the forward pass; returns the previous frame's timestamp. */
   noteTime(no: number, sec: number, nsec: number): { first: { sec: number; nsec: number }; prev: { sec: number; nsec: number } } {
-    if (!this.visited(no)) {
-      const now = { sec, nsec };
-      this.firstTs ??= now;
-      // A single streaming pass keeps only the latest frame's (flat memory); else one per frame.
-      const at = this.retain ? no : 0;
-      if (at >= this.prevSec.length) this.grow(at);
-      const prev = this.lastTs ?? now;
-      this.prevSec[at] = prev.sec;
-      this.prevNsec[at] = prev.nsec;
-      this.prevNo = no;
-      this.lastTs = now;
-    }
+    this.recordTime(no, sec, nsec);
     return { first: this.firstTs ?? { sec, nsec }, prev: this.prevTs(no) ?? { sec, nsec } };
+  }
+
+  /** noteTime without its answer (read firstTs and prevTs when needed). */
+  recordTime(no: number, sec: number, nsec: number): void {
+    if (this.visited(no)) return;
+    this.firstTs ??= { sec, nsec };
+    // A single streaming pass keeps only the latest frame's (flat memory); else one per frame.
+    const at = this.retain ? no : 0;
+    if (at >= this.prevSec.length) this.grow(at);
+    this.prevSec[at] = this.hasLast ? this.lastSec : sec;
+    this.prevNsec[at] = this.hasLast ? this.lastNsec : nsec;
+    this.prevNo = no;
+    this.hasLast = true;
+    this.lastSec = sec; this.lastNsec = nsec;
   }
 
   /** The timestamp of the frame before frame `no`, once the forward pass has seen it. */

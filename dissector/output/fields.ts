@@ -60,6 +60,8 @@ export class FieldExtractor {
   private readonly quote: string;
   /** expert abbrev → column indexes. */
   private readonly experts = new Map<string, number[]>();
+  /** Whether a column is a summary column (_ws.col.*). */
+  private readonly hasColumns: boolean;
 
   constructor(readonly names: readonly string[], readonly opts: FieldsOptions) {
     this.columns = names.map((n, i) => {
@@ -76,6 +78,7 @@ export class FieldExtractor {
       throw new FieldsError(`Some fields aren't valid: '${n}' is neither a field nor a column name (see 'mipscope -G fields')`);
     });
     this.quote = opts.quote === 'd' ? '"' : opts.quote === 's' ? "'" : '';
+    this.hasColumns = this.columns.some(c => c.kind === 'column');
   }
 
   /** The header line: field names unquoted, as tshark prints them whatever -E quote says. */
@@ -83,23 +86,47 @@ export class FieldExtractor {
     return this.names.join(this.opts.separator);
   }
 
-  private q(s: string): string { return this.quote ? this.quote + s + this.quote : s; }
-
   /** The values of each column for a packet. */
   values(pkt: Packet): string[][] {
     const vals: string[][] = this.columns.map(() => []);
+    this.collect(pkt, vals);
+    return vals;
+  }
+
+  /**
+   * Field id → its column, -1 for none, -2 for several (then byId): one array read per node.
+   * Made on first use, when the registry is complete.
+   */
+  private colOf: Int32Array | null = null;
+  /** The value lists of line(), reused from packet to packet. */
+  private readonly scratch: string[][] = [];
+
+  private columnIndex(): Int32Array {
+    let max = 0;
+    for (const id of this.byId.keys()) if (id > max) max = id;
+    const a = new Int32Array(max + 1).fill(-1);
+    for (const [id, cols] of this.byId) if (id >= 0) a[id] = cols.length === 1 ? cols[0]! : -2;
+    return a;
+  }
+
+  /** Adds each column's values for a packet to vals (one list per column). */
+  private collect(pkt: Packet, vals: string[][]): void {
+    const colOf = this.colOf ??= this.columnIndex();
     const all: readonly Node[] = pkt.all;
+    const experts = this.experts.size > 0;
     for (let i = 0; i < all.length; i++) {
       const n = all[i]!;
       const f = n.field;
       if (!f) continue;
-      if (n.expert && this.experts.size) for (const c of this.experts.get(n.expert.abbrev) ?? []) vals[c]!.push('1');
-      const cols = this.byId.get(f.id);
-      if (cols) for (const c of cols) vals[c]!.push(extractedValue(n));
+      if (experts && n.expert) for (const c of this.experts.get(n.expert.abbrev) ?? []) vals[c]!.push('1');
+      const c = f.id >= 0 && f.id < colOf.length ? colOf[f.id]! : -1;
+      if (c >= 0) vals[c]!.push(extractedValue(n));
+      else if (c === -2) for (const k of this.byId.get(f.id)!) vals[k]!.push(extractedValue(n));
     }
-    const digits = this.opts.timeDigits ? this.opts.timeDigits(pkt.frame.ifIndex) : 6;
-    this.columns.forEach((c, i) => { if (c.kind === 'column') vals[i]!.push(columnValue(pkt, c.name, digits)); });
-    return vals;
+    if (this.hasColumns) {
+      const digits = this.opts.timeDigits ? this.opts.timeDigits(pkt.frame.ifIndex) : 6;
+      for (let i = 0; i < this.columns.length; i++) { const c = this.columns[i]!; if (c.kind === 'column') vals[i]!.push(columnValue(pkt, c.name, digits)); }
+    }
   }
 
   /** The values of one column that the -E occurrence option selects. */
@@ -113,23 +140,28 @@ export class FieldExtractor {
   }
 
   line(pkt: Packet): string {
-    const vals = this.values(pkt);
-    const occ = this.opts.occurrence;
-    const out: string[] = [];
-    for (const v of vals) {
-      let s: string;
+    const vals = this.scratch;
+    if (vals.length !== this.columns.length) for (let i = vals.length; i < this.columns.length; i++) vals.push([]);
+    for (let i = 0; i < vals.length; i++) vals[i]!.length = 0;
+    this.collect(pkt, vals);
+    const occ = this.opts.occurrence, sep = this.opts.separator;
+    let out = '';
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i]!;
+      if (i > 0) out += sep;
       // A field the packet lacks prints as nothing, unquoted (tshark).
-      if (v.length === 0) { out.push(''); continue; }
-      else if (occ === 'f') s = v[0]!;
+      if (v.length === 0) continue;
+      let s: string;
+      if (occ === 'f') s = v[0]!;
       else if (occ === 'l') s = v[v.length - 1]!;
-      else if (occ === 'a' || occ === 0) s = v.join(this.opts.aggregator);
+      else if (occ === 'a' || occ === 0) s = v.length === 1 ? v[0]! : v.join(this.opts.aggregator);
       else {
         const x = v[occ > 0 ? occ - 1 : v.length + occ];
-        if (x === undefined) { out.push(''); continue; }
+        if (x === undefined) continue;
         s = x;
       }
-      out.push(this.q(s));
+      out += this.quote ? this.quote + s + this.quote : s;
     }
-    return out.join(this.opts.separator);
+    return out;
   }
 }
