@@ -10,11 +10,7 @@ import { parseArgs, USAGE, UsageError } from './args.js';
 import type { Options } from './args.js';
 import { Output } from './output.js';
 import { Progress } from './progress.js';
-import { glossary } from './glossary.js';
-import { runCheck } from './check.js';
-import { runLive } from './live.js';
-import { runTui } from './tui.js';
-import { luaPlugin, runExport } from './export.js';
+import type { runLive as RunLive } from './live.js';
 import { prepare } from './prepare.js';
 import { feed, parseStatistics, statisticsOutput, STATISTICS_HELP } from './stats/index.js';
 import { createRenderer, fastPathFields, openingWithFirstPacket, VERSION } from './render.js';
@@ -58,6 +54,9 @@ async function analyze(o: Options): Promise<number> {
   const r = openingWithFirstPacket(createRenderer(o, { timeDigits: ifIndex => digits.get(ifIndex) ?? 6 }), () => failure !== null);
   const out = new Output(o.lineBuffered);
   if (o.interfaces.length || o.listInterfaces) {
+    // Live capture, check, the TUI and the exports are loaded when asked for: a file read does not
+    // pay for their modules (the TUI's terminal library alone is a tenth of the start-up).
+    const { runLive } = await import('./live.js') as { runLive: typeof RunLive };
     return await runLive(o, {
       onStart: ifaces => { for (const i of ifaces) digits.set(i.index, timePrecision(i.tsresol)); },
       onFrame: f => { const pkt = dissectFrame(f, session, want); feed(stats, pkt); if ((!filter || filter.match(pkt)) && !o.quiet) out.write(r.packet(pkt)); },
@@ -134,9 +133,9 @@ async function analyze(o: Options): Promise<number> {
  * parseArgs(argv, { subcommand }), so its flags mean what they mean in the main command.
  */
 const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
-  check: argv => runCheck(parseArgs(argv, { subcommand: 'check' })),
-  tui: argv => runTui(parseArgs(argv, { subcommand: 'tui' })),
-  export: async argv => runExport(argv, VERSION),
+  check: async argv => (await import('./check.js')).runCheck(parseArgs(argv, { subcommand: 'check' })),
+  tui: async argv => (await import('./tui.js')).runTui(parseArgs(argv, { subcommand: 'tui' })),
+  export: async argv => (await import('./export.js')).runExport(argv, VERSION),
   // The database commands load DuckDB: only when asked for.
   index: async argv => (await import('./index-cmd.js')).runIndex(argv),
   sql: async argv => (await import('./sql.js')).runSql(argv),
@@ -151,7 +150,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (o.help) { process.stdout.write(USAGE); return 0; }
     if (o.version) { process.stdout.write(`mipscope ${VERSION}\n`); return 0; }
     if (o.statistics.includes('help')) { process.stdout.write(`mipscope: The available statistics for the "-z" option are:\n${STATISTICS_HELP}`); return 0; }
-    if (o.glossary !== undefined) { process.stdout.write(o.glossary === 'lua' ? luaPlugin(VERSION) : glossary(o.glossary)); return 0; }
+    if (o.glossary !== undefined) {
+      if (o.glossary === 'lua') process.stdout.write((await import('./export.js')).luaPlugin(VERSION));
+      else process.stdout.write((await import('./glossary.js')).glossary(o.glossary));
+      return 0;
+    }
     if (o.command !== 'analyze') throw new UsageError(`'mipscope ${o.command}' is not available in this build`);
     return await analyze(o);
   } catch (e) {
