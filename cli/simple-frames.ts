@@ -30,7 +30,66 @@ import { etherString, ipv4String, utf8Text } from '../dissector/format.js';
 import { timeDiff } from '../dissector/tree.js';
 import type { Prefs } from '../dissector/prefs.js';
 
+/** Field ids as numbers: one property read of one object per test (the field definitions have many shapes). */
+const ID = {
+  MIP_authAuth: MIP.authAuth.id,
+  MIP_authStatus: MIP.authStatus.id,
+  MIP_nai: MIP.nai.id,
+  UDP_payload: UDP.payload.id,
+  ETH_addr: ETH.addr.id,
+  ETH_dst: ETH.dst.id,
+  ETH_src: ETH.src.id,
+  ETH_type: ETH.type.id,
+  F_capLen: F.capLen.id,
+  F_encap: F.encap.id,
+  F_interfaceId: F.interfaceId.id,
+  F_len: F.len.id,
+  F_number: F.number.id,
+  F_time: F.time.id,
+  F_timeDelta: F.timeDelta.id,
+  F_timeEpoch: F.timeEpoch.id,
+  F_timeRelative: F.timeRelative.id,
+  IP_addr: IP.addr.id,
+  IP_checksum: IP.checksum.id,
+  IP_checksumStatus: IP.checksumStatus.id,
+  IP_df: IP.df.id,
+  IP_dscp: IP.dscp.id,
+  IP_dsfield: IP.dsfield.id,
+  IP_dst: IP.dst.id,
+  IP_ecn: IP.ecn.id,
+  IP_flags: IP.flags.id,
+  IP_fragOffset: IP.fragOffset.id,
+  IP_hdrLen: IP.hdrLen.id,
+  IP_id: IP.id.id,
+  IP_len: IP.len.id,
+  IP_mf: IP.mf.id,
+  IP_proto: IP.proto.id,
+  IP_rb: IP.rb.id,
+  IP_src: IP.src.id,
+  IP_ttl: IP.ttl.id,
+  IP_version: IP.version.id,
+  MIP_authSpi: MIP.authSpi.id,
+  MIP_coa: MIP.coa.id,
+  MIP_code: MIP.code.id,
+  MIP_extLen: MIP.extLen.id,
+  MIP_extType: MIP.extType.id,
+  MIP_flags: MIP.flags.id,
+  MIP_haaddr: MIP.haaddr.id,
+  MIP_homeaddr: MIP.homeaddr.id,
+  MIP_ident: MIP.ident.id,
+  MIP_identHex: MIP.identHex.id,
+  MIP_life: MIP.life.id,
+  MIP_type: MIP.type.id,
+  UDP_checksum: UDP.checksum.id,
+  UDP_checksumStatus: UDP.checksumStatus.id,
+  UDP_dstport: UDP.dstport.id,
+  UDP_length: UDP.length.id,
+  UDP_port: UDP.port.id,
+  UDP_srcport: UDP.srcport.id,
+};
+
 const REQUEST_FLAGS = [MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x];
+const REQUEST_FLAG_IDS = REQUEST_FLAGS.map(f => f.id);
 const AUTH = 1, NAI = 2;
 
 /** An extension's text as utf8Text makes it, read directly when it is all ASCII. */
@@ -122,32 +181,32 @@ export class SimpleFrames {
     pkt.layers.push('frame', 'eth', 'ethertype', 'ip', 'udp', 'mip');
     const fr = pkt.add(null, F.frame, null, 0, n);
     if (fr !== DETACHED) fr.text = `Frame ${frame.no}: ${n} bytes on wire (${n * 8} bits), ${n} bytes captured (${n * 8} bits) on interface ${frame.ifIndex}`;
-    pkt.add(null, F.interfaceId, frame.ifIndex, 0, 0);
-    pkt.add(null, F.encap, frame.linktype, 0, 0);
+    if (want[ID.F_interfaceId] === 1) pkt.add(null, F.interfaceId, frame.ifIndex, 0, 0);
+    if (want[ID.F_encap] === 1) pkt.add(null, F.encap, frame.linktype, 0, 0);
     if (this.times) {
       const ts = { sec: frame.tsSec, nsec: frame.tsNsec };
-      pkt.add(null, F.time, ts, 0, 0);
-      pkt.add(null, F.timeEpoch, ts, 0, 0);
-      pkt.add(null, F.timeDelta, timeDiff(ts, session.prevTs(frame.no) ?? ts), 0, 0);
-      pkt.add(null, F.timeRelative, timeDiff(ts, session.firstTs ?? ts), 0, 0);
+      if (want[ID.F_time] === 1) pkt.add(null, F.time, ts, 0, 0);
+      if (want[ID.F_timeEpoch] === 1) pkt.add(null, F.timeEpoch, ts, 0, 0);
+      if (want[ID.F_timeDelta] === 1) pkt.add(null, F.timeDelta, timeDiff(ts, session.prevTs(frame.no) ?? ts), 0, 0);
+      if (want[ID.F_timeRelative] === 1) pkt.add(null, F.timeRelative, timeDiff(ts, session.firstTs ?? ts), 0, 0);
     }
-    pkt.add(null, F.number, frame.no, 0, 0);
-    pkt.add(null, F.len, frame.len, 0, 0);
-    pkt.add(null, F.capLen, frame.caplen, 0, 0);
+    if (want[ID.F_number] === 1) pkt.add(null, F.number, frame.no, 0, 0);
+    if (want[ID.F_len] === 1) pkt.add(null, F.len, frame.len, 0, 0);
+    if (want[ID.F_capLen] === 1) pkt.add(null, F.capLen, frame.caplen, 0, 0);
     const protocols = pkt.add(null, F.protocols, '', 0, 0);
 
     // Ethernet
     if (this.groups.eth) {
       const eth = pkt.add(null, ETH.eth, null, 0, 14);
       if (eth !== DETACHED) eth.append = `, Src: ${etherString(b.subarray(6, 12))}, Dst: ${etherString(b.subarray(0, 6))}`;
-      if (want[ETH.dst.id] === 1 || want[ETH.src.id] === 1 || want[ETH.addr.id] === 1) {
+      if (want[ID.ETH_dst] === 1 || want[ID.ETH_src] === 1 || want[ID.ETH_addr] === 1) {
         const dst = b.subarray(0, 6), src = b.subarray(6, 12);
-        pkt.add(null, ETH.dst, dst, 0, 6);
-        pkt.addHidden(null, ETH.addr, dst, 0, 6);
-        pkt.add(null, ETH.src, src, 6, 6);
-        pkt.addHidden(null, ETH.addr, src, 6, 6);
+        if (want[ID.ETH_dst] === 1) pkt.add(null, ETH.dst, dst, 0, 6);
+        if (want[ID.ETH_addr] === 1) pkt.addHidden(null, ETH.addr, dst, 0, 6);
+        if (want[ID.ETH_src] === 1) pkt.add(null, ETH.src, src, 6, 6);
+        if (want[ID.ETH_addr] === 1) pkt.addHidden(null, ETH.addr, src, 6, 6);
       }
-      pkt.add(null, ETH.type, 0x0800, 12, 2);
+      if (want[ID.ETH_type] === 1) pkt.add(null, ETH.type, 0x0800, 12, 2);
     }
 
     // IPv4
@@ -155,27 +214,27 @@ export class SimpleFrames {
     pkt.src = this.dotted(srcAddr); pkt.dst = this.dotted(dstAddr);
     if (this.groups.ip) {
       const ipNode = pkt.add(null, IP.ip, null, ip, 20);
-      pkt.add(null, IP.version, 4, ip, 1);
-      pkt.add(null, IP.hdrLen, 20, ip, 1);
+      if (want[ID.IP_version] === 1) pkt.add(null, IP.version, 4, ip, 1);
+      if (want[ID.IP_hdrLen] === 1) pkt.add(null, IP.hdrLen, 20, ip, 1);
       const ds = b[ip + 1]!;
-      pkt.add(null, IP.dsfield, ds, ip + 1, 1);
-      pkt.add(null, IP.dscp, ds >> 2, ip + 1, 1);
-      pkt.add(null, IP.ecn, ds & 3, ip + 1, 1);
-      pkt.add(null, IP.len, totalLen, ip + 2, 2);
-      pkt.add(null, IP.id, (b[ip + 4]! << 8) | b[ip + 5]!, ip + 4, 2);
-      pkt.add(null, IP.flags, (ff >> 8) & 0xe0, ip + 6, 1);
-      pkt.add(null, IP.rb, (ff & 0x8000) !== 0, ip + 6, 1);
-      pkt.add(null, IP.df, (ff & 0x4000) !== 0, ip + 6, 1);
-      pkt.add(null, IP.mf, false, ip + 6, 1);
-      pkt.add(null, IP.fragOffset, 0, ip + 6, 2);
-      pkt.add(null, IP.ttl, ttl, ip + 8, 1);
-      pkt.add(null, IP.proto, 17, ip + 9, 1);
-      pkt.add(null, IP.checksum, (b[ip + 10]! << 8) | b[ip + 11]!, ip + 10, 2);
-      pkt.addGenerated(null, IP.checksumStatus, 2, ip + 10, 2);
-      pkt.add(null, IP.src, srcAddr, ip + 12, 4);
-      pkt.addHidden(null, IP.addr, srcAddr, ip + 12, 4);
-      pkt.add(null, IP.dst, dstAddr, ip + 16, 4);
-      pkt.addHidden(null, IP.addr, dstAddr, ip + 16, 4);
+      if (want[ID.IP_dsfield] === 1) pkt.add(null, IP.dsfield, ds, ip + 1, 1);
+      if (want[ID.IP_dscp] === 1) pkt.add(null, IP.dscp, ds >> 2, ip + 1, 1);
+      if (want[ID.IP_ecn] === 1) pkt.add(null, IP.ecn, ds & 3, ip + 1, 1);
+      if (want[ID.IP_len] === 1) pkt.add(null, IP.len, totalLen, ip + 2, 2);
+      if (want[ID.IP_id] === 1) pkt.add(null, IP.id, (b[ip + 4]! << 8) | b[ip + 5]!, ip + 4, 2);
+      if (want[ID.IP_flags] === 1) pkt.add(null, IP.flags, (ff >> 8) & 0xe0, ip + 6, 1);
+      if (want[ID.IP_rb] === 1) pkt.add(null, IP.rb, (ff & 0x8000) !== 0, ip + 6, 1);
+      if (want[ID.IP_df] === 1) pkt.add(null, IP.df, (ff & 0x4000) !== 0, ip + 6, 1);
+      if (want[ID.IP_mf] === 1) pkt.add(null, IP.mf, false, ip + 6, 1);
+      if (want[ID.IP_fragOffset] === 1) pkt.add(null, IP.fragOffset, 0, ip + 6, 2);
+      if (want[ID.IP_ttl] === 1) pkt.add(null, IP.ttl, ttl, ip + 8, 1);
+      if (want[ID.IP_proto] === 1) pkt.add(null, IP.proto, 17, ip + 9, 1);
+      if (want[ID.IP_checksum] === 1) pkt.add(null, IP.checksum, (b[ip + 10]! << 8) | b[ip + 11]!, ip + 10, 2);
+      if (want[ID.IP_checksumStatus] === 1) pkt.addGenerated(null, IP.checksumStatus, 2, ip + 10, 2);
+      if (want[ID.IP_src] === 1) pkt.add(null, IP.src, srcAddr, ip + 12, 4);
+      if (want[ID.IP_addr] === 1) pkt.addHidden(null, IP.addr, srcAddr, ip + 12, 4);
+      if (want[ID.IP_dst] === 1) pkt.add(null, IP.dst, dstAddr, ip + 16, 4);
+      if (want[ID.IP_addr] === 1) pkt.addHidden(null, IP.addr, dstAddr, ip + 16, 4);
       if (ipNode !== DETACHED) ipNode.append = `, Src: ${pkt.src}, Dst: ${pkt.dst}`;
     }
     const header = { src: srcAddr, dst: dstAddr, proto: 17, ttl };
@@ -186,15 +245,15 @@ export class SimpleFrames {
     if (this.groups.udp) {
       const udpNode = pkt.add(null, UDP.udp, null, u, 8);
       if (udpNode !== DETACHED) udpNode.append = `, Src Port: ${sp}, Dst Port: ${dp}`;
-      pkt.add(null, UDP.srcport, sp, u, 2);
-      pkt.add(null, UDP.dstport, dp, u + 2, 2);
-      pkt.addHidden(null, UDP.port, sp, u, 2);
-      pkt.addHidden(null, UDP.port, dp, u + 2, 2);
-      pkt.add(null, UDP.length, udpLen, u + 4, 2);
+      if (want[ID.UDP_srcport] === 1) pkt.add(null, UDP.srcport, sp, u, 2);
+      if (want[ID.UDP_dstport] === 1) pkt.add(null, UDP.dstport, dp, u + 2, 2);
+      if (want[ID.UDP_port] === 1) pkt.addHidden(null, UDP.port, sp, u, 2);
+      if (want[ID.UDP_port] === 1) pkt.addHidden(null, UDP.port, dp, u + 2, 2);
+      if (want[ID.UDP_length] === 1) pkt.add(null, UDP.length, udpLen, u + 4, 2);
       const checksum = (b[u + 6]! << 8) | b[u + 7]!;
-      pkt.add(null, UDP.checksum, checksum, u + 6, 2);
-      pkt.addGenerated(null, UDP.checksumStatus, checksum === 0 ? 3 : 2, u + 6, 2);
-      if (want[UDP.payload.id] === 1) pkt.add(null, UDP.payload, b.subarray(s, end), s, end - s).text = `UDP payload (${end - s} byte${end - s === 1 ? '' : 's'})`;
+      if (want[ID.UDP_checksum] === 1) pkt.add(null, UDP.checksum, checksum, u + 6, 2);
+      if (want[ID.UDP_checksumStatus] === 1) pkt.addGenerated(null, UDP.checksumStatus, checksum === 0 ? 3 : 2, u + 6, 2);
+      if (want[ID.UDP_payload] === 1) pkt.add(null, UDP.payload, b.subarray(s, end), s, end - s).text = `UDP payload (${end - s} byte${end - s === 1 ? '' : 's'})`;
 
     }
 
@@ -205,36 +264,40 @@ export class SimpleFrames {
     const homeAddr = rd(b, s + 4), haAddr = rd(b, s + 8), at = type === 1 ? s + 16 : s + 12;
     pkt.info = type === 1 ? `Reg Request: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)} CoA=${this.dotted(rd(b, s + 12))}`
       : `Reg Reply: HoA=${this.dotted(homeAddr)} HA=${this.dotted(haAddr)}, Code=${b[s + 1]}`;
-    pkt.add(null, MIP.type, type, s, 1);
+    if (want[ID.MIP_type] === 1) pkt.add(null, MIP.type, type, s, 1);
     if (!this.groups.mip) { /* no field of the fixed part kept */ } else if (type === 1) {
       const coa = rd(b, s + 12);
       const flags = b[s + 1]!;
-      pkt.add(null, MIP.flags, flags, s + 1, 1);
-      for (const f of REQUEST_FLAGS) pkt.add(null, f, f.type === 'bool' ? (flags & f.bitmask) !== 0 : (flags & f.bitmask) >>> f.shift, s + 1, 1);
-      pkt.add(null, MIP.life, (b[s + 2]! << 8) | b[s + 3]!, s + 2, 2);
-      pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
-      pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
-      pkt.add(null, MIP.coa, coa, s + 12, 4);
+      if (want[ID.MIP_flags] === 1) pkt.add(null, MIP.flags, flags, s + 1, 1);
+      for (let i = 0; i < REQUEST_FLAGS.length; i++) {
+        if (want[REQUEST_FLAG_IDS[i]!] !== 1) continue;
+        const f = REQUEST_FLAGS[i]!;
+        pkt.add(null, f, f.type === 'bool' ? (flags & f.bitmask) !== 0 : (flags & f.bitmask) >>> f.shift, s + 1, 1);
+      }
+      if (want[ID.MIP_life] === 1) pkt.add(null, MIP.life, (b[s + 2]! << 8) | b[s + 3]!, s + 2, 2);
+      if (want[ID.MIP_homeaddr] === 1) pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
+      if (want[ID.MIP_haaddr] === 1) pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
+      if (want[ID.MIP_coa] === 1) pkt.add(null, MIP.coa, coa, s + 12, 4);
     } else {
-      pkt.add(null, MIP.code, b[s + 1]!, s + 1, 1);
-      pkt.add(null, MIP.life, (b[s + 2]! << 8) | b[s + 3]!, s + 2, 2);
-      pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
-      pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
+      if (want[ID.MIP_code] === 1) pkt.add(null, MIP.code, b[s + 1]!, s + 1, 1);
+      if (want[ID.MIP_life] === 1) pkt.add(null, MIP.life, (b[s + 2]! << 8) | b[s + 3]!, s + 2, 2);
+      if (want[ID.MIP_homeaddr] === 1) pkt.add(null, MIP.homeaddr, homeAddr, s + 4, 4);
+      if (want[ID.MIP_haaddr] === 1) pkt.add(null, MIP.haaddr, haAddr, s + 8, 4);
     }
-    if (want[MIP.ident.id] === 1 || want[MIP.identHex.id] === 1) {
+    if (want[ID.MIP_ident] === 1 || want[ID.MIP_identHex] === 1) {
       const hi = rd(b, at), lo = rd(b, at + 4);
-      pkt.add(null, MIP.ident, ntpToTime(hi, lo), at, 8);
-      pkt.addGenerated(null, MIP.identHex, (BigInt(hi) << 32n) | BigInt(lo), at, 8);
+      if (want[ID.MIP_ident] === 1) pkt.add(null, MIP.ident, ntpToTime(hi, lo), at, 8);
+      if (want[ID.MIP_identHex] === 1) pkt.addGenerated(null, MIP.identHex, (BigInt(hi) << 32n) | BigInt(lo), at, 8);
     }
-    const wantsAuth = want[MIP.authStatus.id] === 1;
+    const wantsAuth = want[ID.MIP_authStatus] === 1;
     for (let off = at + 8; this.groups.ext && off < end;) {
       const et = b[off]!, len = b[off + 1]!, data = off + 2;
-      pkt.add(null, MIP.extType, et, off, 1);
-      pkt.add(null, MIP.extLen, len, off + 1, 1);
+      if (want[ID.MIP_extType] === 1) pkt.add(null, MIP.extType, et, off, 1);
+      if (want[ID.MIP_extLen] === 1) pkt.add(null, MIP.extLen, len, off + 1, 1);
       if (this.kinds[et] === AUTH) {
-        pkt.add(null, MIP.authSpi, rd(b, data), data, 4);
-        if (want[MIP.authAuth.id] === 1) pkt.add(null, MIP.authAuth, b.subarray(data + 4, data + len), data + 4, len - 4);
-      } else if (want[MIP.nai.id] === 1) pkt.add(null, MIP.nai, text(b, data, len), data, len);
+        if (want[ID.MIP_authSpi] === 1) pkt.add(null, MIP.authSpi, rd(b, data), data, 4);
+        if (want[ID.MIP_authAuth] === 1) pkt.add(null, MIP.authAuth, b.subarray(data + 4, data + len), data + 4, len - 4);
+      } else if (want[ID.MIP_nai] === 1) pkt.add(null, MIP.nai, text(b, data, len), data, len);
       off = data + len;
     }
     // The verdicts of authenticator verification (kx/verify.ts), after the extensions: no key.
