@@ -4,7 +4,7 @@
 import type { Packet } from '../dissector/index.js';
 import { allFields, fieldByAbbrev } from '../dissector/index.js';
 import { FieldExtractor, applyFieldsOption, defaultFieldsOptions } from '../dissector/output/fields.js';
-import { packetPsml, psmlFinale, psmlPreamble, tabsLine } from '../dissector/output/summary.js';
+import { packetPsml, psmlFinale, psmlPreamble, summaryLine, tabsLine } from '../dissector/output/summary.js';
 import type { Stamp, TimeFormat } from '../dissector/output/summary.js';
 import { textPacket } from '../dissector/output/text.js';
 import { JsonRenderer } from '../dissector/output/json.js';
@@ -30,7 +30,7 @@ export function createRenderer(o: Options, ctx: RenderContext): Renderer {
   };
   // -t dd: the delta from the previous packet *displayed*, which only the renderer knows.
   let shownBefore: Stamp | undefined;
-  const shown = (pkt: Packet, line: string) => { shownBefore = { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec }; return line; };
+  const shown = (pkt: Packet, line: string) => { if (fmt === 'dd') shownBefore = { sec: pkt.frame.tsSec, nsec: pkt.frame.tsNsec }; return line; };
   const digits = (pkt: Packet) => ctx.timeDigits(pkt.frame.ifIndex);
   switch (o.outputFormat) {
     case 'fields': {
@@ -40,6 +40,8 @@ export function createRenderer(o: Options, ctx: RenderContext): Renderer {
     case 'text': {
       // tshark prints the summary line unless -V or -x asks for details or bytes.
       const summary = !o.verbose && !o.hex;
+      // The summary line alone (the commonest output): no options object per packet.
+      if (summary) return { packet: pkt => shown(pkt, summaryLine(pkt, fmt, digits(pkt), shownBefore) + '\n') };
       return { packet: pkt => shown(pkt, textPacket(pkt, { summary, details: o.verbose, hex: o.hex, timeFormat: fmt, timeDigits: digits(pkt), ...(shownBefore ? { shownBefore } : {}) })) };
     }
     case 'tabs':
