@@ -78,7 +78,9 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6, shownBefore
 export function summaryLine(pkt: Packet, fmt: TimeFormat = 'r', digits = 6, shownBefore?: Stamp): string {
   const no = String(pkt.no).padStart(5, ' ');
   const time = timeColumn(pkt, fmt, digits, shownBefore).padStart(10, ' ');
-  return formatText(`${no} ${time} ${pkt.src.padStart(12, ' ')} → ${pkt.dst.padEnd(12, ' ')} ${pkt.protocol} ${pkt.frame.len} ${pkt.info}`);
+  // formatText escapes character by character, and the number, time, padding and arrow need
+  // none: the columns are escaped apart, short one-byte strings rather than the whole line.
+  return `${no} ${time} ${formatText(pkt.src.padStart(12, ' '))} → ${formatText(pkt.dst.padEnd(12, ' '))} ${formatText(pkt.protocol)} ${pkt.frame.len} ${formatText(pkt.info)}`;
 }
 
 /** -T tabs: tshark's summary columns padded as in the summary line, separated by tabs. */
