@@ -51,6 +51,9 @@ const MODES: string[][] = [
   ['-Y', 'mip.type == 1'],
   ['-Y', 'mip.auth.spi == 0x1001 || icmp', '-T', 'fields', '-e', 'frame.number', '-e', 'mip.nai'],
   ['-Y', 'mip.nai contains "mn" && !(mip.code == 0)', '-t', 'd'],
+  ['-x', '-Y', 'frame.protocols contains "mip" || udp.port == 434'],
+  ['-T', 'psml', '-t', 'ad'],
+  ['-T', 'tabs', '-t', 'dd', '-Y', 'ip.src == 10.1.1.11 or icmp'],
 ];
 
 function mixed(): string {
