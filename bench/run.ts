@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCaptureFile } from '../capture/write.js';
 import { repeatedCapture, writeBenchCapture } from './corpus.js';
+import { benchArgs } from './args.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt; };
-const runs = parseInt(opt('--runs', '3'), 10);
-const count = parseInt(opt('--packets', '200000'), 10);
-const only = opt('--only', '').split(',').filter(Boolean);
-const flat = !argv.includes('--no-flat');
+const args = benchArgs('usage: node dist/bench/run.js [--runs N] [--packets N] [--only NAME,...] [--no-flat]', ['runs', 'packets', 'only'], ['no-flat']);
+const runs = args.count('runs', 3);
+const count = args.count('packets', 200000);
+const only = args.value('only', '').split(',').filter(Boolean);
+const flat = !args.has('no-flat');
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli', 'main.js');

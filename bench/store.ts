@@ -14,18 +14,18 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { writeBenchCapture } from './corpus.js';
 import { startClickHouse } from './clickhouse.js';
+import { benchArgs } from './args.js';
 import { TABLES } from '../store/schema.js';
 
 const TABLE_NAMES = TABLES.map(t => t.name);
 
-const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt; };
-const runs = parseInt(opt('--runs', '2'), 10);
-const count = parseInt(opt('--packets', '200000'), 10);
+const args = benchArgs('usage: node dist/bench/store.js [--runs N] [--packets N] [--no-clickhouse] [--stats-only]', ['runs', 'packets'], ['no-clickhouse', 'stats-only']);
+const runs = args.count('runs', 2);
+const count = args.count('packets', 200000);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli', 'main.js');
 const dir = join(tmpdir(), 'mipscope-bench-store');
-const statsOnly = argv.includes('--stats-only');
+const statsOnly = args.has('stats-only');
 if (!statsOnly) rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
@@ -110,7 +110,7 @@ out(`\nrows: ${fmt(allRows.reduce((a, b) => a + b, 0))} in all tables for ${fmt(
 out('store | bytes in all tables per packet | per registration (all tables / registrations table alone) | packets table per packet');
 out(`DuckDB | ${(duckBytes / packets).toFixed(1)} | ${(duckBytes / regs).toFixed(1)} / — | —`);
 out(`Parquet | ${(pqBytes / packets).toFixed(1)} | ${(pqBytes / regs).toFixed(1)} / ${(pqRegs / regs).toFixed(1)} | ${(pqPackets / packets).toFixed(1)}`);
-if (!argv.includes('--no-clickhouse') && spawnSync('clickhouse-server', ['--version']).error === undefined) {
+if (!args.has('no-clickhouse') && spawnSync('clickhouse-server', ['--version']).error === undefined) {
   const ch = await startClickHouse(1);
   try {
     const url = ch.servers[0]!.url;
