@@ -211,7 +211,7 @@ function accepting(kind: TransactionKind, code: number | undefined): boolean {
 /** A copy of a hop's bytes (in a shared slab, see `keep`) and how many the MN-HA authenticator covers. */
 interface Copy { frame: number; slab: Uint8Array; at: number; len: number; covered: number }
 /** Bytes kept while a transaction is open: to tell retransmissions and relay changes. */
-interface OpenState { copies: Copy[]; last: number }
+interface OpenState { copies: Copy[]; last: number; /** Position in the table's queue (counted from the start of the capture). */ qpos: number }
 /** An open transaction's state, kept on it under a symbol (out of its public shape and of JSON). */
 const OPEN = Symbol('open');
 type Tx = Transaction & { [OPEN]?: OpenState | undefined };
@@ -255,18 +255,137 @@ export function hopKey(h: Hop): number { return (h as Row)[HOP_ROW]!; }
 /** A number that names a transaction for as long as the session lives (its serial), object or view. */
 export function transactionKey(tx: Transaction): number { return (tx as Serial)[TX_SERIAL]!; }
 
+// ## Answered transactions, packed (retain off)
+// Once a transaction has a reply, what can still happen to it is a retransmission, a relayed
+// reply or a replay; its hops and byte copies then sit in flat records (one per hop, its copy in
+// the same record) rather than objects, and the transaction in a small PackedTx. A later message
+// that may join it unpacks it into the same objects again (and it is packed once more after that
+// frame); nothing outside the table ever sees a PackedTx.
+const P_FRAME = 0, P_SEC = 1, P_NSEC = 2, P_FLAGS = 3, P_SRC = 4, P_DST = 5, P_SPORT = 6, P_DPORT = 7, P_HOP = 8, P_ROLES = 9,
+  P_IDHI = 10, P_IDLO = 11, P_CODE = 12, P_LIFE = 13, P_RELAYS = 14, P_NEXT = 15, P_RETX = 16, P_ANS = 17, P_RESPIN = 18,
+  P_RTSEC = 19, P_RTNSEC = 20, P_ROW = 21, P_CAT = 22, P_CLEN = 23, P_CCOV = 24, P_CORD = 25, P_LINK = 26, P_WIDTH = 27;
+const F_REPLY = 1, F_IDENT_CHANGED = 2, F_PROTECTED = 4, F_DISCARDABLE = 8, F_CODE = 16, F_LIFE = 32, F_RT = 64, F_RELAYS = 128,
+  F_NEXT = 256, F_RETX = 512, F_ANS = 1024, F_RESPIN = 2048, F_COPY = 4096;
+const ROLE_NAMES: readonly NodeRole[] = ['MN', 'FA', 'AAA', 'HA', 'KDC'];
+const ROLE_NUMBER: Readonly<Record<NodeRole, number>> = { MN: 0, FA: 1, AAA: 2, HA: 3, KDC: 4 };
+const LOW32 = 0xffffffffn;
+
+/** Fixed-width records of hops (with their copies), reused through a free list. */
+class HopRecords {
+  private v = new Float64Array(P_WIDTH * 1024);
+  private slabs: Array<Uint8Array | undefined> = [];
+  private auths: AuthVerdict[][] = [];
+  private keys: DistributedKey[][] = [];
+  private free = -1;
+  private used = 0;
+
+  private alloc(): number {
+    if (this.free >= 0) { const r = this.free; this.free = this.v[r * P_WIDTH + P_LINK]!; return r; }
+    const r = this.used++;
+    if ((r + 1) * P_WIDTH > this.v.length) { const b = new Float64Array(this.v.length * 2); b.set(this.v); this.v = b; }
+    return r;
+  }
+
+  /** Writes a hop (and its copy, if kept) to a new record linked before `link`; returns the record. */
+  put(h: Hop, c: Copy | undefined, order: number, link: number): number {
+    const r = this.alloc(), v = this.v, o = r * P_WIDTH;
+    let f = (h.direction === 'reply' ? F_REPLY : 0) | (h.identChanged ? F_IDENT_CHANGED : 0) | (h.protectedChanged ? F_PROTECTED : 0) | (h.discardable ? F_DISCARDABLE : 0);
+    v[o + P_FRAME] = h.frame; v[o + P_SEC] = h.time.sec; v[o + P_NSEC] = h.time.nsec;
+    v[o + P_SRC] = h.src; v[o + P_DST] = h.dst; v[o + P_SPORT] = h.srcPort; v[o + P_DPORT] = h.dstPort; v[o + P_HOP] = h.hop;
+    v[o + P_ROLES] = ROLE_NUMBER[h.from] * 8 + ROLE_NUMBER[h.to];
+    v[o + P_IDHI] = Number(h.ident >> 32n); v[o + P_IDLO] = Number(h.ident & LOW32);
+    if (h.code !== undefined) { f |= F_CODE; v[o + P_CODE] = h.code; }
+    if (h.lifetime !== undefined) { f |= F_LIFE; v[o + P_LIFE] = h.lifetime; }
+    if (h.relays !== undefined) { f |= F_RELAYS; v[o + P_RELAYS] = h.relays; }
+    if (h.next !== undefined) { f |= F_NEXT; v[o + P_NEXT] = h.next; }
+    if (h.retransmissionOf !== undefined) { f |= F_RETX; v[o + P_RETX] = h.retransmissionOf; }
+    if (h.answers !== undefined) { f |= F_ANS; v[o + P_ANS] = h.answers; }
+    if (h.responseIn !== undefined) { f |= F_RESPIN; v[o + P_RESPIN] = h.responseIn; }
+    if (h.responseTime !== undefined) { f |= F_RT; v[o + P_RTSEC] = h.responseTime.sec; v[o + P_RTNSEC] = h.responseTime.nsec; }
+    v[o + P_ROW] = hopKey(h);
+    if (c) { f |= F_COPY; v[o + P_CAT] = c.at; v[o + P_CLEN] = c.len; v[o + P_CCOV] = c.covered; v[o + P_CORD] = order; this.slabs[r] = c.slab; }
+    else this.slabs[r] = undefined;
+    v[o + P_FLAGS] = f;
+    v[o + P_LINK] = link;
+    this.auths[r] = h.auth; this.keys[r] = h.keys;
+    return r;
+  }
+
+  link(r: number): number { return this.v[r * P_WIDTH + P_LINK]!; }
+  frame(r: number): number { return this.v[r * P_WIDTH + P_FRAME]!; }
+
+  /** The hop object of record `r`, as the table made it. */
+  hop(r: number): Hop {
+    const v = this.v, o = r * P_WIDTH, f = v[o + P_FLAGS]!, roles = v[o + P_ROLES]!;
+    const h: Hop & Row = {
+      frame: v[o + P_FRAME]!, time: { sec: v[o + P_SEC]!, nsec: v[o + P_NSEC]! }, direction: f & F_REPLY ? 'reply' : 'request',
+      src: v[o + P_SRC]!, dst: v[o + P_DST]!, srcPort: v[o + P_SPORT]!, dstPort: v[o + P_DPORT]!, hop: v[o + P_HOP]!,
+      from: ROLE_NAMES[roles >> 3]!, to: ROLE_NAMES[roles & 7]!, ident: (BigInt(v[o + P_IDHI]!) << 32n) | BigInt(v[o + P_IDLO]!),
+      auth: this.auths[r]!, keys: this.keys[r]!,
+    };
+    h[HOP_ROW] = v[o + P_ROW]!;
+    if (f & F_CODE) h.code = v[o + P_CODE]!;
+    if (f & F_LIFE) h.lifetime = v[o + P_LIFE]!;
+    if (f & F_DISCARDABLE) h.discardable = true;
+    if (f & F_ANS) h.answers = v[o + P_ANS]!;
+    if (f & F_RT) h.responseTime = { sec: v[o + P_RTSEC]!, nsec: v[o + P_RTNSEC]! };
+    if (f & F_IDENT_CHANGED) h.identChanged = true;
+    if (f & F_RETX) h.retransmissionOf = v[o + P_RETX]!;
+    if (f & F_RELAYS) h.relays = v[o + P_RELAYS]!;
+    if (f & F_PROTECTED) h.protectedChanged = true;
+    if (f & F_NEXT) h.next = v[o + P_NEXT]!;
+    if (f & F_RESPIN) h.responseIn = v[o + P_RESPIN]!;
+    return h;
+  }
+
+  /** The copy kept in record `r` and its place among the transaction's copies (-1: none). */
+  copy(r: number): [Copy, number] | undefined {
+    const v = this.v, o = r * P_WIDTH;
+    if (!(v[o + P_FLAGS]! & F_COPY)) return undefined;
+    return [{ frame: v[o + P_FRAME]!, slab: this.slabs[r]!, at: v[o + P_CAT]!, len: v[o + P_CLEN]!, covered: v[o + P_CCOV]! }, v[o + P_CORD]!];
+  }
+
+  release(r: number): void {
+    this.v[r * P_WIDTH + P_LINK] = this.free; this.free = r;
+    this.slabs[r] = undefined; this.auths[r] = NONE; this.keys[r] = NONE;
+  }
+}
+
+/** An answered open transaction with its hops in records (`head`: requests, then replies, linked). */
+class PackedTx {
+  closed = false;
+  constructor(
+    readonly id: number, readonly kind: TransactionKind, readonly low: number, readonly ident: bigint,
+    readonly homeAddr: number, readonly haAddr: number, readonly coa: number, readonly spi: number | undefined,
+    readonly code: number | undefined, readonly accepted: boolean, readonly replayOf: number | undefined,
+    readonly parent: number | undefined, readonly children: number[], readonly dropped: number,
+    readonly serial: number, readonly last: number, readonly qpos: number,
+    readonly head: number, readonly nRequests: number, readonly nReplies: number,
+  ) {}
+}
+type Entry = Transaction | PackedTx;
+const isPacked = (tx: Entry): tx is PackedTx => tx instanceof PackedTx;
+
+/** A path's latest request: its placement, or for a packed transaction the request's frame. */
+type PathEntry = { tx: Entry; hop?: Hop; frame?: number };
+
 export class TransactionTable {
   /** Open transactions by kind, then low 32 bits. */
-  private readonly index: Record<TransactionKind, Map<number, Transaction[]>> = { registration: new Map(), key: new Map(), revocation: new Map() };
+  private readonly index: Record<TransactionKind, Map<number, Entry[]>> = { registration: new Map(), key: new Map(), revocation: new Map() };
   /** Open transactions in the order they began (a queue with a head). */
-  private queue: Transaction[] = [];
+  private queue: Entry[] = [];
   private head = 0;
+  /** Queue positions dropped by compacting it. */
+  private qbase = 0;
+  /** Hop records of packed transactions, and the transactions placed in the current frame (packed once it is done). */
+  private readonly records = new HopRecords();
+  private touched: Transaction[] = [];
   /** Latest request of an open transaction on each path `src>dst` (for `near`). */
-  private readonly paths = new Map<number, Placement & { tx: Transaction }>();
+  private readonly paths = new Map<number, PathEntry>();
   /** Latest open registration whose request was sent to an address (the HA, for its KDC exchange). */
   private readonly waitingAt = new Map<number, Transaction>();
   /** Open transactions by id. */
-  private readonly byId = new Map<number, Transaction>();
+  private readonly byId = new Map<number, Entry>();
   private current: { frame: number; list: Placement[] } | null = null;
   private readonly listeners: Array<(tx: Transaction) => void> = [];
   readonly evictions = { age: 0, count: 0 };
@@ -340,13 +459,13 @@ export class TransactionTable {
 
   get(id: number): Transaction | undefined {
     const tx = this.byId.get(id);
-    if (tx || !this.retain) return tx;
+    if (tx || !this.retain) return tx && this.full(tx);
     const [a, b] = this.archive.serialsOf(id);
     return b > a ? this.txOf(b - 1) : undefined;
   }
 
   all(): readonly Transaction[] {
-    if (!this.retain) return this.queue.slice(this.head);
+    if (!this.retain) return this.queue.slice(this.head).map(t => this.full(t));
     const out = new Array<Transaction>(this.archive.txs);
     for (let s = 0; s < out.length; s++) out[s] = this.txOf(s);
     return out;
@@ -367,7 +486,7 @@ export class TransactionTable {
   }
 
   /** The transactions still open for matching, oldest first. */
-  openTransactions(): Transaction[] { return this.queue.slice(this.head).filter(t => !t.closed); }
+  openTransactions(): Transaction[] { return this.queue.slice(this.head).filter(t => !t.closed).map(t => this.full(t)); }
 
   /** Annotations from later analyses of a frame's message (authenticator verdicts, keys). */
   noteAuth(frame: number, start: number, src: number, v: AuthVerdict): void {
@@ -403,6 +522,7 @@ export class TransactionTable {
   add(m: MessageFacts): Placement | undefined {
     if (this.current?.frame !== m.frame) {
       this.flush();
+      this.packAnswered();
       this.current = { frame: m.frame, list: [] };
       this.evictedNow = null;
     }
@@ -421,7 +541,112 @@ export class TransactionTable {
     return p;
   }
 
-  private candidates(kind: TransactionKind, low: number): Transaction[] {
+  /** A transaction as the object readers get: a packed one is read out of its records. */
+  private full(e: Entry): Transaction { return isPacked(e) ? this.materialize(e) : e; }
+
+  /** The objects of a packed transaction: the transaction, its hops and the open state with the copies. */
+  private materialize(p: PackedTx): Transaction {
+    const rec = this.records, requests: Hop[] = [], replies: Hop[] = [], copies: Array<[Copy, number]> = [];
+    let r = p.head;
+    for (let k = 0; k < p.nRequests + p.nReplies; k++, r = rec.link(r)) {
+      (k < p.nRequests ? requests : replies).push(rec.hop(r));
+      const c = rec.copy(r);
+      if (c) copies.push(c);
+    }
+    copies.sort((a, b) => a[1] - b[1]);
+    const tx: Transaction = {
+      id: p.id, kind: p.kind, low: p.low, ident: p.ident, homeAddr: p.homeAddr, haAddr: p.haAddr, coa: p.coa, spi: p.spi,
+      requests: requests.length ? requests : NONE, replies: replies.length ? replies : NONE, code: p.code, accepted: p.accepted,
+      replayOf: p.replayOf, parent: p.parent, children: p.children, dropped: p.dropped, closed: p.closed,
+    };
+    (tx as Tx)[OPEN] = { copies: copies.length ? copies.map(c => c[0]) : NONE, last: p.last, qpos: p.qpos };
+    (tx as Serial)[TX_SERIAL] = p.serial;
+    return tx;
+  }
+
+  /** A packed transaction a message may join: its objects again, in its place (packed again after the frame). */
+  private unpack(p: PackedTx): Transaction {
+    const tx = this.materialize(p);
+    this.replace(p, tx);
+    this.releaseRecords(p);
+    this.touched.push(tx);
+    return tx;
+  }
+
+  private releaseRecords(p: PackedTx): void {
+    let r = p.head;
+    for (let k = 0; k < p.nRequests + p.nReplies; k++) { const n = this.records.link(r); this.records.release(r); r = n; }
+  }
+
+  /** Packs the answered transactions placed in the frame just done (retain off). */
+  private packAnswered(): void {
+    const list = this.touched;
+    if (!list.length) return;
+    this.touched = [];
+    for (const tx of list) {
+      if (tx.closed || tx.replies.length === 0) continue;
+      const st = openState(tx);
+      if (this.queue[st.qpos - this.qbase] !== tx) continue; // packed already (placed twice)
+      this.pack(tx, st);
+    }
+  }
+
+  private pack(tx: Transaction, st: OpenState): void {
+    const hops = tx.requests.length ? (tx.replies.length ? [...tx.requests, ...tx.replies] : tx.requests) : tx.replies;
+    // Each copy goes into the record of a hop of its frame (hops and copies are kept in pairs).
+    const copyOfHop = new Array<number>(hops.length).fill(-1);
+    for (let k = 0; k < st.copies.length; k++) {
+      const f = st.copies[k]!.frame;
+      let j = 0;
+      while (j < hops.length && (copyOfHop[j] !== -1 || hops[j]!.frame !== f)) j++;
+      if (j === hops.length) return; // not paired: left as objects
+      copyOfHop[j] = k;
+    }
+    let head = -1;
+    for (let j = hops.length - 1; j >= 0; j--) {
+      const k = copyOfHop[j]!;
+      head = this.records.put(hops[j]!, k >= 0 ? st.copies[k] : undefined, k, head);
+    }
+    const p = new PackedTx(tx.id, tx.kind, tx.low, tx.ident, tx.homeAddr, tx.haAddr, tx.coa, tx.spi, tx.code, tx.accepted, tx.replayOf,
+      tx.parent, tx.children, tx.dropped, transactionKey(tx), st.last, st.qpos, head, tx.requests.length, tx.replies.length);
+    this.replace(tx, p);
+    // An answered registration is no parent for a later key request: it need not wait anywhere.
+    for (const q of tx.requests) if (this.waitingAt.get(q.dst) === tx) this.waitingAt.delete(q.dst);
+  }
+
+  /** Puts `neu` where `old` is in the index, the queue, by id and on the paths of its requests. */
+  private replace(old: Entry, neu: Entry): void {
+    const l = this.index[old.kind].get(old.low);
+    if (l) { const i = l.indexOf(old); if (i >= 0) l[i] = neu; }
+    const qpos = isPacked(old) ? old.qpos : openState(old).qpos;
+    if (this.queue[qpos - this.qbase] === old) this.queue[qpos - this.qbase] = neu;
+    if (this.byId.get(old.id) === old) this.byId.set(old.id, neu);
+    if (isPacked(old)) {
+      const tx = neu as Transaction;
+      for (const q of tx.requests) {
+        const pk = pathKey(q.src, q.dst), e = this.paths.get(pk);
+        if (e?.tx === old && e.frame === q.frame) this.paths.set(pk, { tx, hop: q });
+      }
+    } else {
+      for (const q of old.requests) {
+        const pk = pathKey(q.src, q.dst), e = this.paths.get(pk);
+        if (e?.tx === old && e.hop === q) this.paths.set(pk, { tx: neu, frame: q.frame });
+      }
+    }
+  }
+
+  /** The request hop of a packed transaction in `frame` on path `pk`. */
+  private packedRequest(p: PackedTx, frame: number, pk: number): Hop | undefined {
+    let r = p.head;
+    for (let k = 0; k < p.nRequests; k++, r = this.records.link(r)) {
+      if (this.records.frame(r) !== frame) continue;
+      const h = this.records.hop(r);
+      if (pathKey(h.src, h.dst) === pk) return h;
+    }
+    return undefined;
+  }
+
+  private candidates(kind: TransactionKind, low: number): Entry[] {
     return this.index[kind].get(low) ?? NONE;
   }
 
@@ -430,8 +655,11 @@ export class TransactionTable {
     const cands = this.candidates(kind, m.low);
     let replayOf: number | undefined;
     for (let i = cands.length - 1; i >= 0; i--) {
-      const tx = cands[i]!;
-      if (tx.homeAddr !== m.homeAddr || tx.haAddr !== m.haAddr || (tx.spi !== undefined && m.spi !== undefined && tx.spi !== m.spi)) continue;
+      const e = cands[i]!;
+      if (e.homeAddr !== m.homeAddr || e.haAddr !== m.haAddr || (e.spi !== undefined && m.spi !== undefined && e.spi !== m.spi)) continue;
+      // Accepted: neither a retransmission nor a relayed copy, whichever hop it is on.
+      if (isPacked(e) && e.accepted) { replayOf ??= e.id; continue; }
+      const tx = isPacked(e) ? this.unpack(e) : e;
       const st = openState(tx);
       // The same hop again: a retransmission if the bytes are the same and nothing accepted it yet.
       const again = lastOnPath(tx.requests, m.src, m.dst);
@@ -482,8 +710,9 @@ export class TransactionTable {
     const dstGroup = isGroupAddress(m.dst);
     let tx: Transaction | undefined, q: Hop | undefined, best = -1;
     for (let i = 0; i < cands.length; i++) {
-      const t = cands[i]!;
-      if (t.homeAddr !== m.homeAddr || (kind === 'registration' && t.haAddr !== m.haAddr)) continue;
+      const e = cands[i]!;
+      if (e.homeAddr !== m.homeAddr || (kind === 'registration' && e.haAddr !== m.haAddr)) continue;
+      const t = isPacked(e) ? this.unpack(e) : e;
       const rs = t.requests;
       for (let j = 0; j < rs.length; j++) {
         const r = rs[j]!;
@@ -493,9 +722,10 @@ export class TransactionTable {
       }
     }
     if (!tx || !q) {
-      const near = this.paths.get(pathKey(m.dst, m.src));
+      const pk = pathKey(m.dst, m.src), near = this.paths.get(pk);
       const p: Placement = { tx: undefined, hop, start: m.start, src: m.srcIndex };
-      if (near && near.hop.src === m.dst && near.hop.dst === m.src && !near.tx.closed && near.hop.responseIn === undefined && near.tx.kind === kind && now - seconds(near.hop.time) <= RELAY_WINDOW) p.near = near.hop.frame;
+      const nh = near && (near.hop ?? this.packedRequest(near.tx as PackedTx, near.frame!, pk));
+      if (near && nh && nh.src === m.dst && nh.dst === m.src && !near.tx.closed && nh.responseIn === undefined && near.tx.kind === kind && now - seconds(nh.time) <= RELAY_WINDOW) p.near = nh.frame;
       return p;
     }
     const st = openState(tx);
@@ -533,8 +763,8 @@ export class TransactionTable {
     const index = this.index[tx.kind];
     const l = index.get(tx.low);
     if (l) l.push(tx); else index.set(tx.low, [tx]);
+    (tx as Tx)[OPEN] = { copies: NONE, last: now, qpos: this.qbase + this.queue.length };
     this.queue.push(tx);
-    (tx as Tx)[OPEN] = { copies: NONE, last: now };
     this.byId.set(tx.id, tx);
     const s = this.retain ? this.archive.begin(tx.id) : this.serials++;
     (tx as Serial)[TX_SERIAL] = s;
@@ -554,6 +784,7 @@ export class TransactionTable {
       if (st.copies === NONE) st.copies = [c]; else st.copies.push(c);
     } else tx.dropped++;
     const p = { tx, hop, start: m.start, src: m.srcIndex };
+    if (!this.retain) this.touched.push(tx);
     if (isRequest) {
       this.paths.set(pathKey(m.src, m.dst), p);
       if (tx.kind === 'registration') this.waitingAt.set(m.dst, tx);
@@ -566,35 +797,38 @@ export class TransactionTable {
   private evict(now: number): void {
     while (this.head < this.queue.length) {
       const tx = this.queue[this.head]!;
-      const st = (tx as Tx)[OPEN];
+      const st = isPacked(tx) ? (tx.closed ? undefined : tx) : (tx as Tx)[OPEN];
       const open = this.queue.length - this.head;
       const cause = !st ? 'closed' : open >= MAX_OPEN ? 'count' : now - st.last > MAX_AGE ? 'age' : null;
       if (!cause) break;
       (this.queue as Array<Transaction | undefined>)[this.head++] = undefined; // not kept until the queue is compacted
       if (cause !== 'closed') {
-        const unanswered = tx.replies.length === 0;
+        const unanswered = !isPacked(tx) && tx.replies.length === 0;
         if (unanswered) { this.evictions[cause]++; (this.evictedNow ??= { age: 0, count: 0 })[cause]++; }
         this.close(tx, unanswered ? cause : null);
       }
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.qbase += this.head; this.head = 0; }
   }
 
-  private close(tx: Transaction, evicted: 'age' | 'count' | null): void {
-    if (tx.closed) return;
+  private close(e: Entry, evicted: 'age' | 'count' | null): void {
+    if (e.closed) return;
+    // The listeners get the objects, as for a transaction never packed; the records go.
+    const tx = isPacked(e) ? this.materialize(e) : e;
+    if (isPacked(e)) { e.closed = true; this.releaseRecords(e); }
     tx.closed = true;
     (tx as Tx)[OPEN] = undefined;
-    if (this.byId.get(tx.id) === tx) this.byId.delete(tx.id);
+    if (this.byId.get(tx.id) === e) this.byId.delete(tx.id);
     const index = this.index[tx.kind];
     const l = index.get(tx.low);
     if (l) {
-      const i = l.indexOf(tx);
+      const i = l.indexOf(e);
       if (i >= 0) l.splice(i, 1);
       if (!l.length) index.delete(tx.low);
     }
     for (const q of tx.requests) {
       const pk = pathKey(q.src, q.dst);
-      if (this.paths.get(pk)?.tx === tx) this.paths.delete(pk);
+      if (this.paths.get(pk)?.tx === e) this.paths.delete(pk);
       if (this.waitingAt.get(q.dst) === tx) this.waitingAt.delete(q.dst);
     }
     for (const fn of this.listeners) fn(tx);
