@@ -261,9 +261,11 @@ export function transactionKey(tx: Transaction): number { return (tx as Serial)[
 // the same record) rather than objects, and the transaction in a small PackedTx. A later message
 // that may join it unpacks it into the same objects again (and it is packed once more after that
 // frame); nothing outside the table ever sees a PackedTx.
-const P_FRAME = 0, P_SEC = 1, P_NSEC = 2, P_FLAGS = 3, P_SRC = 4, P_DST = 5, P_SPORT = 6, P_DPORT = 7, P_HOP = 8, P_ROLES = 9,
-  P_IDHI = 10, P_IDLO = 11, P_CODE = 12, P_LIFE = 13, P_RELAYS = 14, P_NEXT = 15, P_RETX = 16, P_ANS = 17, P_RESPIN = 18,
-  P_RTSEC = 19, P_RTNSEC = 20, P_ROW = 21, P_CAT = 22, P_CLEN = 23, P_CCOV = 24, P_CORD = 25, P_LINK = 26, P_WIDTH = 27;
+// 32-bit fields (the link is stored + 1, 0: none) and the three that may not fit 32 bits.
+const P_FRAME = 0, P_NSEC = 1, P_FLAGS = 2, P_SRC = 3, P_DST = 4, P_SPORT = 5, P_DPORT = 6, P_HOP = 7, P_ROLES = 8,
+  P_IDHI = 9, P_IDLO = 10, P_CODE = 11, P_LIFE = 12, P_RELAYS = 13, P_NEXT = 14, P_RETX = 15, P_ANS = 16, P_RESPIN = 17,
+  P_RTNSEC = 18, P_CAT = 19, P_CLEN = 20, P_CCOV = 21, P_CORD = 22, P_LINK = 23, P_WIDTH = 24;
+const W_SEC = 0, W_RTSEC = 1, W_ROW = 2, W_WIDTH = 3;
 const F_REPLY = 1, F_IDENT_CHANGED = 2, F_PROTECTED = 4, F_DISCARDABLE = 8, F_CODE = 16, F_LIFE = 32, F_RT = 64, F_RELAYS = 128,
   F_NEXT = 256, F_RETX = 512, F_ANS = 1024, F_RESPIN = 2048, F_COPY = 4096;
 const ROLE_NAMES: readonly NodeRole[] = ['MN', 'FA', 'AAA', 'HA', 'KDC'];
@@ -272,7 +274,8 @@ const LOW32 = 0xffffffffn;
 
 /** Fixed-width records of hops (with their copies), reused through a free list. */
 class HopRecords {
-  private v = new Float64Array(P_WIDTH * 1024);
+  private v = new Uint32Array(P_WIDTH * 1024);
+  private w = new Float64Array(W_WIDTH * 1024);
   private slabs: Array<Uint8Array | undefined> = [];
   private auths: AuthVerdict[][] = [];
   private keys: DistributedKey[][] = [];
@@ -280,17 +283,20 @@ class HopRecords {
   private used = 0;
 
   private alloc(): number {
-    if (this.free >= 0) { const r = this.free; this.free = this.v[r * P_WIDTH + P_LINK]!; return r; }
+    if (this.free >= 0) { const r = this.free; this.free = this.v[r * P_WIDTH + P_LINK]! - 1; return r; }
     const r = this.used++;
-    if ((r + 1) * P_WIDTH > this.v.length) { const b = new Float64Array(this.v.length * 2); b.set(this.v); this.v = b; }
+    if ((r + 1) * P_WIDTH > this.v.length) {
+      const b = new Uint32Array(this.v.length * 2); b.set(this.v); this.v = b;
+      const c = new Float64Array(this.w.length * 2); c.set(this.w); this.w = c;
+    }
     return r;
   }
 
   /** Writes a hop (and its copy, if kept) to a new record linked before `link`; returns the record. */
   put(h: Hop, c: Copy | undefined, order: number, link: number): number {
-    const r = this.alloc(), v = this.v, o = r * P_WIDTH;
+    const r = this.alloc(), v = this.v, o = r * P_WIDTH, w = this.w, ow = r * W_WIDTH;
     let f = (h.direction === 'reply' ? F_REPLY : 0) | (h.identChanged ? F_IDENT_CHANGED : 0) | (h.protectedChanged ? F_PROTECTED : 0) | (h.discardable ? F_DISCARDABLE : 0);
-    v[o + P_FRAME] = h.frame; v[o + P_SEC] = h.time.sec; v[o + P_NSEC] = h.time.nsec;
+    v[o + P_FRAME] = h.frame; w[ow + W_SEC] = h.time.sec; v[o + P_NSEC] = h.time.nsec;
     v[o + P_SRC] = h.src; v[o + P_DST] = h.dst; v[o + P_SPORT] = h.srcPort; v[o + P_DPORT] = h.dstPort; v[o + P_HOP] = h.hop;
     v[o + P_ROLES] = ROLE_NUMBER[h.from] * 8 + ROLE_NUMBER[h.to];
     v[o + P_IDHI] = Number(h.ident >> 32n); v[o + P_IDLO] = Number(h.ident & LOW32);
@@ -301,34 +307,34 @@ class HopRecords {
     if (h.retransmissionOf !== undefined) { f |= F_RETX; v[o + P_RETX] = h.retransmissionOf; }
     if (h.answers !== undefined) { f |= F_ANS; v[o + P_ANS] = h.answers; }
     if (h.responseIn !== undefined) { f |= F_RESPIN; v[o + P_RESPIN] = h.responseIn; }
-    if (h.responseTime !== undefined) { f |= F_RT; v[o + P_RTSEC] = h.responseTime.sec; v[o + P_RTNSEC] = h.responseTime.nsec; }
-    v[o + P_ROW] = hopKey(h);
+    if (h.responseTime !== undefined) { f |= F_RT; w[ow + W_RTSEC] = h.responseTime.sec; v[o + P_RTNSEC] = h.responseTime.nsec; }
+    w[ow + W_ROW] = hopKey(h);
     if (c) { f |= F_COPY; v[o + P_CAT] = c.at; v[o + P_CLEN] = c.len; v[o + P_CCOV] = c.covered; v[o + P_CORD] = order; this.slabs[r] = c.slab; }
     else this.slabs[r] = undefined;
     v[o + P_FLAGS] = f;
-    v[o + P_LINK] = link;
+    v[o + P_LINK] = link + 1;
     this.auths[r] = h.auth; this.keys[r] = h.keys;
     return r;
   }
 
-  link(r: number): number { return this.v[r * P_WIDTH + P_LINK]!; }
+  link(r: number): number { return this.v[r * P_WIDTH + P_LINK]! - 1; }
   frame(r: number): number { return this.v[r * P_WIDTH + P_FRAME]!; }
 
   /** The hop object of record `r`, as the table made it. */
   hop(r: number): Hop {
-    const v = this.v, o = r * P_WIDTH, f = v[o + P_FLAGS]!, roles = v[o + P_ROLES]!;
+    const v = this.v, o = r * P_WIDTH, w = this.w, ow = r * W_WIDTH, f = v[o + P_FLAGS]!, roles = v[o + P_ROLES]!;
     const h: Hop & Row = {
-      frame: v[o + P_FRAME]!, time: { sec: v[o + P_SEC]!, nsec: v[o + P_NSEC]! }, direction: f & F_REPLY ? 'reply' : 'request',
+      frame: v[o + P_FRAME]!, time: { sec: w[ow + W_SEC]!, nsec: v[o + P_NSEC]! }, direction: f & F_REPLY ? 'reply' : 'request',
       src: v[o + P_SRC]!, dst: v[o + P_DST]!, srcPort: v[o + P_SPORT]!, dstPort: v[o + P_DPORT]!, hop: v[o + P_HOP]!,
       from: ROLE_NAMES[roles >> 3]!, to: ROLE_NAMES[roles & 7]!, ident: (BigInt(v[o + P_IDHI]!) << 32n) | BigInt(v[o + P_IDLO]!),
       auth: this.auths[r]!, keys: this.keys[r]!,
     };
-    h[HOP_ROW] = v[o + P_ROW]!;
+    h[HOP_ROW] = w[ow + W_ROW]!;
     if (f & F_CODE) h.code = v[o + P_CODE]!;
     if (f & F_LIFE) h.lifetime = v[o + P_LIFE]!;
     if (f & F_DISCARDABLE) h.discardable = true;
     if (f & F_ANS) h.answers = v[o + P_ANS]!;
-    if (f & F_RT) h.responseTime = { sec: v[o + P_RTSEC]!, nsec: v[o + P_RTNSEC]! };
+    if (f & F_RT) h.responseTime = { sec: w[ow + W_RTSEC]!, nsec: v[o + P_RTNSEC]! };
     if (f & F_IDENT_CHANGED) h.identChanged = true;
     if (f & F_RETX) h.retransmissionOf = v[o + P_RETX]!;
     if (f & F_RELAYS) h.relays = v[o + P_RELAYS]!;
@@ -346,7 +352,7 @@ class HopRecords {
   }
 
   release(r: number): void {
-    this.v[r * P_WIDTH + P_LINK] = this.free; this.free = r;
+    this.v[r * P_WIDTH + P_LINK] = this.free + 1; this.free = r;
     this.slabs[r] = undefined; this.auths[r] = NONE; this.keys[r] = NONE;
   }
 }
@@ -630,7 +636,8 @@ export class TransactionTable {
     } else {
       for (const q of old.requests) {
         const pk = pathKey(q.src, q.dst), e = this.paths.get(pk);
-        if (e?.tx === old && e.hop === q) this.paths.set(pk, { tx: neu, frame: q.frame });
+        // A request answered already is no `near` for an unmatched reply: its entry can go.
+        if (e?.tx === old && e.hop === q) { if (q.responseIn !== undefined) this.paths.delete(pk); else this.paths.set(pk, { tx: neu, frame: q.frame }); }
       }
     }
   }
