@@ -3,7 +3,7 @@
 // and writes the report to standard output or to --output FILE.
 // Exit code 0 when no finding reaches error severity, 1 when one does, 2 on bad input — and 2
 // when the input could not be read to its end: the report then says it is incomplete.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { readCapture, readCaptureSync, CaptureFileError } from '../capture/read.js';
 import type { Frame } from '../capture/frame.js';
 import { dissectFrame } from '../dissector/index.js';
@@ -11,7 +11,8 @@ import type { Packet } from '../dissector/index.js';
 import { treeText } from '../dissector/output/text.js';
 import { Checker, atLeast } from '../conformance/checker.js';
 import { allRules, catalogMarkdown, catalogText, selectRules } from '../conformance/rules/index.js';
-import { renderReport } from '../conformance/report/index.js';
+import { reportChunks } from '../conformance/report/index.js';
+import type { Findings } from '../conformance/report/index.js';
 import { UsageError } from './args.js';
 import type { Options } from './args.js';
 import { prepare } from './prepare.js';
@@ -86,19 +87,24 @@ export async function runCheck(o: Options): Promise<number> {
   // A damaged input: the packets before the damage are checked and reported, the report says it
   // is incomplete, then the error line and exit 2.
   const summary = checker.finish();
-  const findings = checker.findings.filter(f => atLeast(f, c.severity));
+  // The default threshold keeps every finding: the compact list is read as it is.
+  const findings: Findings = c.severity === 'note' ? checker.findingList : [...checker.findingList].filter(f => atLeast(f, c.severity));
   let trees: Map<number, string> | undefined;
   if (c.format === 'html') {
     trees = new Map();
-    for (const no of new Set(findings.map(f => f.frame))) {
+    for (const no of new Set(Array.from(findings, f => f.frame))) {
       const f = frames[no - 1];
       if (f) trees.set(no, treeText(dissectFrame(f, session)));
     }
   }
-  const report = renderReport(c.format, { file: o.read ?? o.interfaces.join(','), findings, summary, ...(trees ? { trees } : {}), ...(damage !== undefined ? { damage } : {}) });
+  const input = { file: o.read ?? o.interfaces.join(','), findings, summary, ...(trees ? { trees } : {}), ...(damage !== undefined ? { damage } : {}) };
   if (c.output) {
-    try { writeFileSync(c.output, report); } catch (e) { throw new UsageError(`cannot write report '${c.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-  } else process.stdout.write(report);
+    let fd: number | undefined;
+    try {
+      fd = openSync(c.output, 'w');
+      for (const chunk of reportChunks(c.format, input)) writeSync(fd, chunk);
+    } catch (e) { throw new UsageError(`cannot write report '${c.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); } finally { if (fd !== undefined) closeSync(fd); }
+  } else for (const chunk of reportChunks(c.format, input)) process.stdout.write(chunk);
   if (failure) throw failure;
   return summary.errors > 0 ? 1 : 0;
 }

@@ -13,6 +13,7 @@ import type { MessageKx } from '../dissector/kx/records.js';
 import type { CheckOptions, Finding, MessageView, Rule, RuleChecks, Severity } from './rule.js';
 import { SEVERITY_RANK } from './rule.js';
 import { frameSeconds } from '../dissector/tree.js';
+import { FindingList } from './findings.js';
 
 export interface RuleSummary {
   id: string;
@@ -83,7 +84,10 @@ export function messageView(pkt: Packet, msg: MipMessage): MessageView {
 }
 
 export class Checker {
-  readonly findings: Finding[] = [];
+  /** The findings, compactly (sorted by finish()). */
+  readonly findingList: FindingList;
+  /** The findings as objects (made on each call: the report writers read findingList). */
+  get findings(): Finding[] { return [...this.findingList]; }
   /** Called with each finding as it is reported (a view that shows them as they come). */
   onFinding: ((f: Finding) => void) | null = null;
   private readonly runners: Array<{ rule: Rule; checks: RuleChecks; checked: number; noKey: number; noKeyAt: number; findings: number; notes: Map<number, unknown> }> = [];
@@ -94,7 +98,8 @@ export class Checker {
   private lastCompleted = -1;
 
   constructor(readonly rules: readonly Rule[], readonly haveKeys: boolean, readonly options: CheckOptions = defaultCheckOptions) {
-    for (const rule of rules) {
+    this.findingList = new FindingList(rules);
+    for (const [index, rule] of rules.entries()) {
       // Notes by transaction (its key: the same for the object and for a view of it later), freed when it completes.
       const notes = new Map<number, unknown>();
       const runner = { rule, checks: {} as RuleChecks, checked: 0, noKey: 0, noKeyAt: -1, findings: 0, notes };
@@ -107,9 +112,8 @@ export class Checker {
         },
         report: (frame, message, node) => {
           runner.findings++;
-          const f: Finding = { frame, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) };
-          this.findings.push(f);
-          this.onFinding?.(f);
+          this.findingList.push(index, frame, message, node);
+          if (this.onFinding) this.onFinding({ frame, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) });
         },
         checked: () => { runner.checked++; },
         // Counted once per message, however many of its extensions lacked a key.
@@ -160,8 +164,8 @@ export class Checker {
       for (const tx of this.session.transactions.openTransactions()) this.completed(tx);
     }
     for (const r of this.runners) r.checks.end?.();
-    this.findings.sort((a, b) => a.frame - b.frame || a.rule.localeCompare(b.rule));
-    const count = (s: Severity) => this.findings.filter(f => f.severity === s).length;
+    this.findingList.sort();
+    const count = (s: Severity) => this.findingList.severityCount(s);
     return {
       frames: this.frames, messages: this.messages, keys: this.haveKeys,
       errors: count('error'), warnings: count('warning'), notes: count('note'),

@@ -5,9 +5,12 @@ import type { Finding, Severity } from '../rule.js';
 export type ReportFormat = 'text' | 'json' | 'junit' | 'html' | 'markdown';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'junit', 'html', 'markdown'];
 
+/** Findings in report order: an array, or the checker's compact list. */
+export interface Findings extends Iterable<Finding> { readonly length: number }
+
 export interface ReportInput {
   file: string;
-  findings: readonly Finding[];
+  findings: Findings;
   summary: Summary;
   /** Decoded trees (-V text) of the frames that have findings, for the HTML report. */
   trees?: ReadonlyMap<number, string>;
@@ -30,21 +33,49 @@ const incompleteLine = (r: ReportInput) => `INCOMPLETE: the input was not read t
 
 const SEV_LABEL: Record<Severity, string> = { error: 'error', warning: 'warning', note: 'note' };
 
-export function textReport(r: ReportInput): string {
-  const out: string[] = [];
-  for (const f of r.findings) out.push(`frame ${f.frame}: ${SEV_LABEL[f.severity]}: ${f.rule}: ${f.message} [${f.reference}]`);
+/** Joins lines into chunks of about a megabyte, each line ended by a newline. */
+function* chunked(lines: Iterable<string>): Generator<string> {
+  let buf: string[] = [], size = 0;
+  for (const l of lines) {
+    buf.push(l); size += l.length + 1;
+    if (size >= 1 << 20) { yield buf.join('\n') + '\n'; buf = []; size = 0; }
+  }
+  if (buf.length) yield buf.join('\n') + '\n';
+}
+
+function* textLines(r: ReportInput): Generator<string> {
+  for (const f of r.findings) yield `frame ${f.frame}: ${SEV_LABEL[f.severity]}: ${f.rule}: ${f.message} [${f.reference}]`;
   const s = r.summary;
-  out.push('', `${r.file}: ${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: ${s.errors} error(s), ${s.warnings} warning(s), ${s.notes} note(s)`);
-  for (const x of s.rules) if (x.status === 'not-checked' || x.notChecked) out.push(`  ${x.id}: ${statusText(x)}`);
-  if (r.damage !== undefined) out.push(incompleteLine(r));
-  return out.join('\n') + '\n';
+  yield '';
+  yield `${r.file}: ${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: ${s.errors} error(s), ${s.warnings} warning(s), ${s.notes} note(s)`;
+  for (const x of s.rules) if (x.status === 'not-checked' || x.notChecked) yield `  ${x.id}: ${statusText(x)}`;
+  if (r.damage !== undefined) yield incompleteLine(r);
+}
+
+export function textReport(r: ReportInput): string {
+  return [...chunked(textLines(r))].join('');
+}
+
+const jsonFinding = (f: Finding) => ({ frame: f.frame, rule: f.rule, severity: f.severity, message: f.message, reference: f.reference, ...(f.node ? { node: f.node } : {}) });
+const indented = (v: unknown, pad: string) => JSON.stringify(v, null, 2).replace(/\n/g, '\n' + pad);
+
+/** The JSON report, as JSON.stringify(…, null, 2) writes it, one finding at a time. */
+function* jsonLines(r: ReportInput): Generator<string> {
+  const summary = { file: r.file, complete: r.damage === undefined, ...(r.damage !== undefined ? { damage: r.damage } : {}), ...r.summary };
+  if (!r.findings.length) yield '{\n  "findings": [],';
+  else {
+    yield '{\n  "findings": [';
+    let i = 0;
+    const last = r.findings.length - 1;
+    for (const f of r.findings) yield '    ' + indented(jsonFinding(f), '    ') + (i++ < last ? ',' : '');
+    yield '  ],';
+  }
+  yield '  "summary": ' + indented(summary, '  ');
+  yield '}';
 }
 
 export function jsonReport(r: ReportInput): string {
-  return JSON.stringify({
-    findings: r.findings.map(f => ({ frame: f.frame, rule: f.rule, severity: f.severity, message: f.message, reference: f.reference, ...(f.node ? { node: f.node } : {}) })),
-    summary: { file: r.file, complete: r.damage === undefined, ...(r.damage !== undefined ? { damage: r.damage } : {}), ...r.summary },
-  }, null, 2) + '\n';
+  return [...chunked(jsonLines(r))].join('');
 }
 
 const xml = (s: string) => s.replace(/[<>&"']/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' }[c]!));
@@ -53,7 +84,9 @@ const html = xml;
 /** JUnit XML: one test case per rule; findings of error severity fail it, others are reported in system-out. */
 export function junitReport(r: ReportInput): string {
   const s = r.summary;
-  const failures = s.rules.filter(x => r.findings.some(f => f.rule === x.id && f.severity === 'error')).length;
+  const byRule = new Map<string, Finding[]>();
+  for (const f of r.findings) { const l = byRule.get(f.rule); if (l) l.push(f); else byRule.set(f.rule, [f]); }
+  const failures = s.rules.filter(x => byRule.get(x.id)?.some(f => f.severity === 'error')).length;
   // A rule that could not examine every message for want of a key is not reported as passing.
   const skipped = s.rules.filter(x => x.status === 'not-checked' || x.status === 'partly-checked').length;
   // An input not read to its end is one more test case, in error, naming the damage.
@@ -66,7 +99,7 @@ export function junitReport(r: ReportInput): string {
       `      <error message="${xml(r.damage)}" type="incomplete">${xml(incompleteLine(r))}</error>`, '    </testcase>');
   }
   for (const rule of s.rules) {
-    const fs = r.findings.filter(f => f.rule === rule.id);
+    const fs = byRule.get(rule.id) ?? [];
     lines.push(`    <testcase classname="mipscope.${xml(rule.id)}" name="${xml(rule.id)}: ${xml(rule.title)}">`);
     if (rule.status === 'not-checked' || rule.status === 'partly-checked') lines.push(`      <skipped message="${xml(statusText(rule))}"/>`);
     const errs = fs.filter(f => f.severity === 'error');
@@ -79,17 +112,20 @@ export function junitReport(r: ReportInput): string {
   return lines.join('\n') + '\n';
 }
 
-export function markdownReport(r: ReportInput): string {
+function* markdownLines(r: ReportInput): Generator<string> {
   const s = r.summary;
-  const lines = [`# Conformance report: ${r.file}`, '', `${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: **${s.errors} error(s)**, ${s.warnings} warning(s), ${s.notes} note(s).`, '',
+  yield* [`# Conformance report: ${r.file}`, '', `${s.frames} frames, ${s.messages} Mobile IP messages, ${s.rules.length} rules: **${s.errors} error(s)**, ${s.warnings} warning(s), ${s.notes} note(s).`, '',
     ...(r.damage !== undefined ? [`**${incompleteLine(r)}.**`, ''] : []),
     '| rule | severity | status | findings |', '|---|---|---|---|'];
-  for (const x of s.rules) lines.push(`| ${x.id} | ${x.severity} | ${statusText(x)} | ${x.findings} |`);
+  for (const x of s.rules) yield `| ${x.id} | ${x.severity} | ${statusText(x)} | ${x.findings} |`;
   if (r.findings.length) {
-    lines.push('', '## Findings', '', '| frame | severity | rule | message | reference |', '|---|---|---|---|---|');
-    for (const f of r.findings) lines.push(`| ${f.frame} | ${f.severity} | ${f.rule} | ${f.message.replace(/\|/g, '\\|')} | ${f.reference} |`);
+    yield* ['', '## Findings', '', '| frame | severity | rule | message | reference |', '|---|---|---|---|---|'];
+    for (const f of r.findings) yield `| ${f.frame} | ${f.severity} | ${f.rule} | ${f.message.replace(/\|/g, '\\|')} | ${f.reference} |`;
   }
-  return lines.join('\n') + '\n';
+}
+
+export function markdownReport(r: ReportInput): string {
+  return [...chunked(markdownLines(r))].join('');
 }
 
 
@@ -127,5 +163,15 @@ export function renderReport(format: ReportFormat, r: ReportInput): string {
     case 'junit': return junitReport(r);
     case 'html': return htmlReport(r);
     case 'markdown': return markdownReport(r);
+  }
+}
+
+/** The report in pieces of about a megabyte (text, json and markdown are written as they are made). */
+export function* reportChunks(format: ReportFormat, r: ReportInput): Generator<string> {
+  switch (format) {
+    case 'text': yield* chunked(textLines(r)); return;
+    case 'json': yield* chunked(jsonLines(r)); return;
+    case 'markdown': yield* chunked(markdownLines(r)); return;
+    default: yield renderReport(format, r);
   }
 }
