@@ -4,13 +4,18 @@
 import type { Finding, Rule } from './rule.js';
 
 const encoder = new TextEncoder();
+const CHUNK = 1 << 20;
 
 export class FindingList implements Iterable<Finding> {
   private frames = new Int32Array(1024);
   private rules = new Uint16Array(1024);
   private nodes = new Uint32Array(1024);
+  private chunkOf = new Uint32Array(1024);
+  private starts = new Uint32Array(1024);
   private ends = new Uint32Array(1024);
-  private pool = new Uint8Array(65536);
+  /** The message bytes, in chunks of a megabyte (never copied as they grow); a message stays in one chunk. */
+  private readonly chunks: Uint8Array[] = [new Uint8Array(CHUNK)];
+  private pool = this.chunks[0]!;
   private poolUsed = 0;
   private readonly nodeIds = new Map<string, number>();
   private readonly nodeNames: string[] = [];
@@ -25,15 +30,16 @@ export class FindingList implements Iterable<Finding> {
     const n = this.length;
     if (n === this.frames.length) {
       const grow = <T extends Int32Array | Uint16Array | Uint32Array>(a: T): T => { const b = new (a.constructor as new (n: number) => T)(a.length * 2); b.set(a); return b; };
-      this.frames = grow(this.frames); this.rules = grow(this.rules); this.nodes = grow(this.nodes); this.ends = grow(this.ends);
+      this.frames = grow(this.frames); this.rules = grow(this.rules); this.nodes = grow(this.nodes); this.chunkOf = grow(this.chunkOf); this.starts = grow(this.starts); this.ends = grow(this.ends);
     }
     // At most 3 bytes of UTF-8 per UTF-16 unit.
-    const need = this.poolUsed + message.length * 3;
-    if (need > this.pool.length) {
-      let size = this.pool.length * 2;
-      while (size < need) size *= 2;
-      const p = new Uint8Array(size); p.set(this.pool.subarray(0, this.poolUsed)); this.pool = p;
+    const need = message.length * 3;
+    if (this.poolUsed + need > this.pool.length) {
+      this.pool = new Uint8Array(Math.max(CHUNK, need));
+      this.chunks.push(this.pool);
+      this.poolUsed = 0;
     }
+    const start = this.poolUsed;
     if (!/[\uD800-\uDFFF]/.test(message)) this.poolUsed += encoder.encodeInto(message, this.pool.subarray(this.poolUsed)).written;
     else this.odd.set(n, message);
     let id = 0;
@@ -41,7 +47,7 @@ export class FindingList implements Iterable<Finding> {
       id = this.nodeIds.get(node) ?? 0;
       if (!id) { this.nodeNames.push(node); id = this.nodeNames.length; this.nodeIds.set(node, id); }
     }
-    this.frames[n] = frame; this.rules[n] = ruleIndex; this.nodes[n] = id; this.ends[n] = this.poolUsed;
+    this.frames[n] = frame; this.rules[n] = ruleIndex; this.nodes[n] = id; this.chunkOf[n] = this.chunks.length - 1; this.starts[n] = start; this.ends[n] = this.poolUsed;
     this.length = n + 1;
     this.order = null;
   }
@@ -65,7 +71,7 @@ export class FindingList implements Iterable<Finding> {
   at(i: number): Finding {
     const k = this.order ? this.order[i]! : i;
     const rule = this.ruleList[this.rules[k]!]!;
-    const message = this.odd.get(k) ?? Buffer.from(this.pool.buffer, this.pool.byteOffset + (k ? this.ends[k - 1]! : 0), this.ends[k]! - (k ? this.ends[k - 1]! : 0)).toString('utf8');
+    const message = this.odd.get(k) ?? Buffer.from(this.chunks[this.chunkOf[k]!]!.buffer, this.starts[k]!, this.ends[k]! - this.starts[k]!).toString('utf8');
     const node = this.nodes[k]! ? this.nodeNames[this.nodes[k]! - 1] : undefined;
     return { frame: this.frames[k]!, rule: rule.id, severity: rule.severity, message, reference: rule.reference, ...(node ? { node } : {}) };
   }

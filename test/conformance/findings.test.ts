@@ -59,4 +59,13 @@ describe('compact findings and reports written in pieces', () => {
     expect(got.filter(f => f.node === 'node1').length).toBe(2);
     expect(list.severityCount(rules[0]!.severity)).toBe(got.filter(f => f.severity === rules[0]!.severity).length);
   });
+
+  it('reads back every message across many megabyte chunks, one longer than a chunk too', () => {
+    const list = new FindingList(allRules.slice(0, 2));
+    const msgs = Array.from({ length: 40_000 }, (_, i) => `message ${i} ` + 'é€x'.repeat(i % 50));
+    msgs.splice(20_000, 0, 'long '.repeat(300_000));
+    msgs.forEach((m, i) => list.push(i % 2, i, m, undefined));
+    list.sort();
+    expect([...list].map(f => f.message)).toEqual(msgs);
+  });
 });
