@@ -20,12 +20,10 @@ import type { FieldDef, Session } from '../dissector/index.js';
 import { F } from '../dissector/frame.js';
 import { ETH } from '../dissector/link.js';
 import { IP } from '../dissector/ipv4.js';
-import { UDP } from '../dissector/udp.js';
+import { portDissector, UDP } from '../dissector/udp.js';
 import { MESSAGE_TYPES, MIP } from '../dissector/mip/fields.js';
 import { dissectMip, ntpToTime } from '../dissector/mip/messages.js';
 import { extensionHandler, extensionTable } from '../dissector/mip/extensions.js';
-import { udpPortPrefs, udpPorts } from '../dissector/dispatch.js';
-import type { Dissector } from '../dissector/dispatch.js';
 import { etherString, ipv4String, utf8Text } from '../dissector/format.js';
 import { timeDiff } from '../dissector/tree.js';
 import type { Prefs } from '../dissector/prefs.js';
@@ -104,12 +102,6 @@ function text(b: Uint8Array, at: number, len: number): string {
 }
 
 function rd(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
-
-/** The UDP dissector's choice of the next dissector for a port pair (udp.ts portDissector). */
-function portDissector(prefs: Prefs, sp: number, dp: number): Dissector | undefined {
-  for (const [pref, d] of udpPortPrefs) if (prefs[pref] === sp || prefs[pref] === dp) return d;
-  return udpPorts.get(Math.min(sp, dp)) ?? udpPorts.get(Math.max(sp, dp));
-}
 
 export class SimpleFrames {
   /** Extension type → AUTH or NAI while the standard dissector handles it (no KX preference takes it). */

@@ -28,7 +28,7 @@ const E = registerExperts({
 });
 
 /** The dissector for a port pair: preference-set ports first, then fixed ones, lower port first. */
-function portDissector(prefs: Prefs, sp: number, dp: number): Dissector | undefined {
+export function portDissector(prefs: Prefs, sp: number, dp: number): Dissector | undefined {
   for (const [pref, d] of udpPortPrefs) if (prefs[pref] === sp || prefs[pref] === dp) return d;
   return udpPorts.get(Math.min(sp, dp)) ?? udpPorts.get(Math.max(sp, dp));
 }
