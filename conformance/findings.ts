@@ -2,6 +2,7 @@
 // be a million objects with their strings. Frame, rule and node (interned) are typed columns;
 // each message is its UTF-8 bytes in one growing pool. A Finding object is made only when read.
 import type { Finding, Rule } from './rule.js';
+import { grown } from '../dissector/columns.js';
 
 const encoder = new TextEncoder();
 const CHUNK = 1 << 20;
@@ -29,8 +30,8 @@ export class FindingList implements Iterable<Finding> {
   push(ruleIndex: number, frame: number, message: string, node: string | undefined): void {
     const n = this.length;
     if (n === this.frames.length) {
-      const grow = <T extends Int32Array | Uint16Array | Uint32Array>(a: T): T => { const b = new (a.constructor as new (n: number) => T)(a.length * 2); b.set(a); return b; };
-      this.frames = grow(this.frames); this.rules = grow(this.rules); this.nodes = grow(this.nodes); this.chunkOf = grow(this.chunkOf); this.starts = grow(this.starts); this.ends = grow(this.ends);
+      this.frames = grown(this.frames, n); this.rules = grown(this.rules, n); this.nodes = grown(this.nodes, n);
+      this.chunkOf = grown(this.chunkOf, n); this.starts = grown(this.starts, n); this.ends = grown(this.ends, n);
     }
     // At most 3 bytes of UTF-8 per UTF-16 unit.
     const need = message.length * 3;

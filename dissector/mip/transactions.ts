@@ -65,6 +65,7 @@ import type { AbsTime } from '../tree.js';
 import { MAX_HOPS_PER_TRANSACTION, MAX_OPEN_TRANSACTIONS, TRANSACTION_TIMEOUT_SECONDS } from '../limits.js';
 import { timeDiff, timeSeconds } from '../tree.js';
 import { HOP_ROW, TransactionArchive, TX_SERIAL } from './archive.js';
+import { grown } from '../columns.js';
 
 export type TransactionKind = 'registration' | 'key' | 'revocation';
 export type NodeRole = 'MN' | 'FA' | 'AAA' | 'HA' | 'KDC';
@@ -285,10 +286,8 @@ class HopRecords {
   private alloc(): number {
     if (this.free >= 0) { const r = this.free; this.free = this.v[r * P_WIDTH + P_LINK]! - 1; return r; }
     const r = this.used++;
-    if ((r + 1) * P_WIDTH > this.v.length) {
-      const b = new Uint32Array(this.v.length * 2); b.set(this.v); this.v = b;
-      const c = new Float64Array(this.w.length * 2); c.set(this.w); this.w = c;
-    }
+    this.v = grown(this.v, (r + 1) * P_WIDTH - 1);
+    this.w = grown(this.w, (r + 1) * W_WIDTH - 1);
     return r;
   }
 
