@@ -1,5 +1,8 @@
-// The ciphers of encrypted INFO and KE payloads (docs/protocol.md §B.2) over @noble/ciphers:
-// CBC as IV(16) ‖ ciphertext with PKCS#7 padding; the AEADs as nonce(12) ‖ ciphertext ‖ tag(16).
+// The ciphers of encrypted INFO and KE payloads (docs/protocol.md §B.2): CBC as IV(16) ‖
+// ciphertext with PKCS#7 padding; the AEADs as nonce(12) ‖ ciphertext ‖ tag(16). Decryption, done
+// for every encrypted payload of a capture, uses Node's OpenSSL; the builders encrypt with
+// @noble/ciphers (so the tests' round trips cross two implementations).
+import { createDecipheriv } from 'node:crypto';
 import { cbc, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 
@@ -60,12 +63,23 @@ export function decrypt(c: CipherName, key: Uint8Array, data: Uint8Array, aad: U
   const l = cipherLayout(c);
   if (!l.aead) {
     if (parts.ct.length === 0 || parts.ct.length % 16 !== 0) throw new DecryptError('blocks');
-    try { return cbc(key, parts.iv).decrypt(parts.ct); } catch { throw new DecryptError('padding'); }
+    // OpenSSL checks the PKCS#7 padding as a whole (1..16 bytes, each the count) and strips it.
+    try { const d = createDecipheriv(c, key, parts.iv); return joined(d.update(parts.ct), d.final()); } catch { throw new DecryptError('padding'); }
   }
-  const sealed = data.subarray(l.ivLen);
   try {
-    return c === 'chacha20-poly1305' ? chacha20poly1305(key, parts.iv, aad).decrypt(sealed) : gcm(key, parts.iv, aad).decrypt(sealed);
+    const d = createDecipheriv(c as 'aes-128-gcm', key, parts.iv, { authTagLength: 16 });
+    d.setAAD(aad);
+    d.setAuthTag(parts.tag);
+    return joined(d.update(parts.ct), d.final());
   } catch { throw new DecryptError('tag'); }
+}
+
+/** The bytes of two Buffers as one plain Uint8Array (what the callers keep and compare). */
+function joined(a: Buffer, b: Buffer): Uint8Array {
+  if (b.length === 0) return new Uint8Array(a.buffer, a.byteOffset, a.length);
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0); out.set(b, a.length);
+  return out;
 }
 
 /** Encrypts into IV/nonce ‖ ciphertext ‖ tag; the IV/nonce is random unless given. */
