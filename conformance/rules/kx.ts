@@ -181,18 +181,21 @@ export const kxRules: Rule[] = [
     id: 'KX-KEY0-HIDDEN', title: 'KEY0 itself never travels', severity: 'error', reference: 'docs/protocol.md §B.5; WO 01/26322 Figs. 2, 5 (KEY0 pre-shared)', needsKeys: true,
     description: 'No message carries a keys-file key (KEY0 or another pre-shared key) in clear or as a distributed key.',
     create: ctx => {
-      let preshared: Uint8Array[] | null = null;
+      let preshared: PresharedKeys | null = null;
       return {
         message(m) {
-          preshared ??= presharedKeys(m);
-          if (!preshared.length) { ctx.notCheckedNoKey(); return; }
+          preshared ??= new PresharedKeys(presharedKeys(m));
+          if (!preshared.keys.length) { ctx.notCheckedNoKey(); return; }
           ctx.checked();
-          const bytes = m.msg.buf.subarray(m.msg.start, m.msg.end);
-          const carried = carriedKeys(m).map(hex);
-          for (const k of preshared) {
-            const h = hex(k);
-            if (carried.includes(h)) ctx.report(m.frame, `a pre-shared key (${h.slice(0, 8)}…) is distributed in the message`, m.mobileNode);
-            else if (k.length >= 8 && indexOfBytes(bytes, k) >= 0) ctx.report(m.frame, `a pre-shared key (${h.slice(0, 8)}…) appears in clear in the message`, m.mobileNode);
+          const ks = preshared, carried = carriedKeys(m);
+          const distributed = carried.length ? new Set(carried.map(hex)) : null;
+          // Which keys (of 8 bytes or more) the message's bytes hold, in one pass over them.
+          const inClear = ks.foundIn(m.msg.buf, m.msg.start, m.msg.end);
+          if (!distributed && !inClear) return;
+          for (let i = 0; i < ks.keys.length; i++) {
+            const h = ks.hex[i]!;
+            if (distributed?.has(h)) ctx.report(m.frame, `a pre-shared key (${h.slice(0, 8)}…) is distributed in the message`, m.mobileNode);
+            else if (inClear?.has(i)) ctx.report(m.frame, `a pre-shared key (${h.slice(0, 8)}…) appears in clear in the message`, m.mobileNode);
           }
         },
       };
@@ -335,12 +338,42 @@ export const kxRules: Rule[] = [
   },
 ];
 
-function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
+/**
+ * The keys-file keys, with their hex, and those of 8 bytes or more indexed by their first four
+ * bytes: a message is searched for all of them in one pass over its bytes (a capture's messages
+ * times a keys file's keys would otherwise be a byte-by-byte search each).
+ */
+export class PresharedKeys {
+  readonly hex: string[];
+  private readonly byPrefix = new Map<number, number[]>();
+  constructor(readonly keys: Uint8Array[]) {
+    this.hex = keys.map(hex);
+    keys.forEach((k, i) => {
+      if (k.length < 8) return;
+      const p = word(k, 0), l = this.byPrefix.get(p);
+      if (l) l.push(i); else this.byPrefix.set(p, [i]);
+    });
   }
-  return -1;
+
+  /** The indexes of the keys (8 bytes or more) found in buf[start, end), or null for none. */
+  foundIn(buf: Uint8Array, start: number, end: number): Set<number> | null {
+    if (!this.byPrefix.size || end - start < 8) return null;
+    let found: Set<number> | null = null;
+    let w = word(buf, start);
+    for (let i = start; i + 8 <= end; i++) {
+      if (i > start) w = ((w << 8) | buf[i + 3]!) >>> 0;
+      const l = this.byPrefix.get(w);
+      if (l) for (const k of l) if (!found?.has(k) && i + this.keys[k]!.length <= end && startsAt(buf, i, this.keys[k]!)) (found ??= new Set()).add(k);
+    }
+    return found;
+  }
+}
+
+const word = (b: Uint8Array, i: number) => ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+
+function startsAt(hay: Uint8Array, at: number, needle: Uint8Array): boolean {
+  for (let j = 0; j < needle.length; j++) if (hay[at + j] !== needle[j]) return false;
+  return true;
 }
 
 /** The keys-file keys of the session's SA table (pre-shared, never to be sent). */

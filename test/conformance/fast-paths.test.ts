@@ -1,0 +1,57 @@
+// The rules' fast paths against the plain computations they replace, on every sample capture
+// with its keys: the one-pass search for keys-file keys in a message (KX-KEY0-HIDDEN).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CaptureFileError, readCaptureSync } from '../../capture/read.js';
+import { dissectFrame, Session } from '../../dissector/index.js';
+import { attachKeys, kxState, parseKeysFile } from '../../dissector/keys/index.js';
+import { PresharedKeys } from '../../conformance/rules/kx.js';
+
+const dir = join(__dirname, '..', '..', 'samples', 'captures');
+const captures = readdirSync(dir).filter(f => f.endsWith('.pcapng') && existsSync(join(dir, f.replace(/\.pcapng$/, '.keys.json')))).sort();
+
+/** The plain search: each key of 8 bytes or more, byte by byte at every offset. */
+function naive(keys: Uint8Array[], buf: Uint8Array, start: number, end: number): number[] {
+  const out: number[] = [];
+  keys.forEach((k, i) => {
+    if (k.length < 8) return;
+    outer: for (let at = start; at + k.length <= end; at++) {
+      for (let j = 0; j < k.length; j++) if (buf[at + j] !== k[j]) continue outer;
+      out.push(i);
+      return;
+    }
+  });
+  return out;
+}
+const found = (s: Set<number> | null) => [...(s ?? [])].sort((a, b) => a - b);
+
+describe('KX-KEY0-HIDDEN: keys-file keys found in one pass', () => {
+  it.each(captures)('%s', name => {
+    const session = new Session();
+    attachKeys(session, parseKeysFile(readFileSync(join(dir, name.replace(/\.pcapng$/, '.keys.json')), 'utf8'), name));
+    const keys = kxState(session).table.all().filter(sa => sa.source.kind === 'file').map(sa => sa.key);
+    const ks = new PresharedKeys(keys);
+    let messages = 0;
+    try {
+      for (const f of readCaptureSync(join(dir, name))) {
+        for (const m of dissectFrame(f, session).mip) {
+          messages++;
+          expect(found(ks.foundIn(m.buf, m.start, m.end))).toEqual(naive(keys, m.buf, m.start, m.end));
+          // Each key written into a copy of the message, at its start, inside, and at its end
+          // (in the first messages of each capture).
+          if (messages <= 12) keys.forEach((k, i) => {
+            if (k.length < 8 || m.end - m.start < k.length) return;
+            for (const at of [m.start, m.start + ((m.end - m.start - k.length) >> 1), m.end - k.length]) {
+              const b = m.buf.slice(); b.set(k, at);
+              const got = found(ks.foundIn(b, m.start, m.end));
+              expect(got).toEqual(naive(keys, b, m.start, m.end));
+              expect(got).toContain(i);
+            }
+          });
+        }
+      }
+    } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
+    expect(messages).toBeGreaterThan(0);
+  });
+});
