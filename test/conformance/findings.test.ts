@@ -8,9 +8,9 @@ import { CaptureFileError, readCaptureSync } from '../../capture/read.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import { attachKeys, parseKeysFile } from '../../dissector/keys/index.js';
 import { Checker } from '../../conformance/checker.js';
-import { FindingList } from '../../conformance/findings.js';
+import { FindingList, MESSAGES_INTERNED } from '../../conformance/findings.js';
 import { allRules } from '../../conformance/rules/index.js';
-import { REPORT_FORMATS, renderReport, reportChunks } from '../../conformance/report/index.js';
+import { REPORT_FORMATS, renderReport, reportChunks, reportPieces } from '../../conformance/report/index.js';
 import type { Finding } from '../../conformance/rule.js';
 
 const dir = join(__dirname, '..', '..', 'samples', 'captures');
@@ -34,6 +34,8 @@ describe('compact findings and reports written in pieces', () => {
     const input = { file: name, summary };
     for (const format of REPORT_FORMATS) {
       expect([...reportChunks(format, { ...input, findings: checker.findingList })].join(''))
+        .toBe(renderReport(format, { ...input, findings: expected }));
+      expect([...reportPieces(format, { ...input, findings: checker.findingList })].join(''))
         .toBe(renderReport(format, { ...input, findings: expected }));
     }
     // The JSON written a finding at a time is what one JSON.stringify of the whole report gives.
@@ -67,5 +69,33 @@ describe('compact findings and reports written in pieces', () => {
     msgs.forEach((m, i) => list.push(i % 2, i, m, undefined));
     list.sort();
     expect([...list].map(f => f.message)).toEqual(msgs);
+  });
+
+  it('sorts by frame then rule, stably, past 65,535 frames and past the messages kept once', () => {
+    const rules = allRules.slice(0, 5);
+    const list = new FindingList(rules);
+    const objects: Array<{ frame: number; rule: number; message: string; node: string | undefined; i: number }> = [];
+    let seed = 7;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+    // Repeated texts, then more distinct ones than are interned (the rest pooled), in no order.
+    const n = MESSAGES_INTERNED + 30_000;
+    for (let i = 0; i < n; i++) {
+      const frame = 1 + rnd(200_000), rule = rnd(rules.length);
+      const message = i % 3 === 0 ? `repeated ${i % 17}` : `distinct ${i} ${'é'.repeat(i % 5)}`;
+      const node = i % 4 ? `mn${i % 9}` : undefined;
+      objects.push({ frame, rule, message, node, i });
+      list.push(rule, frame, message, node);
+    }
+    list.sort();
+    const idOrder = (a: number, b: number) => rules[a]!.id.localeCompare(rules[b]!.id);
+    objects.sort((a, b) => a.frame - b.frame || idOrder(a.rule, b.rule) || a.i - b.i);
+    const got = [...list];
+    expect(got.length).toBe(n);
+    got.forEach((f, k) => {
+      const o = objects[k]!;
+      expect([f.frame, f.rule, f.message, f.node]).toEqual([o.frame, rules[o.rule]!.id, o.message, o.node]);
+    });
+    expect([...list.atLeast('error')]).toEqual(got.filter(f => f.severity === 'error'));
+    expect(list.atLeast('error').length).toBe(got.filter(f => f.severity === 'error').length);
   });
 });
