@@ -9,13 +9,15 @@ import type { Frame } from '../capture/frame.js';
 import { dissectFrame } from '../dissector/index.js';
 import type { Packet } from '../dissector/index.js';
 import { treeText } from '../dissector/output/text.js';
-import { Checker, atLeast } from '../conformance/checker.js';
+import { Checker } from '../conformance/checker.js';
 import { allRules, catalogMarkdown, catalogText, selectRules } from '../conformance/rules/index.js';
-import { reportChunks } from '../conformance/report/index.js';
+import { reportPieces } from '../conformance/report/index.js';
 import type { Findings } from '../conformance/report/index.js';
 import { UsageError } from './args.js';
 import type { Options } from './args.js';
+import type { OutputStream } from './output.js';
 import { prepare } from './prepare.js';
+import { Output } from './output.js';
 import { Progress } from './progress.js';
 import { runLive } from './live.js';
 
@@ -88,7 +90,7 @@ export async function runCheck(o: Options): Promise<number> {
   // is incomplete, then the error line and exit 2.
   const summary = checker.finish();
   // The default threshold keeps every finding: the compact list is read as it is.
-  const findings: Findings = c.severity === 'note' ? checker.findingList : [...checker.findingList].filter(f => atLeast(f, c.severity));
+  const findings: Findings = c.severity === 'note' ? checker.findingList : checker.findingList.atLeast(c.severity);
   let trees: Map<number, string> | undefined;
   if (c.format === 'html') {
     trees = new Map();
@@ -98,15 +100,29 @@ export async function runCheck(o: Options): Promise<number> {
     }
   }
   const input = { file: o.read ?? o.interfaces.join(','), findings, summary, ...(trees ? { trees } : {}), ...(damage !== undefined ? { damage } : {}) };
-  if (c.output) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(c.output, 'w');
-      for (const chunk of reportChunks(c.format, input)) writeSync(fd, chunk);
-    } catch (e) { throw new UsageError(`cannot write report '${c.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); } finally { if (fd !== undefined) closeSync(fd); }
-  } else for (const chunk of reportChunks(c.format, input)) process.stdout.write(chunk);
+  // The report is encoded into one reused buffer and written a megabyte at a time. A pipe takes
+  // writes asynchronously: the writer waits while it is full, or a slow reader would have the
+  // whole report pile up in memory.
+  let fd: number | undefined;
+  try {
+    if (c.output) fd = openSync(c.output, 'w');
+    const out = new Output(false, fd === undefined ? process.stdout : fileStream(fd));
+    for (const piece of reportPieces(c.format, input)) {
+      out.write(piece);
+      if (out.blocked) await out.drained();
+    }
+    out.flush();
+  } catch (e) {
+    if (!c.output) throw e;
+    throw new UsageError(`cannot write report '${c.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally { if (fd !== undefined) closeSync(fd); }
   if (failure) throw failure;
   return summary.errors > 0 ? 1 : 0;
 }
 
 export { allRules };
+
+/** A report file as Output's stream: each chunk written at once. */
+function fileStream(fd: number): OutputStream {
+  return { write: chunk => { if (typeof chunk === 'string') writeSync(fd, chunk); else writeSync(fd, chunk); return true; }, writableLength: 0, once: () => undefined, on: () => undefined };
+}

@@ -166,12 +166,29 @@ export function renderReport(format: ReportFormat, r: ReportInput): string {
   }
 }
 
+/** The report's lines (text, json, markdown), or null for a format made whole. */
+function reportLines(format: ReportFormat, r: ReportInput): Iterable<string> | null {
+  switch (format) {
+    case 'text': return textLines(r);
+    case 'json': return jsonLines(r);
+    case 'markdown': return markdownLines(r);
+    default: return null;
+  }
+}
+
 /** The report in pieces of about a megabyte (text, json and markdown are written as they are made). */
 export function* reportChunks(format: ReportFormat, r: ReportInput): Generator<string> {
-  switch (format) {
-    case 'text': yield* chunked(textLines(r)); return;
-    case 'json': yield* chunked(jsonLines(r)); return;
-    case 'markdown': yield* chunked(markdownLines(r)); return;
-    default: yield renderReport(format, r);
-  }
+  const lines = reportLines(format, r);
+  if (lines) yield* chunked(lines); else yield renderReport(format, r);
+}
+
+/**
+ * The report in small pieces, each line with its newline (text, json, markdown): for a writer
+ * that encodes them into a buffer of its own. Joining a megabyte of lines into one string first
+ * makes a large object for every megabyte, which only a full collection frees.
+ */
+export function* reportPieces(format: ReportFormat, r: ReportInput): Generator<string> {
+  const lines = reportLines(format, r);
+  if (!lines) { yield renderReport(format, r); return; }
+  for (const l of lines) { yield l; yield '\n'; }
 }
