@@ -4,7 +4,7 @@ import type { MipMessage } from '../dissector/mip/extensions.js';
 import type { Node } from '../dissector/tree.js';
 import type { Session } from '../dissector/session.js';
 import { transactionKey } from '../dissector/mip/transactions.js';
-import type { Transaction } from '../dissector/mip/transactions.js';
+import type { Hop, Placement, Transaction } from '../dissector/mip/transactions.js';
 import { ipv4String } from '../dissector/format.js';
 import type { FieldDef } from '../dissector/fields.js';
 import { MIP } from '../dissector/mip/fields.js';
@@ -61,26 +61,60 @@ export function messageNai(msg: MipMessage): string | undefined {
   return peekMessageKx(msg)?.gp.find(g => g.content === 0 && g.nai !== undefined)?.nai;
 }
 
-export function messageView(pkt: Packet, msg: MipMessage): MessageView {
-  const t = frameSeconds(pkt.frame);
-  const cache = new Map<FieldDef, Node[]>();
-  const fields = (def: FieldDef) => {
+/**
+ * One message as the rules see it. What only some rules read (field nodes, the mobile node's
+ * label, the extension types) is made on first use: most messages reach no rule that asks.
+ */
+class View implements MessageView {
+  readonly frame: number;
+  readonly time: number;
+  readonly type: number;
+  readonly ipSrc: number | undefined;
+  readonly ipDst: number | undefined;
+  readonly srcPort: number | undefined;
+  readonly dstPort: number | undefined;
+  readonly placement: Placement | undefined;
+  readonly tx: Transaction | undefined;
+  readonly hop: Hop | undefined;
+  readonly answered: Hop | undefined;
+  readonly kx: MessageKx;
+  private cache: Map<FieldDef, Node[]> | null = null;
+  private types: number[] | null = null;
+  private label: string | null = null;
+
+  constructor(readonly pkt: Packet, readonly msg: MipMessage) {
+    this.frame = pkt.no; this.time = frameSeconds(pkt.frame); this.type = msg.type;
+    const udp = msg.udp;
+    this.ipSrc = udp?.ip?.src; this.ipDst = udp?.ip?.dst; this.srcPort = udp?.srcPort; this.dstPort = udp?.dstPort;
+    const table = pkt.session.transactions;
+    const placement = table.placement(pkt.no, msg.start, msg.src);
+    this.placement = placement; this.tx = placement?.tx; this.hop = placement?.tx ? placement.hop : undefined;
+    this.answered = table.answered(placement);
+    this.kx = peekMessageKx(msg) ?? NO_KX;
+  }
+
+  fields(def: FieldDef): Node[] {
+    const cache = (this.cache ??= new Map());
     let v = cache.get(def);
-    if (!v) { v = []; subtreeNodes(msg.node, def, v); cache.set(def, v); }
+    if (!v) { v = []; subtreeNodes(this.msg.node, def, v); cache.set(def, v); }
     return v;
-  };
-  const nai = messageNai(msg);
-  const home = msg.homeAddr;
-  const table = pkt.session.transactions;
-  const placement = table.placement(pkt.no, msg.start, msg.src);
-  return {
-    frame: pkt.no, time: t, pkt, msg, type: msg.type,
-    ipSrc: msg.udp?.ip?.src, ipDst: msg.udp?.ip?.dst, srcPort: msg.udp?.srcPort, dstPort: msg.udp?.dstPort,
-    placement, tx: placement?.tx, hop: placement?.tx ? placement.hop : undefined, answered: table.answered(placement),
-    fields, value: (def: FieldDef) => fields(def)[0]?.value, kx: peekMessageKx(msg) ?? NO_KX,
-    extTypes: msg.exts.map(e => e.type),
-    mobileNode: typeof nai === 'string' ? nai : home !== undefined && home !== 0 ? ipv4String(home) : 'unknown mobile node',
-  };
+  }
+
+  value(def: FieldDef): unknown { return this.fields(def)[0]?.value; }
+
+  get extTypes(): number[] { return (this.types ??= this.msg.exts.map(e => e.type)); }
+
+  get mobileNode(): string {
+    if (this.label === null) {
+      const nai = messageNai(this.msg), home = this.msg.homeAddr;
+      this.label = typeof nai === 'string' ? nai : home !== undefined && home !== 0 ? ipv4String(home) : 'unknown mobile node';
+    }
+    return this.label;
+  }
+}
+
+export function messageView(pkt: Packet, msg: MipMessage): MessageView {
+  return new View(pkt, msg);
 }
 
 export class Checker {
@@ -96,6 +130,8 @@ export class Checker {
   private session: Session | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastCompleted = -1;
+  private readonly packetChecks: RuleChecks[];
+  private readonly messageChecks: RuleChecks[];
 
   constructor(readonly rules: readonly Rule[], readonly haveKeys: boolean, readonly options: CheckOptions = defaultCheckOptions) {
     this.findingList = new FindingList(rules);
@@ -121,6 +157,9 @@ export class Checker {
       });
       this.runners.push(runner);
     }
+    // The rules that look at packets and at messages, in rule order.
+    this.packetChecks = this.runners.map(r => r.checks).filter(c => c.packet);
+    this.messageChecks = this.runners.map(r => r.checks).filter(c => c.message);
   }
 
   /** Feeds one packet (in capture order). */
@@ -130,11 +169,12 @@ export class Checker {
     // A later pass over frames the session placed already: the transactions that closed while
     // this frame was placed complete here, as they did in the forward pass.
     if (pkt.session.visited(pkt.no)) for (const tx of pkt.session.transactions.closedIn(pkt.no)) this.completed(tx);
-    for (const r of this.runners) r.checks.packet?.(pkt);
+    const packet = this.packetChecks, message = this.messageChecks;
+    for (let i = 0; i < packet.length; i++) packet[i]!.packet!(pkt);
     for (const msg of pkt.mip) {
       this.messages++;
-      const view = messageView(pkt, msg);
-      for (const r of this.runners) r.checks.message?.(view);
+      const view = new View(pkt, msg);
+      for (let i = 0; i < message.length; i++) message[i]!.message!(view);
     }
   }
 

@@ -14,17 +14,25 @@ const REQUEST = 1, REPLY = 3;
 const isIdentity = (g: GpRecord) => (g.kind === 'gp_nai' || g.kind === 'gp_ip') ? g.content === 0 : g.kind === 'gp_l2';
 const accepted = (m: MessageView) => m.msg.code === 0 || m.msg.code === 1;
 
+/**
+ * What several rules read of the same message, made once per message (the rules see one message
+ * at a time) and shared read-only; a message without SA payloads or GP extensions has none.
+ */
+const NONE: never[] = Object.freeze([]) as never[];
+let memoOf: MessageView | null = null;
+let memo: { proposals?: ProposalRecord[]; ke?: KeRecord[]; keys?: Uint8Array[]; dh?: KeRecord[] } = {};
+const memoFor = (m: MessageView) => { if (memoOf !== m) { memoOf = m; memo = {}; } return memo; };
 /** The proposals of the message's SA payloads, as offered or answered. */
-const proposals = (m: MessageView): ProposalRecord[] => m.kx.sa.flatMap(sa => sa.proposals);
+const proposals = (m: MessageView): ProposalRecord[] => !m.kx.sa.length ? NONE : (memoFor(m).proposals ??= m.kx.sa.flatMap(sa => sa.proposals));
 /** The key-exchange payloads of the message's proposals. */
-const keyExchanges = (m: MessageView): KeRecord[] => proposals(m).flatMap(p => p.ke);
+const keyExchanges = (m: MessageView): KeRecord[] => !m.kx.sa.length ? NONE : (memoFor(m).ke ??= proposals(m).flatMap(p => p.ke));
 /** Every key the message hands out: SA-INFO keys of GP-SA extensions, then key-exchange keys. */
-const carriedKeys = (m: MessageView): Uint8Array[] => [
+const carriedKeys = (m: MessageView): Uint8Array[] => !m.kx.gp.length && !m.kx.sa.length ? NONE : (memoFor(m).keys ??= [
   ...m.kx.gp.flatMap(g => (g.saInfo ? [g.saInfo.key] : [])),
   ...keyExchanges(m).flatMap(k => (k.key ? [k.key] : [])),
-];
+]);
 /** The Diffie-Hellman key exchanges (sub-types 1 and 2: Oakley groups; 4: a user-defined group). */
-const dhExchanges = (m: MessageView): KeRecord[] => keyExchanges(m).filter(k => k.subtype === 1 || k.subtype === 2 || k.subtype === 4);
+const dhExchanges = (m: MessageView): KeRecord[] => !m.kx.sa.length ? NONE : (memoFor(m).dh ??= keyExchanges(m).filter(k => k.subtype === 1 || k.subtype === 2 || k.subtype === 4));
 /** The expert items of the negotiation's structure the dissector reports (docs/protocol.md §B.3, §E.2). */
 const STRUCTURE_EXPERTS: ReadonlySet<ExpertDef> = new Set([
   KX_EXPERT.propOrder, KX_EXPERT.ntrans, KX_EXPERT.xfOrder, KX_EXPERT.plLength, KX_EXPERT.keFirst, KX_EXPERT.sapEmpty, KX_EXPERT.plUnexpected,

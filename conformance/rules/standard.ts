@@ -1,5 +1,6 @@
 // Rules of standard Mobile IPv4: RFC 5944 and its companions (RFC 2794, 3012, 3115, 3543, 4721).
 import type { MessageView, Rule } from '../rule.js';
+import type { Packet } from '../../dissector/packet.js';
 import type { Transaction } from '../../dissector/mip/transactions.js';
 import { ipv4String, spiHex } from '../../dissector/format.js';
 import { MIP_EXPERT } from '../../dissector/mip/extensions.js';
@@ -15,6 +16,9 @@ const MN_FA = 33, FA_HA = 34, GEN_AUTH = 36, NAI = 131, CHALLENGE = 132;
 function isFaCode(code: number): boolean { return (code >= 64 && code <= 127) || code === 194; }
 function isHaCode(code: number): boolean { return code >= 128 && code <= 193; }
 function accepted(code: number): boolean { return code === 0 || code === 1; }
+
+/** Agent advertisement fields are only ever made by the ICMP dissector, which names its layer first. */
+const isIcmp = (pkt: Packet) => pkt.layers.includes(ICMP.icmp.abbrev);
 
 /** The position of the first extension of a type, or -1. */
 const indexOf = (m: MessageView, t: number) => m.extTypes.indexOf(t);
@@ -276,6 +280,7 @@ export const standardRules: Rule[] = [
     description: 'An agent advertisement with the F bit set lists at least one care-of address; the R bit implies F.',
     create: ctx => ({
       packet(pkt) {
+        if (!isIcmp(pkt)) return;
         const flags = pkt.all.find(n => n.field === ICMP.mipFlags);
         if (!flags) return;
         ctx.checked();
@@ -295,6 +300,7 @@ export const standardRules: Rule[] = [
       const last = new Map<number, number>();
       return {
         packet(pkt) {
+          if (!isIcmp(pkt)) return;
           const seq = pkt.all.find(n => n.field === ICMP.mipSeq);
           const src = pkt.ipv4[0]?.src;
           if (!seq || src === undefined) return;
@@ -314,6 +320,7 @@ export const standardRules: Rule[] = [
     description: 'The reserved bits of the mobility agent advertisement extension are sent as zero.',
     create: ctx => ({
       packet(pkt) {
+        if (!isIcmp(pkt)) return;
         const r = pkt.all.find(n => n.field === ICMP.mipReserved);
         if (!r) return;
         ctx.checked();

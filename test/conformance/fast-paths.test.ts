@@ -1,5 +1,6 @@
 // The rules' fast paths against the plain computations they replace, on every sample capture
-// with its keys: the one-pass search for keys-file keys in a message (KX-KEY0-HIDDEN).
+// with its keys: the one-pass search for keys-file keys in a message (KX-KEY0-HIDDEN), and the
+// advertisement rules looking only at packets with an ICMP layer.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { CaptureFileError, readCaptureSync } from '../../capture/read.js';
 import { dissectFrame, Session } from '../../dissector/index.js';
 import { attachKeys, kxState, parseKeysFile } from '../../dissector/keys/index.js';
 import { PresharedKeys } from '../../conformance/rules/kx.js';
+import { ICMP } from '../../dissector/icmp.js';
 
 const dir = join(__dirname, '..', '..', 'samples', 'captures');
 const captures = readdirSync(dir).filter(f => f.endsWith('.pcapng') && existsSync(join(dir, f.replace(/\.pcapng$/, '.keys.json')))).sort();
@@ -53,5 +55,22 @@ describe('KX-KEY0-HIDDEN: keys-file keys found in one pass', () => {
       }
     } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
     expect(messages).toBeGreaterThan(0);
+  });
+});
+
+describe('ADV-*: agent advertisement fields come with an ICMP layer', () => {
+  const all = readdirSync(dir).filter(f => f.endsWith('.pcapng')).sort();
+  const advert = new Set(Object.values(ICMP).filter(f => f.abbrev.startsWith('icmp.mip.')));
+  it.each(all)('%s', name => {
+    const session = new Session();
+    let adverts = 0;
+    try {
+      for (const f of readCaptureSync(join(dir, name))) {
+        const p = dissectFrame(f, session);
+        const has = p.all.some(n => n.field !== null && advert.has(n.field));
+        if (has) { adverts++; expect(p.layers).toContain('icmp'); }
+      }
+    } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
+    if (name === 'mip-tunnel.pcapng') expect(adverts).toBeGreaterThan(0);
   });
 });
