@@ -151,6 +151,15 @@ export class BindingTable {
 
   isMobileNode(addr: number): boolean { return this.homes.has(addr); }
 
+  /**
+   * Transaction `txId` closed: its request flags and its "made a binding" mark are not needed
+   * any more (they are looked up only for its own later replies), so they stop holding memory.
+   */
+  forgetTransaction(txId: number): void {
+    this.requestFlags.delete(txId);
+    this.made.delete(txId);
+  }
+
   /** An accepting reply of transaction `txId`: a new binding, or a deregistration (lifetime 0, or the care-of address is the home address). */
   accept(pkt: Packet, txId: number, homeAddr: number, haAddr: number, coa: number, lifetime: number, requestFrame: number, now: number): Binding | undefined {
     if (this.made.has(txId)) return undefined;
@@ -243,7 +252,13 @@ export class BindingTable {
 /** The binding table of a session, made on first use. */
 export function bindingsOf(session: Session): BindingTable {
   let t = session.ext.get('bindings') as BindingTable | undefined;
-  if (!t) { t = new BindingTable(); t.retain = session.retain; session.ext.set('bindings', t); }
+  if (!t) {
+    const table = (t = new BindingTable());
+    t.retain = session.retain;
+    session.ext.set('bindings', t);
+    // No message joins a closed transaction: what was kept to answer its later messages goes.
+    session.transactions.onClose(tx => table.forgetTransaction(tx.id));
+  }
   return t;
 }
 

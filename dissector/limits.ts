@@ -60,3 +60,10 @@ export const MAX_OPEN_TRANSACTIONS = 20_000;
 export const TRANSACTION_TIMEOUT_SECONDS = 300;
 /** Copies kept per direction of one transaction (relays and retransmissions); later ones are counted. */
 export const MAX_HOPS_PER_TRANSACTION = 32;
+
+/**
+ * Distributed keys the conformance rule KX-KEY-UNIQUE remembers (a long capture hands out new
+ * keys in every registration): past it the key seen first is forgotten, and a later reuse of it
+ * is not reported.
+ */
+export const MAX_KEYS_FOLLOWED = 65_536;

@@ -7,6 +7,7 @@ import { hex, ipv4String } from '../../dissector/format.js';
 import { MIP } from '../../dissector/mip/fields.js';
 import type { MessageView, Rule } from '../rule.js';
 import { mnHaIndex } from '../../dissector/mip/tracking.js';
+import { MAX_KEYS_FOLLOWED } from '../../dissector/limits.js';
 import type { Transaction } from '../../dissector/mip/transactions.js';
 
 const REQUEST = 1, REPLY = 3;
@@ -158,7 +159,10 @@ export const kxRules: Rule[] = [
     id: 'KX-KEY-UNIQUE', title: 'Keys are unique across mobile nodes and sessions', severity: 'error', reference: 'docs/protocol.md §B.4; WO 01/26322 Figs. 2, 29 (per-session keys)',
     description: 'A key is bound to one mobile node and handed out once: it never shows up for a second mobile node, and no later key distribution (a KDC Key Reply, a home agent\'s reply, a key-exchange payload) for another registration hands it out again. Relayed copies within one registration are the same distribution.',
     create: ctx => {
-      const seen = new Map<string, { who: string | null; whoFrame: number; dist: Map<string, { reg: number; frame: number }> }>();
+      // Keys by their hex, oldest first: past MAX_KEYS_FOLLOWED the one seen first is forgotten
+      // (docs/limits.md). Per key: its mobile node, and its first distribution by the KDC and by a home agent.
+      interface Seen { who: string | null; whoFrame: number; kdc: { reg: number; frame: number } | undefined; ha: { reg: number; frame: number } | undefined }
+      const seen = new Map<string, Seen>();
       return {
         message(m) {
           const keys = carriedKeys(m);
@@ -173,12 +177,16 @@ export const kxRules: Rule[] = [
             if (!k) continue;
             ctx.checked();
             let e = seen.get(k);
-            if (!e) { e = { who: known, whoFrame: m.frame, dist: new Map() }; seen.set(k, e); }
+            if (!e) {
+              if (seen.size >= MAX_KEYS_FOLLOWED) seen.delete(seen.keys().next().value!);
+              e = { who: known, whoFrame: m.frame, kdc: undefined, ha: undefined };
+              seen.set(k, e);
+            }
             if (known && e.who && e.who !== known) ctx.report(m.frame, `key ${k.slice(0, 8)}… of ${e.who} (frame ${e.whoFrame}) is handed to another mobile node`, m.mobileNode);
             if (known && !e.who) { e.who = known; e.whoFrame = m.frame; }
             if (!kind) continue;
-            const prev = e.dist.get(kind);
-            if (!prev) e.dist.set(kind, { reg, frame: m.frame });
+            const prev = e[kind];
+            if (!prev) e[kind] = { reg, frame: m.frame };
             else if (prev.reg !== reg && prev.frame !== m.frame) ctx.report(m.frame, `key ${k.slice(0, 8)}… was already handed out in frame ${prev.frame} for another registration`, m.mobileNode);
           }
         },
@@ -354,12 +362,16 @@ export const kxRules: Rule[] = [
 export class PresharedKeys {
   readonly hex: string[];
   private readonly byPrefix = new Map<number, number[]>();
+  /** One bit per first two bytes of a key: most offsets are passed over on it alone. */
+  private readonly first2 = new Uint8Array(8192);
   constructor(readonly keys: Uint8Array[]) {
     this.hex = keys.map(hex);
     keys.forEach((k, i) => {
       if (k.length < 8) return;
       const p = word(k, 0), l = this.byPrefix.get(p);
       if (l) l.push(i); else this.byPrefix.set(p, [i]);
+      const f = p >>> 16;
+      this.first2[f >>> 3]! |= 1 << (f & 7);
     });
   }
 
@@ -367,10 +379,11 @@ export class PresharedKeys {
   foundIn(buf: Uint8Array, start: number, end: number): Set<number> | null {
     if (!this.byPrefix.size || end - start < 8) return null;
     let found: Set<number> | null = null;
-    let w = word(buf, start);
+    const first2 = this.first2;
     for (let i = start; i + 8 <= end; i++) {
-      if (i > start) w = ((w << 8) | buf[i + 3]!) >>> 0;
-      const l = this.byPrefix.get(w);
+      const f = (buf[i]! << 8) | buf[i + 1]!;
+      if (!(first2[f >>> 3]! & (1 << (f & 7)))) continue;
+      const l = this.byPrefix.get(word(buf, i));
       if (l) for (const k of l) if (!found?.has(k) && i + this.keys[k]!.length <= end && startsAt(buf, i, this.keys[k]!)) (found ??= new Set()).add(k);
     }
     return found;

@@ -178,3 +178,32 @@ describe('KX conformance rules', () => {
     expect(s.errors).toBe(0);
   });
 });
+
+describe('KX-KEY-UNIQUE remembers at most MAX_KEYS_FOLLOWED keys (docs/limits.md)', () => {
+  it('reports a key handed out again while remembered, and forgets the oldest past the limit', async () => {
+    const { MAX_KEYS_FOLLOWED } = await import('../../dissector/limits.js');
+    const rule = allRules.find(r => r.id === 'KX-KEY-UNIQUE')!;
+    const reports: Array<[number, string]> = [];
+    const checks = rule.create({
+      options: { timestampWindow: 7 }, haveKeys: false, report: (frame, message) => { reports.push([frame, message]); },
+      checked: () => undefined, notCheckedNoKey: () => undefined, noteOn: (_tx, init) => init(),
+    });
+    const keyOf = (n: number) => { const k = new Uint8Array(16); new DataView(k.buffer).setUint32(0, n + 1); return k; };
+    // A KDC Key Reply (type 9) handing out one key, in its own transaction.
+    const kdcReply = (frame: number, key: Uint8Array) => ({
+      frame, type: 9, tx: { id: frame, parent: undefined }, hop: undefined, mobileNode: 'unknown mobile node',
+      kx: { gp: [{ saInfo: { key } }], sa: [], auth: [], learned: [] },
+    }) as unknown as Parameters<NonNullable<typeof checks.message>>[0];
+    let frame = 1;
+    checks.message!(kdcReply(frame++, keyOf(0)));
+    checks.message!(kdcReply(frame++, keyOf(0)));
+    expect(reports).toEqual([[2, `key ${Buffer.from(keyOf(0)).toString('hex').slice(0, 8)}… was already handed out in frame 1 for another registration`]]);
+    // MAX_KEYS_FOLLOWED other keys: key 0 is forgotten, the latest ones are remembered.
+    for (let i = 1; i <= MAX_KEYS_FOLLOWED; i++) checks.message!(kdcReply(frame++, keyOf(i)));
+    reports.length = 0;
+    checks.message!(kdcReply(frame++, keyOf(0)));
+    expect(reports).toEqual([]);
+    checks.message!(kdcReply(frame++, keyOf(MAX_KEYS_FOLLOWED)));
+    expect(reports.length).toBe(1);
+  });
+});
