@@ -99,6 +99,23 @@ export function dhPublic(g: DhGroup, priv: bigint): Uint8Array {
   return bigIntToBytes(modPow(g.g, priv, g.p), g.size);
 }
 
+// The public value of a keys-file exponent in a group is the same for every exchange of the
+// capture that uses them: the dissector computes each once (a few entries times a few groups;
+// the oldest is forgotten past PRIME_CACHE_ENTRIES).
+const publicMemo = new Map<string, Uint8Array>();
+
+/** dhPublic, remembered: the result is shared, to be compared and never changed. */
+export function dhPublicShared(g: DhGroup, priv: bigint): Uint8Array {
+  const k = `${g.p.toString(36)}/${g.g.toString(36)}/${priv.toString(36)}`;
+  let v = publicMemo.get(k);
+  if (!v) {
+    v = dhPublic(g, priv);
+    if (publicMemo.size >= PRIME_CACHE_ENTRIES) publicMemo.delete(publicMemo.keys().next().value!);
+    publicMemo.set(k, v);
+  }
+  return v;
+}
+
 /** K = peerCV^priv mod P, left-padded to |P| (docs/protocol.md §B.4). */
 export function dhSharedSecret(g: DhGroup, priv: bigint, peerCv: bigint): Uint8Array {
   return bigIntToBytes(modPow(peerCv, priv, g.p), g.size);

@@ -19,9 +19,27 @@ const HMAC_HASH: Readonly<Record<Exclude<AuthAlg, 'md5-prefix-suffix'>, string>>
 const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 export function computeAuthenticator(alg: AuthAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+  // A relayed copy is covered by the same authenticator over the same bytes as the hop before it.
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i]!;
+    if (r.alg === alg && sameBytes(r.data, data) && sameBytes(r.key, key)) return r.mac.slice();
+  }
   // RFC 5944 §3.5.1 keyed MD5 (prefix+suffix): MD5(key ‖ data ‖ key).
-  if (alg === 'md5-prefix-suffix') return plain(createHash('md5').update(key).update(data).update(key).digest());
-  return plain(createHmac(HMAC_HASH[alg], key).update(data).digest());
+  const mac = alg === 'md5-prefix-suffix' ? plain(createHash('md5').update(key).update(data).update(key).digest()) : plain(createHmac(HMAC_HASH[alg], key).update(data).digest());
+  recent[recentAt] = { alg, key: key.slice(), data: data.slice(), mac };
+  recentAt = (recentAt + 1) % RECENT;
+  return mac.slice();
+}
+
+/** The last RECENT authenticators computed (inputs copied). */
+const RECENT = 16;
+const recent: Array<{ alg: AuthAlg; key: Uint8Array; data: Uint8Array; mac: Uint8Array }> = [];
+let recentAt = 0;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Constant-time comparison. */

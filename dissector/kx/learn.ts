@@ -6,7 +6,7 @@
 import { hex } from '../format.js';
 import { AUTH_ALG_IDS } from '../keys/mac.js';
 import { CIPHER_IDS } from '../keys/ciphers.js';
-import { bytesToBigInt, dhPublic, dhSaKey, dhSharedSecret } from '../keys/dh.js';
+import { bytesToBigInt, dhPublicShared, dhSaKey, dhSharedSecret } from '../keys/dh.js';
 import { equalBytes } from '../keys/mac.js';
 import type { DhGroup } from '../keys/dh.js';
 import { deriveFromSeed, negotiatedKeyLength, transformAlgorithm, ATTR, DEFAULT_PRF } from '../keys/derive.js';
@@ -160,7 +160,7 @@ class Learner {
     for (const d of this.st.dh) {
       for (const s of sides) {
         if (!cvMatches(d.cv, s.own)) continue;
-        if (equalBytes(dhPublic(group, d.private), s.own)) { found = { priv: d.private, peer: s.peer }; break; }
+        if (equalBytes(dhPublicShared(group, d.private), s.own)) { found = { priv: d.private, peer: s.peer }; break; }
         mismatched.push(d.index);
       }
       if (found) break;

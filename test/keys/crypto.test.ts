@@ -40,6 +40,13 @@ describe('authenticators with node:crypto agree with @noble/hashes', () => {
       expect(toHex(computeAuthenticator('hmac-sha256', key, data))).toBe(toHex(hmac(sha256, key, data)));
       const both = new Uint8Array(kl * 2 + n); both.set(key); both.set(data, kl); both.set(key, kl + n);
       expect(toHex(computeAuthenticator('md5-prefix-suffix', key, data))).toBe(toHex(md5(both)));
+      // Computed again (a relayed copy): the same, in a new array; another key or data: afresh.
+      const again = computeAuthenticator('hmac-sha1', key, data);
+      expect(toHex(again)).toBe(toHex(hmac(sha1, key, data)));
+      again.fill(0);
+      expect(toHex(computeAuthenticator('hmac-sha1', key, data))).toBe(toHex(hmac(sha1, key, data)));
+      if (kl) expect(toHex(computeAuthenticator('hmac-sha1', key.map(b => b ^ 1), data))).toBe(toHex(hmac(sha1, key.map(b => b ^ 1), data)));
+      if (n) expect(toHex(computeAuthenticator('hmac-sha1', key, data.map(b => b ^ 1)))).toBe(toHex(hmac(sha1, key, data.map(b => b ^ 1))));
     }
   });
 });
@@ -124,6 +131,27 @@ describe('decryption with node:crypto agrees with @noble/ciphers', () => {
       expect(failed).toBeGreaterThan(300);
     });
   }
+});
+
+describe('decrypting the same bytes again (a relayed copy)', () => {
+  it('gives the same plaintext in a new array, or the same failure', () => {
+    const c = 'aes-128-gcm', key = new Uint8Array(16).fill(4), aad = new Uint8Array(8).fill(1);
+    const ct = encrypt(c, key, new TextEncoder().encode('mn@home.example'), aad, new Uint8Array(12).fill(2));
+    const a = decrypt(c, key, ct, aad);
+    a.fill(0);
+    const b = decrypt(c, key, ct, aad);
+    expect(new TextDecoder().decode(b)).toBe('mn@home.example');
+    expect(b).not.toBe(a);
+    const bad = ct.slice(); bad[20]! ^= 1;
+    for (let i = 0; i < 2; i++) expect(() => decrypt(c, key, bad, aad)).toThrow(DecryptError);
+    // Same data, another key or associated data: decrypted afresh.
+    expect(() => decrypt(c, key.map(x => x ^ 1), ct, aad)).toThrow(DecryptError);
+    expect(() => decrypt(c, key, ct, aad.map(x => x ^ 1))).toThrow(DecryptError);
+    expect(() => decrypt('aes-256-gcm', key, ct, aad)).toThrow(DecryptError);
+    // More distinct inputs than are remembered, then the first again.
+    for (let i = 0; i < 40; i++) decrypt(c, key, encrypt(c, key, new Uint8Array([i]), aad), aad);
+    expect(new TextDecoder().decode(decrypt(c, key, ct, aad))).toBe('mn@home.example');
+  });
 });
 
 describe('Diffie-Hellman (docs/protocol.md §B.3, B.4)', () => {
