@@ -9,7 +9,8 @@ import type { Frame } from '../capture/frame.js';
 import { dissectFrame } from '../dissector/index.js';
 import type { Packet } from '../dissector/index.js';
 import { treeText } from '../dissector/output/text.js';
-import { Checker } from '../conformance/checker.js';
+import { Checker, checkedFields } from '../conformance/checker.js';
+import { allFields, fieldByAbbrev } from '../dissector/fields.js';
 import { allRules, catalogMarkdown, catalogText, selectRules } from '../conformance/rules/index.js';
 import { reportPieces } from '../conformance/report/index.js';
 import type { Findings } from '../conformance/report/index.js';
@@ -59,12 +60,16 @@ export async function runCheck(o: Options): Promise<number> {
   const keep = c.format === 'html' || o.twoPass;
   session.retain = keep;
   const frames: Frame[] = [];
+  // Without trees to show, the dissector takes its fast path: no tree, only the fields the rules
+  // and the display filter read (DESIGN.md principle 7).
+  const want = keep ? null : fieldSet([...checkedFields(rules).map(f => f.abbrev), ...(filter?.fields ?? [])]);
+  const dissect = (f: Frame) => dissectFrame(f, session, want);
   const check = (pkt: Packet) => { if (!filter || filter.match(pkt)) checker.add(pkt); };
   let damage: string | undefined;
   let failure: CaptureFileError | null = null;
   if (o.interfaces.length) {
     if (o.twoPass) throw new UsageError('-2 needs a capture file: capture with -w FILE, then check it with -r FILE -2');
-    await runLive(o, { onFrame: f => { if (keep) frames.push(f); check(dissectFrame(f, session)); } });
+    await runLive(o, { onFrame: f => { if (keep) frames.push(f); check(dissect(f)); } });
   } else {
     const limit = o.count ?? Infinity;
     let n = 0;
@@ -75,7 +80,7 @@ export async function runCheck(o: Options): Promise<number> {
         if (n >= limit) break;
         n++;
         if (keep) frames.push(f);
-        if (o.twoPass) dissectFrame(f, session); else check(dissectFrame(f, session));
+        if (o.twoPass) dissectFrame(f, session); else check(dissect(f));
         progress.tick();
       }
     } catch (e) {
@@ -125,4 +130,11 @@ export { allRules };
 /** A report file as Output's stream: each chunk written at once. */
 function fileStream(fd: number): OutputStream {
   return { write: chunk => { if (typeof chunk === 'string') writeSync(fd, chunk); else writeSync(fd, chunk); return true; }, writableLength: 0, once: () => undefined, on: () => undefined };
+}
+
+/** A want-set (DESIGN.md principle 7) of registry fields by abbrev. */
+function fieldSet(abbrevs: readonly string[]): Uint8Array {
+  const want = new Uint8Array(allFields().length);
+  for (const a of abbrevs) { const f = fieldByAbbrev(a); if (f) want[f.id] = 1; }
+  return want;
 }

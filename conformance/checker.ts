@@ -53,12 +53,27 @@ function subtreeNodes(root: Node, def: FieldDef, out: Node[]): void {
 
 const NO_KX: MessageKx = Object.freeze({ gp: [], sa: [], auth: [], learned: [] }) as unknown as MessageKx;
 
+/**
+ * The nodes of a registry field inside a message: its subtree, or, for a packet dissected without
+ * trees (the fast path keeps the wanted fields in `all`, in creation order), those within the
+ * message's bytes.
+ */
+function messageNodes(pkt: Packet | undefined, msg: MipMessage, def: FieldDef, out: Node[]): void {
+  if (!pkt || pkt.want === null) { subtreeNodes(msg.node, def, out); return; }
+  for (const n of pkt.all) if (n.field === def && n.src === msg.src && n.offset >= msg.start && n.offset < msg.end) out.push(n);
+}
+
 /** The mobile node's NAI in a message: the NAI extension, else a GP-NAI of content 0 (plain, or decrypted where keys allow). */
-export function messageNai(msg: MipMessage): string | undefined {
+export function messageNai(msg: MipMessage, pkt?: Packet): string | undefined {
   const n: Node[] = [];
-  subtreeNodes(msg.node, MIP.nai, n);
+  messageNodes(pkt, msg, MIP.nai, n);
   if (typeof n[0]?.value === 'string') return n[0].value;
   return peekMessageKx(msg)?.gp.find(g => g.content === 0 && g.nai !== undefined)?.nai;
+}
+
+/** The fields the rules read from nodes (and the NAI, for the mobile node's label): what a pass without trees keeps. */
+export function checkedFields(rules: readonly Rule[]): FieldDef[] {
+  return [...new Set([MIP.nai, ...rules.flatMap(r => r.fields ?? [])])];
 }
 
 /**
@@ -96,7 +111,7 @@ class View implements MessageView {
   fields(def: FieldDef): Node[] {
     const cache = (this.cache ??= new Map());
     let v = cache.get(def);
-    if (!v) { v = []; subtreeNodes(this.msg.node, def, v); cache.set(def, v); }
+    if (!v) { v = []; messageNodes(this.pkt, this.msg, def, v); cache.set(def, v); }
     return v;
   }
 
@@ -106,7 +121,7 @@ class View implements MessageView {
 
   get mobileNode(): string {
     if (this.label === null) {
-      const nai = messageNai(this.msg), home = this.msg.homeAddr;
+      const nai = messageNai(this.msg, this.pkt), home = this.msg.homeAddr;
       this.label = typeof nai === 'string' ? nai : home !== undefined && home !== 0 ? ipv4String(home) : 'unknown mobile node';
     }
     return this.label;

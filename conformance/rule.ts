@@ -94,5 +94,10 @@ export interface Rule {
   description: string;
   /** The rule needs keys to say anything (it reports "not checked (no key)" without them). */
   needsKeys?: boolean;
+  /**
+   * Registry fields whose nodes the rule reads (from a packet's `all` or a message's `fields`):
+   * a pass that builds no trees (the dissector's fast path) keeps these.
+   */
+  fields?: readonly FieldDef[];
   create(ctx: RuleContext): RuleChecks;
 }

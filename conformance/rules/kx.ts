@@ -54,6 +54,7 @@ export const kxRules: Rule[] = [
   {
     id: 'KX-IDENTITY-PRIVACY', title: 'The mobile node\'s identity never travels in clear', severity: 'error', reference: 'docs/protocol.md §B.5, §E.11; WO 01/26322 Figs. 4a, 5, 8–10, claims 1–3',
     description: 'When GP extensions hide the mobile node\'s identity, no hop carries its NAI, home address or L2 address in clear (no NAI extension 131, no E = 0 identity GP extension, header Home Address 0.0.0.0), and with keys no clear value equals a hidden one.',
+    fields: [MIP.nai],
     create: ctx => {
       // Values hidden anywhere in the capture (not requests: what must never show in clear).
       const secrets = new Set<string>();

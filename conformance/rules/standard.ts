@@ -278,6 +278,7 @@ export const standardRules: Rule[] = [
   {
     id: 'ADV-FA-COA', title: 'A foreign agent advertises a care-of address', severity: 'error', reference: 'RFC 5944 §2.1.1',
     description: 'An agent advertisement with the F bit set lists at least one care-of address; the R bit implies F.',
+    fields: [ICMP.mipFlags, ICMP.mipCoa],
     create: ctx => ({
       packet(pkt) {
         if (!isIcmp(pkt)) return;
@@ -296,6 +297,7 @@ export const standardRules: Rule[] = [
   {
     id: 'ADV-SEQUENCE', title: 'Advertisement sequence numbers increase', severity: 'warning', reference: 'RFC 5944 §2.1.1, §2.4.1',
     description: 'Each agent\'s advertisement sequence number increases by one (after 0xffff it goes to 256; 0–255 only after a reboot).',
+    fields: [ICMP.mipSeq],
     create: ctx => {
       const last = new Map<number, number>();
       return {
@@ -318,6 +320,7 @@ export const standardRules: Rule[] = [
   {
     id: 'ADV-RESERVED', title: 'Advertisement reserved bits are zero', severity: 'warning', reference: 'RFC 5944 §2.1.1',
     description: 'The reserved bits of the mobility agent advertisement extension are sent as zero.',
+    fields: [ICMP.mipReserved],
     create: ctx => ({
       packet(pkt) {
         if (!isIcmp(pkt)) return;

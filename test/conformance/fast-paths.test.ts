@@ -1,6 +1,7 @@
 // The rules' fast paths against the plain computations they replace, on every sample capture
 // with its keys: the one-pass search for keys-file keys in a message (KX-KEY0-HIDDEN), and the
-// advertisement rules looking only at packets with an ICMP layer.
+// advertisement rules looking only at packets with an ICMP layer, and a check whose dissection
+// builds no trees (only the fields the rules read) against one with full trees.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,9 @@ import { dissectFrame, Session } from '../../dissector/index.js';
 import { attachKeys, kxState, parseKeysFile } from '../../dissector/keys/index.js';
 import { PresharedKeys } from '../../conformance/rules/kx.js';
 import { ICMP } from '../../dissector/icmp.js';
+import { allFields } from '../../dissector/fields.js';
+import { Checker, checkedFields, messageNai } from '../../conformance/checker.js';
+import { allRules } from '../../conformance/rules/index.js';
 
 const dir = join(__dirname, '..', '..', 'samples', 'captures');
 const captures = readdirSync(dir).filter(f => f.endsWith('.pcapng') && existsSync(join(dir, f.replace(/\.pcapng$/, '.keys.json')))).sort();
@@ -72,5 +76,44 @@ describe('ADV-*: agent advertisement fields come with an ICMP layer', () => {
       }
     } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
     if (name === 'mip-tunnel.pcapng') expect(adverts).toBeGreaterThan(0);
+  });
+});
+
+describe('check without trees: the fast path keeps the fields the rules read', () => {
+  const all = readdirSync(dir).filter(f => f.endsWith('.pcapng')).sort();
+  const run = (name: string, keys: string | null, want: Uint8Array | null) => {
+    const session = new Session();
+    session.retain = false;
+    if (keys) attachKeys(session, parseKeysFile(readFileSync(keys, 'utf8'), keys));
+    const checker = new Checker(allRules, keys !== null);
+    try { for (const f of readCaptureSync(join(dir, name))) checker.add(dissectFrame(f, session, want)); } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
+    return { summary: checker.finish(), findings: [...checker.findingList] };
+  };
+  it.each(all)('%s, without and with its keys', name => {
+    const want = new Uint8Array(allFields().length);
+    for (const f of checkedFields(allRules)) want[f.id] = 1;
+    const keys = join(dir, name.replace(/\.pcapng$/, '.keys.json'));
+    for (const k of existsSync(keys) ? [null, keys] : [null]) {
+      const full = run(name, k, null), fast = run(name, k, want);
+      expect(fast).toEqual(full);
+    }
+  });
+  it('reads the NAI of a message from the packet\'s kept fields', () => {
+    // kx-seed and fault-identity-clear carry NAI extensions: the mobile node label comes from them.
+    const want = new Uint8Array(allFields().length);
+    for (const f of checkedFields(allRules)) want[f.id] = 1;
+    let nais = 0;
+    for (const name of ['fault-identity-clear.pcapng', 'kx-seed.pcapng', 'mip-tunnel.pcapng']) {
+      const s1 = new Session(), s2 = new Session();
+      for (const f of readCaptureSync(join(dir, name))) {
+        const a = dissectFrame(f, s1), b = dissectFrame(f, s2, want);
+        a.mip.forEach((m, i) => {
+          const n = messageNai(m);
+          expect(messageNai(b.mip[i]!, b)).toBe(n);
+          if (n !== undefined) nais++;
+        });
+      }
+    }
+    expect(nais).toBeGreaterThan(0);
   });
 });
