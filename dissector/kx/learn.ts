@@ -212,6 +212,9 @@ function showLearned(pkt: Packet, c: Candidate, st: KxState): void {
   }
 }
 
+/** The last frame that taught a key, per key state (retain off: the only one whose list is kept). */
+const lastTaught = new WeakMap<object, number>();
+
 /** The message hook: learns (forward pass) and shows what this message taught. */
 export function learnKeys(pkt: Packet, msg: MipMessage): void {
   const mk = peekMessageKx(msg);
@@ -233,7 +236,13 @@ export function learnKeys(pkt: Packet, msg: MipMessage): void {
       if (st.table.add(c.sa) !== 'added') continue;
       table.noteKey(here, { spi: c.sa.spi, label: c.sa.label ?? '' });
       const list = st.learnedIn.get(no);
-      if (list) list.push(c.sa); else st.learnedIn.set(no, [c.sa]);
+      if (list) list.push(c.sa);
+      else {
+        // A single streaming pass reads a frame's list only while it is dissected: the one before goes.
+        if (!session.retain && lastTaught.get(st) !== undefined) st.learnedIn.delete(lastTaught.get(st)!);
+        lastTaught.set(st, no);
+        st.learnedIn.set(no, [c.sa]);
+      }
     }
   }
   const learned = [...(st.learnedIn.get(no) ?? [])];
