@@ -1,7 +1,11 @@
 // Authenticators of the Mobile IP authentication extensions (RFC 5944 §3.5.1, RFC 2002 §3.5.1,
-// docs/protocol.md §B.2), with Node's OpenSSL: every authenticator of a capture is computed in the
-// forward pass, and the native MACs cost a fraction of the pure-JavaScript ones.
-import { createHash, createHmac } from 'node:crypto';
+// docs/protocol.md §B.2), with @noble/hashes. Every authenticator of a capture is computed in the
+// forward pass, under a few keys: the hash state after each key's pads (HMAC) or after the key
+// (prefix+suffix) is kept per key and cloned for each message, which saves two of the four or so
+// compression rounds of a registration-sized message.
+import { hmac } from '@noble/hashes/hmac.js';
+import { md5, sha1 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 export type AuthAlg = 'hmac-md5' | 'md5-prefix-suffix' | 'hmac-sha1' | 'hmac-sha256';
 
@@ -13,10 +17,28 @@ export const AUTH_MAC_SIZES: Readonly<Record<AuthAlg, number>> = { 'hmac-md5': 1
 /** Default key sizes (docs/protocol.md §B.2, E.4): a key as long as the MAC's output. */
 export const AUTH_KEY_SIZES: Readonly<Record<AuthAlg, number>> = AUTH_MAC_SIZES;
 
-const HMAC_HASH: Readonly<Record<Exclude<AuthAlg, 'md5-prefix-suffix'>, string>> = { 'hmac-md5': 'md5', 'hmac-sha1': 'sha1', 'hmac-sha256': 'sha256' };
+const HMAC_HASH = { 'hmac-md5': md5, 'hmac-sha1': sha1, 'hmac-sha256': sha256 } as const;
 
-/** A plain Uint8Array over a Buffer's bytes (what callers compare and keep). */
-const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
+/** A hash state that can be cloned, fed and finished (noble's HMAC and hash objects). */
+interface Keyed { clone(): Keyed; update(b: Uint8Array): Keyed; digest(): Uint8Array }
+
+/** The keyed states of the last KEYED (algorithm, key) pairs used, most recent first. */
+const KEYED = 32;
+const keyedStates: Array<{ alg: AuthAlg; key: Uint8Array; state: Keyed }> = [];
+
+function keyedState(alg: AuthAlg, key: Uint8Array): Keyed {
+  for (let i = 0; i < keyedStates.length; i++) {
+    const k = keyedStates[i]!;
+    if (k.alg === alg && sameBytes(k.key, key)) {
+      if (i > 0) { keyedStates.splice(i, 1); keyedStates.unshift(k); }
+      return k.state;
+    }
+  }
+  const state = (alg === 'md5-prefix-suffix' ? md5.create().update(key) : hmac.create(HMAC_HASH[alg], key)) as unknown as Keyed;
+  keyedStates.unshift({ alg, key: key.slice(), state });
+  if (keyedStates.length > KEYED) keyedStates.pop();
+  return state;
+}
 
 export function computeAuthenticator(alg: AuthAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
   // A relayed copy is covered by the same authenticator over the same bytes as the hop before it.
@@ -25,7 +47,8 @@ export function computeAuthenticator(alg: AuthAlg, key: Uint8Array, data: Uint8A
     if (r.alg === alg && sameBytes(r.data, data) && sameBytes(r.key, key)) return r.mac.slice();
   }
   // RFC 5944 §3.5.1 keyed MD5 (prefix+suffix): MD5(key ‖ data ‖ key).
-  const mac = alg === 'md5-prefix-suffix' ? plain(createHash('md5').update(key).update(data).update(key).digest()) : plain(createHmac(HMAC_HASH[alg], key).update(data).digest());
+  const h = keyedState(alg, key).clone().update(data);
+  const mac = (alg === 'md5-prefix-suffix' ? h.update(key) : h).digest();
   recent[recentAt] = { alg, key: key.slice(), data: data.slice(), mac };
   recentAt = (recentAt + 1) % RECENT;
   return mac.slice();
