@@ -13,6 +13,17 @@ export function utf8Text(b: Uint8Array): string { return utf8Decoder.decode(b); 
 /** Text as UTF-8 bytes. */
 export function utf8Bytes(s: string): Uint8Array { return utf8Encoder.encode(s); }
 
+let flatSink = 0;
+/**
+ * The string made flat. V8 keeps a concatenation as a tree of its parts until the string is
+ * read; a string cached and then copied into every packet's text (a label, a line, a key) is
+ * flattened once here, so that each copy reads one run of characters instead of walking the tree.
+ */
+export function flat(s: string): string {
+  flatSink ^= s.charCodeAt(0) | 0; // reading a character flattens the string in place
+  return s;
+}
+
 export function ipv4String(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
@@ -27,9 +38,25 @@ export function parseIpv4(s: string): number | undefined {
 /** An SPI as tshark prints a BASE_HEX uint32: 0x and eight digits. */
 export function spiHex(spi: number): string { return '0x' + spi.toString(16).padStart(8, '0'); }
 
+// Long hex strings are written as bytes into a scratch buffer and read back as one flat string:
+// concatenating two digits at a time would leave a tree of hundreds of parts to every reader.
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', c => c.charCodeAt(0));
+const LONG_HEX = 8;
+let scratch = Buffer.allocUnsafe(4096);
+function scratchOf(size: number): Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  return scratch;
+}
+
 export function hex(b: Uint8Array): string {
+  const n = b.length;
+  if (n > LONG_HEX) {
+    const out = scratchOf(n * 2);
+    for (let i = 0, j = 0; i < n; i++, j += 2) { const x = b[i]!; out[j] = HEX_DIGITS[x >> 4]!; out[j + 1] = HEX_DIGITS[x & 15]!; }
+    return out.toString('latin1', 0, n * 2);
+  }
   let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX2[b[i]!];
+  for (let i = 0; i < n; i++) s += HEX2[b[i]!];
   return s;
 }
 /** Bytes from an even number of hex digits (the caller checks the digits). */
@@ -41,6 +68,18 @@ export function hexToBytes(s: string): Uint8Array {
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function etherString(b: Uint8Array): string {
+  const n = b.length;
+  if (n > LONG_HEX) {
+    const out = scratchOf(n * 3);
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      const x = b[i]!;
+      if (i) out[j++] = 0x3a; // ':'
+      out[j++] = HEX_DIGITS[x >> 4]!;
+      out[j++] = HEX_DIGITS[x & 15]!;
+    }
+    return out.toString('latin1', 0, j);
+  }
   let s = '';
   for (let i = 0; i < b.length; i++) s += (i ? ':' : '') + HEX2[b[i]!];
   return s;
@@ -77,18 +116,22 @@ export function ipv6String(b: Uint8Array): string {
 
 /** "Nov 27, 2026 17:25:53.123456789 UTC", tshark's absolute UTC time. */
 export function absTimeString(t: AbsTime): string {
-  // Consecutive packets share their second: its calendar part is computed once.
-  if (t.sec !== lastAbsSec) {
+  // Consecutive packets share their seconds (a packet's arrival time, the time stamp in its
+  // Identification): the calendar part of the last few is kept.
+  const slot = t.sec & (ABS_SLOTS - 1);
+  let prefix = absPrefixes[slot];
+  if (absSeconds[slot] !== t.sec || prefix === undefined) {
     const d = new Date(t.sec * 1000);
     if (Number.isNaN(d.getTime())) return 'Not representable';
     const p2 = (n: number) => String(n).padStart(2, '0');
-    lastAbsPrefix = `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')}, ${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.`;
-    lastAbsSec = t.sec;
+    prefix = absPrefixes[slot] = flat(`${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')}, ${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.`);
+    absSeconds[slot] = t.sec;
   }
-  return `${lastAbsPrefix}${String(t.nsec).padStart(9, '0')} UTC`;
+  return `${prefix}${String(t.nsec).padStart(9, '0')} UTC`;
 }
-let lastAbsSec = NaN;
-let lastAbsPrefix = '';
+const ABS_SLOTS = 16;
+const absSeconds: number[] = Array.from({ length: ABS_SLOTS }, () => NaN);
+const absPrefixes: Array<string | undefined> = Array.from({ length: ABS_SLOTS }, () => undefined);
 
 /** Seconds with nine decimals, as tshark prints relative times and frame.time_epoch. */
 export function relTimeString(t: AbsTime): string {
@@ -233,8 +276,52 @@ function setFlagNames(n: Node): string {
   return s;
 }
 
+// Whether a registered field's own texts (name, value names, true/false names) need no
+// escaping, found once per field: 1 plain, 2 needs formatText.
+const registryPlain: Uint8Array[] = [new Uint8Array(1024)];
+function plainRegistryText(f: FieldDef): boolean {
+  const page = registryPlain[f.id >> 10] ??= new Uint8Array(1024);
+  const i = f.id & 1023;
+  let p = page[i]!;
+  if (p === 0) {
+    let plain = formatText(f.name) === f.name;
+    if (f.tf) plain &&= formatText(f.tf[0]) === f.tf[0] && formatText(f.tf[1]) === f.tf[1];
+    if (f.values) for (const k in f.values) plain &&= formatText(f.values[k as unknown as number]!) === f.values[k as unknown as number];
+    if (f.ranges) for (const r of f.ranges) plain &&= formatText(r[2]) === r[2];
+    p = page[i] = plain ? 1 : 2;
+  }
+  return p === 1;
+}
+
+/**
+ * True when nodeText's formatText cannot change a node's label: a registered field without its
+ * own text, appended text or expert item, whose registry texts are plain and whose value is a
+ * number, address, time or bytes (written as digits and hex) or a string (escaped by displayValue).
+ */
+export function plainLabel(n: Node, f: FieldDef): boolean {
+  return n.expert === null && n.text === null && n.append === null && f.id >= 0 &&
+    (typeof n.value !== 'string' || f.type === 'string') && plainRegistryText(f);
+}
+
 /** The label of a node without the brackets of generated items (Wireshark's item representation). */
 export function nodeText(n: Node): string {
+  let s: string;
+  const f = n.field;
+  if (f !== null && plainLabel(n, f)) {
+    if (f.type === 'protocol' || f.type === 'none') return f.name;
+    s = f.bitmask ? bitPattern(f, n.value) + f.name + ': ' + displayValue(f, n.value) : f.name + ': ' + displayValue(f, n.value);
+    // Flag names come from the children's fields: escaped apart (formatText works per character).
+    if (n.children && f.type !== 'bool' && !f.bitmask) { const flags = setFlagNames(n); if (flags) s += formatText(flags); }
+    return s;
+  }
+  return escapedNodeText(n);
+}
+
+/**
+ * nodeText without its shortcut: the label built whole and passed through formatText. The two
+ * agree on every node (test/output/fast-paths.test.ts).
+ */
+export function escapedNodeText(n: Node): string {
   let s: string;
   const f = n.field;
   if (n.expert) s = `Expert Info (${severityName(n.expert.severity)}/${groupName(n.expert.group)}): ${n.text}`;

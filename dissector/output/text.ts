@@ -1,6 +1,6 @@
 // `-V`: the packet details tree as indented text, as tshark prints it (proto_tree_print):
 // four spaces per level, generated items in brackets, hidden items left out.
-import { nodeLabel } from '../format.js';
+import { displayValue, escapedNodeText, flat, nodeLabel, plainLabel } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { hexDumpBuffer, packetHexDump } from './hexdump.js';
@@ -16,39 +16,134 @@ export interface TreeTextOptions {
   dataHex?: boolean;
 }
 
-const INDENT: string[] = Array.from({ length: 64 }, (_, i) => '    '.repeat(i));
+const INDENT: string[] = Array.from({ length: 64 }, (_, i) => flat('    '.repeat(i)));
 
-// Labels of plain fields repeat from packet to packet ("Version: 4", "Home Agent: 10.1.0.1"):
-// they are cached per field and value, a bounded number per field.
-const LABEL_CACHE_LIMIT = 512;
-const labelCache: Array<Map<unknown, string> | undefined> = [];
+// Lines of plain fields repeat from packet to packet ("    Version: 4\n", "    Home Agent:
+// 10.1.0.1\n"): each is cached whole (indent, label, newline) per field, depth, generated or
+// not, and value, a bounded number per slot; text labels ("Ext: …") per depth and text. Lines
+// of values that do not repeat (times, checksums, authenticators) are the slot's prefix
+// ("    [Name: ") and the formatted value.
+const LINE_CACHE_LIMIT = 512;
+const MAX_CACHED_DEPTH = 32;
+const SLOTS = MAX_CACHED_DEPTH * 2;
+const SMALL = 256;
 
-/** The -V label of a node, from the cache when the node is a plain field with a simple value. */
-export function cachedLabel(n: Node): string {
+/** The cached lines of one field, per slot (depth × 2 + generated). */
+interface FieldLines {
+  /** Lines of the values 0 … SMALL − 1. */
+  small: Array<Array<string | undefined> | undefined>;
+  /** Lines of other numbers, booleans and strings. */
+  other: Array<Map<unknown, string> | undefined>;
+  /** "    [Name: ", for values that are formatted each time. */
+  prefix: Array<string | undefined>;
+  /** Lines of a protocol by its appended text ("Internet Protocol Version 4" + ", Src: …"). */
+  appended: Array<Map<string, string> | undefined>;
+}
+const slots = <T>(): Array<T | undefined> => Array.from({ length: SLOTS }, () => undefined);
+// Indexed by field id: kept dense (filled with undefined), so that lookups stay fast.
+let fieldLines: Array<FieldLines | undefined> = Array.from({ length: 4096 }, () => undefined);
+const textLines: Array<Map<string, string> | undefined> = slots();
+
+function linesOf(id: number): FieldLines {
+  if (id >= fieldLines.length) fieldLines = fieldLines.concat(Array.from({ length: id + 1 - fieldLines.length + 1024 }, () => undefined));
+  return fieldLines[id] ??= { small: slots(), other: slots(), prefix: slots(), appended: slots() };
+}
+
+/** A node's line as -V prints it, from its parts: indent, label (generated ones in brackets), newline. */
+function builtLine(n: Node, depth: number): string {
+  return (INDENT[depth] ?? '    '.repeat(depth)) + nodeLabel(n) + '\n';
+}
+
+/** A node's line at a depth, from the caches where it can be. */
+function nodeLine(n: Node, depth: number): string {
   const f = n.field;
-  const v = n.value;
-  if (!f || f.id < 0 || n.text !== null || n.append !== null || n.expert || n.children || (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'string')) return nodeLabel(n);
-  let m = labelCache[f.id];
-  if (!m) m = labelCache[f.id] = new Map();
-  const key = n.generated ? (typeof v === 'string' ? '\u0000' + v : -1 - (v as number) * 2 - 0.5) : v; // generated labels apart
-  let s = m.get(key);
-  if (s === undefined) {
-    s = nodeLabel(n);
-    if (m.size < LABEL_CACHE_LIMIT) m.set(key, s);
+  if (f === null) {
+    const text = n.text;
+    if (text === null || n.append !== null || n.expert !== null || depth >= MAX_CACHED_DEPTH) return builtLine(n, depth);
+    const slot = depth * 2 + (n.generated ? 1 : 0);
+    let m = textLines[slot];
+    if (m === undefined) m = textLines[slot] = new Map();
+    let s = m.get(text);
+    if (s === undefined) {
+      s = builtLine(n, depth);
+      if (m.size < LINE_CACHE_LIMIT) m.set(text, flat(s));
+    }
+    return s;
   }
-  return s;
+  if (f.id < 0 || depth >= MAX_CACHED_DEPTH || n.text !== null || n.expert !== null) return builtLine(n, depth);
+  const slot = depth * 2 + (n.generated ? 1 : 0);
+  const append = n.append;
+  if (append !== null) {
+    if (f.type !== 'protocol' && f.type !== 'none') return builtLine(n, depth);
+    const cache = linesOf(f.id);
+    let m = cache.appended[slot];
+    if (m === undefined) m = cache.appended[slot] = new Map();
+    let s = m.get(append);
+    if (s === undefined) {
+      s = builtLine(n, depth);
+      if (m.size < LINE_CACHE_LIMIT) m.set(append, flat(s));
+    }
+    return s;
+  }
+  if (n.children !== null) return builtLine(n, depth);
+  const cache = linesOf(f.id);
+  const v = n.value;
+  if (typeof v === 'number' && v >= 0 && v < SMALL && (v | 0) === v) {
+    let a = cache.small[slot];
+    if (a === undefined) a = cache.small[slot] = Array.from({ length: SMALL }, () => undefined);
+    let s = a[v];
+    if (s === undefined) s = a[v] = flat(builtLine(n, depth));
+    return s;
+  }
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') {
+    let m = cache.other[slot];
+    if (m === undefined) m = cache.other[slot] = new Map();
+    let s = m.get(v);
+    if (s !== undefined) return s;
+    if (m.size < LINE_CACHE_LIMIT) { s = flat(builtLine(n, depth)); m.set(v, s); return s; }
+  }
+  if (f.type !== 'protocol' && f.type !== 'none' && !f.bitmask && plainLabel(n, f)) {
+    let prefix = cache.prefix[slot];
+    if (prefix === undefined) prefix = cache.prefix[slot] = flat(INDENT[depth] + (n.generated ? '[' : '') + f.name + ': ');
+    return prefix + displayValue(f, v) + (n.generated ? ']\n' : '\n');
+  }
+  return builtLine(n, depth);
 }
 
 /** The tree of a packet, one line per visible node, each line ending with a newline. */
 export function treeText(pkt: Packet, opts: TreeTextOptions = {}): string {
+  return treeLines(pkt, pkt.tree, 0, opts.dataHex ?? true);
+}
+
+function treeLines(pkt: Packet, nodes: readonly Node[], depth: number, dataHex: boolean): string {
+  let s = '';
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (n.hidden) continue;
+    s += nodeLine(n, depth);
+    const f = n.field;
+    if (dataHex && f !== null && f.type === 'protocol' && f.abbrev === 'data') {
+      const bytes = nodeBytes(pkt, n);
+      if (bytes.length) s += '\n' + hexDumpBuffer(bytes);
+    }
+    const children = n.expert === null ? n.children : viewChildren(n);
+    if (children !== null) s += treeLines(pkt, children, depth + 1, dataHex);
+  }
+  return s;
+}
+
+/**
+ * treeText without its caches and shortcuts: every label built whole and escaped
+ * (escapedNodeText). The reference the fast form is tested against.
+ */
+export function referenceTreeText(pkt: Packet, opts: TreeTextOptions = {}): string {
   const dataHex = opts.dataHex ?? true;
   const rec = (nodes: readonly Node[], depth: number): string => {
-    const indent = INDENT[depth] ?? '    '.repeat(depth);
     let s = '';
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i]!;
+    for (const n of nodes) {
       if (n.hidden) continue;
-      s += indent + cachedLabel(n) + '\n';
+      const text = escapedNodeText(n);
+      s += '    '.repeat(depth) + (n.generated ? `[${text}]` : text) + '\n';
       if (dataHex && n.field?.abbrev === 'data' && n.field.type === 'protocol') {
         const bytes = nodeBytes(pkt, n);
         if (bytes.length) s += '\n' + hexDumpBuffer(bytes);
