@@ -4,13 +4,12 @@
 // FT_NONE) writes `key` as the object of its children, or "" (a protocol: its label) when it
 // has none. Keys repeat within an object, as tshark 4.0 writes them; `mergeDuplicateKeys`
 // gives tshark's --no-duplicate-keys form (one key, an array of values) instead.
-import { nodeText } from '../format.js';
+import { flat, nodeText } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import type { FieldDef } from '../fields.js';
 import type { FieldExtractor } from './fields.js';
-import { displayRepr, FT_NUMBERS, indexName, isProtocolLike, memoByValue, rawHex, spanLength, viewChildren } from './view.js';
-import type { ValueMemo } from './view.js';
+import { displayRepr, FT_NUMBERS, hasDisplayRepr, indexName, isProtocolLike, macKey, rawHex, spanLength, viewChildren } from './view.js';
 
 export interface JsonOptions {
   /** -x: add a `<key>_raw` member ([hex, offset, length, bitmask, FT number]) before each field. */
@@ -47,26 +46,86 @@ function fieldKey(f: FieldDef, tree: boolean): string {
   return cache[f.id] ??= str(tree ? f.abbrev + '_tree' : f.abbrev) + ': ';
 }
 
-const jsonValues: ValueMemo = [];
-const quotedValue = (n: Node) => str(displayRepr(n) ?? '');
+/** A value as a JSON string: displayRepr's digits, addresses, hex and times need no escaping. */
+function quoted(n: Node, repr: string): string {
+  return n.field!.type === 'string' || typeof n.value === 'string' ? str(repr) : '"' + repr + '"';
+}
+
+// Members of plain fields repeat from packet to packet (',\n          "ip.version": "4"'): each
+// is cached whole (separator, indent, key, value) per field, level and value, a bounded number
+// per slot; members of values that do not repeat are the slot's cached prefix and the value.
+const MEMBER_LIMIT = 512;
+const MAX_CACHED_LEVEL = 64;
+const SMALL = 256;
+interface FieldMembers {
+  small: Array<Array<string | undefined> | undefined>;
+  other: Array<Map<unknown, string> | undefined>;
+  /** ',\n' + indent + '"abbrev": ', and the '"abbrev_tree": ' form. */
+  prefix: Array<string | undefined>;
+  tree: Array<string | undefined>;
+}
+const levels = <T>(): Array<T | undefined> => Array.from({ length: MAX_CACHED_LEVEL }, () => undefined);
+// Indexed by field id, kept dense (filled with undefined) so that lookups stay fast.
+let fieldMembers: Array<FieldMembers | undefined> = Array.from({ length: 4096 }, () => undefined);
+function membersOf(id: number): FieldMembers {
+  if (id >= fieldMembers.length) fieldMembers = fieldMembers.concat(Array.from({ length: id + 1 - fieldMembers.length + 1024 }, () => undefined));
+  return fieldMembers[id] ??= { small: levels(), other: levels(), prefix: levels(), tree: levels() };
+}
+
+/** ',\n' + indent + the quoted key of a field (or its "_tree" form) + ': '. */
+function keyPrefix(f: FieldDef, level: number, tree: boolean): string {
+  if (f.id < 0 || level >= MAX_CACHED_LEVEL) return ',\n' + ind(level) + fieldKey(f, tree);
+  const m = membersOf(f.id);
+  const cache = tree ? m.tree : m.prefix;
+  let p = cache[level];
+  if (p === undefined) p = cache[level] = flat(',\n' + ind(level) + fieldKey(f, tree));
+  return p;
+}
+
+/** The member of a node's value: ',\n', indent, key, the quoted value (displayRepr, not null). */
+function valueMember(n: Node, f: FieldDef, level: number): string {
+  const v = n.value;
+  if (f.id >= 0 && level < MAX_CACHED_LEVEL) {
+    if (typeof v === 'number' && v >= 0 && v < SMALL && (v | 0) === v) {
+      const m = membersOf(f.id);
+      let a = m.small[level];
+      if (a === undefined) a = m.small[level] = Array.from({ length: SMALL }, () => undefined);
+      let s = a[v];
+      if (s === undefined) s = a[v] = flat(keyPrefix(f, level, false) + quoted(n, displayRepr(n)!));
+      return s;
+    }
+    const key = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : f.type === 'ether' ? macKey(v) : undefined;
+    if (key !== undefined) {
+      const m = membersOf(f.id);
+      let c = m.other[level];
+      if (c === undefined) c = m.other[level] = new Map();
+      let s = c.get(key);
+      if (s !== undefined) return s;
+      s = keyPrefix(f, level, false) + quoted(n, displayRepr(n)!);
+      if (c.size < MEMBER_LIMIT) c.set(key, flat(s));
+      return s;
+    }
+  }
+  return keyPrefix(f, level, false) + quoted(n, displayRepr(n)!);
+}
 
 /** The object for `nodes` (values, duplicate keys, no -x) as one string. */
 function fastObjectText(nodes: readonly Node[], level: number): string {
-  const pre = ind(level);
+  // Every member begins with ',\n': the first one's comma becomes the object's brace.
   let s = '';
-  let sep = '{\n';
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
     const f = n.field;
-    const value = displayRepr(n);
-    const children = viewChildren(n);
-    if (value !== null) { s += sep + pre + fieldKey(f!, false) + memoByValue(jsonValues, n, quotedValue); sep = ',\n'; }
-    if (children) {
-      s += sep + pre + (f ? fieldKey(f, value !== null) : memberName(nodeText(n))) + (children.length ? fastObjectText(children, level + 1) : '{}');
-      sep = ',\n';
-    } else if (value === null) {
-      s += sep + pre + (f ? fieldKey(f, false) : memberName(nodeText(n))) + (isProtocolLike(n) ? str(nodeText(n)) : '""');
-      sep = ',\n';
+    const value = hasDisplayRepr(n);
+    const children = n.expert === null ? n.children : viewChildren(n);
+    if (value) {
+      const m = valueMember(n, f!, level);
+      s = s === '' ? '{' + m.substring(1) : s + m;
+    }
+    if (children !== null || !value) {
+      let key = f !== null ? keyPrefix(f, level, children !== null && value) : ',\n' + ind(level) + memberName(nodeText(n));
+      if (s === '') key = '{' + key.substring(1);
+      s += key + (children !== null ? (children.length ? fastObjectText(children, level + 1) : '{}') : isProtocolLike(n) ? str(nodeText(n)) : '""');
     }
   }
   return s + '\n' + ind(level - 1) + '}';
@@ -75,9 +134,9 @@ function fastObjectText(nodes: readonly Node[], level: number): string {
 class Writer {
   private readonly text: boolean;
   private readonly fast: boolean;
-  constructor(private readonly pkt: Packet, private readonly opts: JsonOptions, private readonly out: string[]) {
+  constructor(private readonly pkt: Packet, private readonly opts: JsonOptions, private readonly out: string[], shortcuts = true) {
     this.text = opts.text ?? true;
-    this.fast = this.text && !opts.raw && !opts.mergeDuplicateKeys;
+    this.fast = shortcuts && this.text && !opts.raw && !opts.mergeDuplicateKeys;
   }
 
   /** An object holding the members for `nodes`, its members indented at `level`. */
@@ -164,11 +223,22 @@ class Writer {
 
 /** One packet as a tshark -T json document, indented as an element of the top-level array. */
 export function packetJson(pkt: Packet, opts: JsonOptions = {}): string {
-  const out: string[] = ['  {\n    "_index": ', str(indexName(pkt.frame.tsSec)), ',\n    "_type": "doc",\n    "_score": null,\n    "_source": {\n      "layers": '];
-  const w = new Writer(pkt, opts, out);
+  return jsonDocument(pkt, opts, true);
+}
+
+/** packetJson without the shortcuts of the common case: the reference it is tested against. */
+export function referencePacketJson(pkt: Packet, opts: JsonOptions = {}): string {
+  return jsonDocument(pkt, opts, false);
+}
+
+function jsonDocument(pkt: Packet, opts: JsonOptions, shortcuts: boolean): string {
+  const out: string[] = [];
+  const w = new Writer(pkt, opts, out, shortcuts);
   if (opts.fields) w.fields(opts.fields, 4); else w.object(pkt.tree, 4);
-  out.push('\n    }\n  }');
-  return out.join('');
+  // Concatenated rather than joined: the output buffer reads the parts once.
+  let s = '  {\n    "_index": ' + str(indexName(pkt.frame.tsSec)) + ',\n    "_type": "doc",\n    "_score": null,\n    "_source": {\n      "layers": ';
+  for (let i = 0; i < out.length; i++) s += out[i]!;
+  return s + '\n    }\n  }';
 }
 
 /** Streams the JSON array: begin(), packet() per packet, end(). */

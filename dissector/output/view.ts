@@ -25,6 +25,21 @@ export function viewChildren(n: Node): readonly Node[] | null {
   return list;
 }
 
+/** True when displayRepr gives the node a value (not null). */
+export function hasDisplayRepr(n: Node): boolean {
+  const f = n.field;
+  return f !== null && f.type !== 'protocol' && f.type !== 'none' && n.expert === null && n.value !== null;
+}
+
+/**
+ * A MAC address (six bytes) as one number, the key its rendered forms are cached under; undefined
+ * for any other value.
+ */
+export function macKey(v: unknown): number | undefined {
+  if (!(v instanceof Uint8Array) || v.length !== 6) return undefined;
+  return ((v[0]! * 256 + v[1]!) * 256 + v[2]!) * 16777216 + ((v[3]! << 16) | (v[4]! << 8) | v[5]!);
+}
+
 /** The byte length a structured format reports: expert items cover no bytes, as in Wireshark. */
 export function spanLength(n: Node): number { return n.expert ? 0 : n.length; }
 /** The offset a structured format reports: an expert item sits at 0, as in Wireshark. */
@@ -40,8 +55,8 @@ export function isProtocolLike(n: Node): boolean {
  * representation), or null when the field has no value (protocols, FT_NONE, text labels).
  */
 export function displayRepr(n: Node): string | null {
-  const f = n.field;
-  if (!f || f.type === 'protocol' || f.type === 'none' || n.expert || n.value === null) return null;
+  if (!hasDisplayRepr(n)) return null;
+  const f = n.field!;
   if (f.type === 'bytes') return etherString(n.value as Uint8Array); // colon-separated hex, as Wireshark shows bytes
   if (f.type === 'string') return n.value as string; // the string itself; each format escapes it
   return fieldValueString(f, n.value);
@@ -107,6 +122,16 @@ export const FT_NUMBERS: Record<FieldDef['type'], number> = {
 
 /** "packets-YYYY-MM-DD" from the packet's local date, as tshark's `_index`. */
 export function indexName(sec: number): string {
+  // Packets come many to a second: the last second's name is kept.
+  if (sec === lastIndexSec) return lastIndexName;
+  lastIndexName = localIndexName(sec);
+  lastIndexSec = sec;
+  return lastIndexName;
+}
+let lastIndexSec = NaN;
+let lastIndexName = '';
+
+function localIndexName(sec: number): string {
   const d = new Date(sec * 1000);
   if (Number.isNaN(d.getTime())) return 'packets-XXXX-XX-XX';
   const p2 = (x: number) => (x < 10 ? '0' : '') + x;

@@ -1,6 +1,6 @@
 // The renderers' caches and shortcuts write what their plain forms write: every sample capture
 // (with and without its keys), the standard corpus and packets carrying terminal escapes,
-// rendered twice (the second time from the caches) by -V and compared with the reference
+// rendered twice (the second time from the caches) by -V and -T json and compared with the reference
 // renderer, node by node and packet by packet.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { dissectFrame, walk } from '../../dissector/index.js';
 import type { Packet } from '../../dissector/index.js';
 import { encodeRegistrationRequest, ext } from '../../dissector/mip/encode.js';
 import { referenceTreeText, treeText } from '../../dissector/output/text.js';
+import { packetJson, referencePacketJson } from '../../dissector/output/json.js';
 import { standardFrames } from '../../samples/standard.js';
 import { ROOT, writePcapng } from '../helpers.js';
 
@@ -71,6 +72,7 @@ describe('fast renderers against their reference forms', () => {
         walk(pkt.tree, n => same('label', pkt.no, nodeText(n), escapedNodeText(n)));
         same('-V', pkt.no, treeText(pkt), referenceTreeText(pkt));
         same('-x -V', pkt.no, treeText(pkt, { dataHex: false }), referenceTreeText(pkt, { dataHex: false }));
+        same('-T json', pkt.no, packetJson(pkt), referencePacketJson(pkt));
       }
     }
     expect(differences).toEqual([]);
