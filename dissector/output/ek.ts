@@ -4,11 +4,11 @@
 // dots turned into underscores ("mip_mip_homeaddr"), text labels are "text", and members that
 // share a name under the same parent are gathered into an array. Protocols (and expert items)
 // nest as objects. Booleans are JSON booleans, FT_NONE is null, absolute times are ISO 8601.
-import { nodeText } from '../format.js';
+import { flat, nodeText } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { AbsTime, Node } from '../tree.js';
 import type { FieldExtractor } from './fields.js';
-import { displayRepr, indexName, isProtocolLike, memoByValue, parentProtocol, rawHex, spanLength, viewChildren } from './view.js';
+import { displayRepr, indexName, isProtocolLike, macKey, memoByValue, parentProtocol, rawHex, spanLength, viewChildren } from './view.js';
 import type { ValueMemo } from './view.js';
 
 export interface EkOptions {
@@ -47,10 +47,20 @@ function memberName(n: Node): string {
 }
 
 function isoTime(t: AbsTime): string {
-  const d = new Date(t.sec * 1000);
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toISOString().slice(0, 19) + '.' + String(t.nsec).padStart(9, '0') + 'Z';
+  // The date and time of day of the last few seconds are kept (packets come many to a second).
+  const slot = t.sec & (ISO_SLOTS - 1);
+  let prefix = isoPrefixes[slot];
+  if (isoSeconds[slot] !== t.sec || prefix === undefined) {
+    const d = new Date(t.sec * 1000);
+    if (Number.isNaN(d.getTime())) return '';
+    prefix = isoPrefixes[slot] = flat(d.toISOString().slice(0, 19) + '.');
+    isoSeconds[slot] = t.sec;
+  }
+  return prefix + String(t.nsec).padStart(9, '0') + 'Z';
 }
+const ISO_SLOTS = 16;
+const isoSeconds: number[] = Array.from({ length: ISO_SLOTS }, () => NaN);
+const isoPrefixes: Array<string | undefined> = Array.from({ length: ISO_SLOTS }, () => undefined);
 
 function fieldValue(n: Node): string {
   const f = n.field;
@@ -121,11 +131,113 @@ class Writer {
   }
 }
 
+// The common case (no -x, no -e) without the writer's closures and arrays: the members of an
+// object are grouped in one map without arrays for single members, and the member of a plain field
+// (',"ip_ip_version":"4"') is cached whole per field and value, a bounded number per field.
+const MEMBER_LIMIT = 512;
+const SMALL = 256;
+interface FieldMembers { small: Array<string | undefined> | undefined; other: Map<unknown, string> | undefined }
+let fieldMembers: Array<FieldMembers | undefined> = Array.from({ length: 4096 }, () => undefined);
+function membersOf(id: number): FieldMembers {
+  if (id >= fieldMembers.length) fieldMembers = fieldMembers.concat(Array.from({ length: id + 1 - fieldMembers.length + 1024 }, () => undefined));
+  return fieldMembers[id] ??= { small: undefined, other: undefined };
+}
+
+/** ',' + the member of a node that is not protocol-like: its name and value. */
+function leafMember(n: Node): string {
+  const f = n.field;
+  if (f === null || f.id < 0) return ',' + memberName(n) + memoByValue(ekValues, n, fieldValue);
+  // Without a field of its own, the value depends on the field and the value alone.
+  const v = n.value;
+  if (typeof v === 'number' && v >= 0 && v < SMALL && (v | 0) === v) {
+    const m = membersOf(f.id);
+    const a = m.small ??= Array.from({ length: SMALL }, () => undefined);
+    let s = a[v];
+    if (s === undefined) s = a[v] = flat(',' + memberName(n) + fieldValue(n));
+    return s;
+  }
+  const key = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : f.type === 'ether' ? macKey(v) : undefined;
+  if (key === undefined) return ',' + memberName(n) + fieldValue(n);
+  const m = membersOf(f.id);
+  const c = m.other ??= new Map();
+  let s = c.get(key);
+  if (s === undefined) {
+    s = ',' + memberName(n) + fieldValue(n);
+    if (c.size < MEMBER_LIMIT) c.set(key, flat(s));
+  }
+  return s;
+}
+
+type Group = Node | Node[];
+
+// The group key of the writer, (parent id, own id), made a small integer where the ids allow
+// (no number object per key): each id mapped one-to-one to 0 … 2^14 − 1, text labels to 0.
+const SMALL_ID = 1 << 13;
+function smallId(id: number): number {
+  return id >= 0 ? (id < SMALL_ID - 1 ? 2 * id + 2 : -1) : id === TEXT_ID ? 0 : id > -SMALL_ID ? -2 * id + 1 : -1;
+}
+function groupKey(parentId: number | null, own: number): number {
+  const o = smallId(own);
+  if (parentId === null) return o >= 0 ? o : own - 0x40000000;
+  const p = smallId(parentId);
+  return o >= 0 && p >= 0 ? (p + 1) * (2 * SMALL_ID) + o : (parentId + GROUP_OFFSET) * 0x10000 + own + GROUP_OFFSET + 0x40000000;
+}
+
+function gather(groups: Map<number, Group>, parentId: number | null, nodes: readonly Node[]): void {
+  for (let i = 0; i < nodes.length; i++) {
+    const c = nodes[i]!;
+    const own = ownId(c);
+    const key = groupKey(parentId, own);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, c);
+    else if (Array.isArray(g)) g.push(c);
+    else groups.set(key, [g, c]);
+    if (!isProtocolLike(c)) {
+      const children = c.expert === null ? c.children : viewChildren(c);
+      if (children !== null) gather(groups, own, children);
+    }
+  }
+}
+
+/** The members of the object for `parent` (null: the top level), separated by commas. */
+function fastMembers(tree: readonly Node[], parent: Node | null): string {
+  // A fresh map: one reused across packets keeps young nodes alive through its old tables.
+  const groups = new Map<number, Group>();
+  gather(groups, parent ? ownId(parent) : null, parent ? viewChildren(parent) ?? [] : tree);
+  let s = '';
+  for (const g of groups.values()) {
+    if (!Array.isArray(g)) {
+      if (isProtocolLike(g)) s += (s === '' ? '' : ',') + memberName(g) + '{' + fastMembers(tree, g) + '}';
+      else { const m = leafMember(g); s = s === '' ? m.substring(1) : s + m; }
+      continue;
+    }
+    s += (s === '' ? '' : ',') + memberName(g[0]!) + '[';
+    for (let i = 0; i < g.length; i++) {
+      const n = g[i]!;
+      if (i) s += ',';
+      s += isProtocolLike(n) ? '{' + fastMembers(tree, n) + '}' : memoByValue(ekValues, n, fieldValue);
+    }
+    s += ']';
+  }
+  return s;
+}
+
 /** The two lines (index, document) of one packet, each ending with a newline. */
 export function packetEk(pkt: Packet, opts: EkOptions = {}): string {
-  const w = new Writer(pkt, opts);
+  return ekLines(pkt, opts, true);
+}
+
+/** packetEk without the shortcuts of the common case: the reference it is tested against. */
+export function referencePacketEk(pkt: Packet, opts: EkOptions = {}): string {
+  return ekLines(pkt, opts, false);
+}
+
+function ekLines(pkt: Packet, opts: EkOptions, shortcuts: boolean): string {
   const f = pkt.frame;
   const timestamp = `${f.tsSec}${String(Math.floor(f.tsNsec / 1e6)).padStart(3, '0')}`;
-  const layers = opts.fields ? w.fields(opts.fields) : w.members(null);
-  return `{"index":{"_index":${str(indexName(f.tsSec))},"_type":"doc"}}\n{"timestamp":"${timestamp}","layers":{${layers}}}\n`;
+  let layers: string;
+  if (opts.fields) layers = new Writer(pkt, opts).fields(opts.fields);
+  else if (shortcuts && !opts.raw) layers = fastMembers(pkt.tree, null);
+  else layers = new Writer(pkt, opts).members(null);
+  return '{"index":{"_index":' + str(indexName(f.tsSec)) + ',"_type":"doc"}}\n{"timestamp":"' + timestamp + '","layers":{' + layers + '}}\n';
 }

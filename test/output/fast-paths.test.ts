@@ -1,6 +1,6 @@
 // The renderers' caches and shortcuts write what their plain forms write: every sample capture
 // (with and without its keys), the standard corpus and packets carrying terminal escapes,
-// rendered twice (the second time from the caches) by -V and -T json and compared with the reference
+// rendered twice (the second time from the caches) by -V, -T json and -T ek and compared with the reference
 // renderer, node by node and packet by packet.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import type { Packet } from '../../dissector/index.js';
 import { encodeRegistrationRequest, ext } from '../../dissector/mip/encode.js';
 import { referenceTreeText, treeText } from '../../dissector/output/text.js';
 import { packetJson, referencePacketJson } from '../../dissector/output/json.js';
+import { packetEk, referencePacketEk } from '../../dissector/output/ek.js';
 import { standardFrames } from '../../samples/standard.js';
 import { ROOT, writePcapng } from '../helpers.js';
 
@@ -73,6 +74,7 @@ describe('fast renderers against their reference forms', () => {
         same('-V', pkt.no, treeText(pkt), referenceTreeText(pkt));
         same('-x -V', pkt.no, treeText(pkt, { dataHex: false }), referenceTreeText(pkt, { dataHex: false }));
         same('-T json', pkt.no, packetJson(pkt), referencePacketJson(pkt));
+        same('-T ek', pkt.no, packetEk(pkt), referencePacketEk(pkt));
       }
     }
     expect(differences).toEqual([]);
