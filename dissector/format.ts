@@ -267,7 +267,7 @@ export function bitPattern(f: FieldDef, v: Value): string {
  * Names of the set flags of an integer whose children are its bit fields, appended to its label
  * as Wireshark's proto_tree_add_bitmask does ("Flags: 0x02, Reverse Tunneling").
  */
-function setFlagNames(n: Node): string {
+export function setFlagNames(n: Node): string {
   let s = '';
   for (const c of n.children!) {
     const f = c.field;

@@ -8,7 +8,7 @@ import { flat, nodeText } from '../format.js';
 import type { Packet } from '../packet.js';
 import type { AbsTime, Node } from '../tree.js';
 import type { FieldExtractor } from './fields.js';
-import { displayRepr, indexName, isProtocolLike, macKey, memoByValue, parentProtocol, rawHex, spanLength, viewChildren } from './view.js';
+import { displayRepr, indexName, isProtocolLike, macKey, memoByValue, parentProtocol, rawHex, renderChildren, spanLength, viewChildren } from './view.js';
 import type { ValueMemo } from './view.js';
 
 export interface EkOptions {
@@ -193,7 +193,7 @@ function gather(groups: Map<number, Group>, parentId: number | null, nodes: read
     else if (Array.isArray(g)) g.push(c);
     else groups.set(key, [g, c]);
     if (!isProtocolLike(c)) {
-      const children = c.expert === null ? c.children : viewChildren(c);
+      const children = renderChildren(c);
       if (children !== null) gather(groups, own, children);
     }
   }
@@ -203,7 +203,7 @@ function gather(groups: Map<number, Group>, parentId: number | null, nodes: read
 function fastMembers(tree: readonly Node[], parent: Node | null): string {
   // A fresh map: one reused across packets keeps young nodes alive through its old tables.
   const groups = new Map<number, Group>();
-  gather(groups, parent ? ownId(parent) : null, parent ? viewChildren(parent) ?? [] : tree);
+  gather(groups, parent ? ownId(parent) : null, parent ? renderChildren(parent) ?? [] : tree);
   let s = '';
   for (const g of groups.values()) {
     if (!Array.isArray(g)) {

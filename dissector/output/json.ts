@@ -9,7 +9,7 @@ import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import type { FieldDef } from '../fields.js';
 import type { FieldExtractor } from './fields.js';
-import { displayRepr, FT_NUMBERS, hasDisplayRepr, indexName, isProtocolLike, macKey, rawHex, spanLength, viewChildren } from './view.js';
+import { displayRepr, FT_NUMBERS, hasDisplayRepr, indexName, isProtocolLike, macKey, rawHex, renderChildren, spanLength, viewChildren } from './view.js';
 
 export interface JsonOptions {
   /** -x: add a `<key>_raw` member ([hex, offset, length, bitmask, FT number]) before each field. */
@@ -109,6 +109,21 @@ function valueMember(n: Node, f: FieldDef, level: number): string {
   return keyPrefix(f, level, false) + quoted(n, displayRepr(n)!);
 }
 
+// Keys of text labels ("Extension: Mobile Node NAI Extension") with their separator and indent,
+// per level and text: the label, escaped and quoted, depends on the text alone.
+const textKeys: Array<Map<string, string> | undefined> = levels();
+function textKey(n: Node, level: number): string {
+  const text = n.text;
+  if (text === null || n.append !== null || n.expert !== null || level >= MAX_CACHED_LEVEL) return ',\n' + ind(level) + memberName(nodeText(n));
+  const m = textKeys[level] ??= new Map();
+  let s = m.get(text);
+  if (s === undefined) {
+    s = ',\n' + ind(level) + memberName(nodeText(n));
+    if (m.size < MEMBER_LIMIT) m.set(text, flat(s));
+  }
+  return s;
+}
+
 /** The object for `nodes` (values, duplicate keys, no -x) as one string. */
 function fastObjectText(nodes: readonly Node[], level: number): string {
   // Every member begins with ',\n': the first one's comma becomes the object's brace.
@@ -117,13 +132,13 @@ function fastObjectText(nodes: readonly Node[], level: number): string {
     const n = nodes[i]!;
     const f = n.field;
     const value = hasDisplayRepr(n);
-    const children = n.expert === null ? n.children : viewChildren(n);
+    const children = renderChildren(n);
     if (value) {
       const m = valueMember(n, f!, level);
       s = s === '' ? '{' + m.substring(1) : s + m;
     }
     if (children !== null || !value) {
-      let key = f !== null ? keyPrefix(f, level, children !== null && value) : ',\n' + ind(level) + memberName(nodeText(n));
+      let key = f !== null ? keyPrefix(f, level, children !== null && value) : textKey(n, level);
       if (s === '') key = '{' + key.substring(1);
       s += key + (children !== null ? (children.length ? fastObjectText(children, level + 1) : '{}') : isProtocolLike(n) ? str(nodeText(n)) : '""');
     }

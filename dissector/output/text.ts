@@ -1,12 +1,13 @@
 // `-V`: the packet details tree as indented text, as tshark prints it (proto_tree_print):
 // four spaces per level, generated items in brackets, hidden items left out.
-import { displayValue, escapedNodeText, flat, nodeLabel, plainLabel } from '../format.js';
+import { displayValue, escapedNodeText, flat, nodeLabel, plainLabel, setFlagNames } from '../format.js';
+import type { ExpertDef } from '../fields.js';
 import type { Packet } from '../packet.js';
 import type { Node } from '../tree.js';
 import { hexDumpBuffer, packetHexDump } from './hexdump.js';
 import { summaryLine } from './summary.js';
 import type { Stamp, TimeFormat } from './summary.js';
-import { nodeBytes, viewChildren } from './view.js';
+import { nodeBytes, renderChildren, viewChildren } from './view.js';
 
 export interface TreeTextOptions {
   /**
@@ -20,9 +21,9 @@ const INDENT: string[] = Array.from({ length: 64 }, (_, i) => flat('    '.repeat
 
 // Lines of plain fields repeat from packet to packet ("    Version: 4\n", "    Home Agent:
 // 10.1.0.1\n"): each is cached whole (indent, label, newline) per field, depth, generated or
-// not, and value, a bounded number per slot; text labels ("Ext: …") per depth and text. Lines
-// of values that do not repeat (times, checksums, authenticators) are the slot's prefix
-// ("    [Name: ") and the formatted value.
+// not, and value, a bounded number per slot; lines of nodes with a label of their own ("Ext: …")
+// per depth, text and appended text, whatever their field. Lines of values that do not repeat
+// (times, checksums, authenticators) are the slot's prefix ("    [Name: ") and the value.
 const LINE_CACHE_LIMIT = 512;
 const MAX_CACHED_DEPTH = 32;
 const SLOTS = MAX_CACHED_DEPTH * 2;
@@ -38,15 +39,20 @@ interface FieldLines {
   prefix: Array<string | undefined>;
   /** Lines of a protocol by its appended text ("Internet Protocol Version 4" + ", Src: …"). */
   appended: Array<Map<string, string> | undefined>;
+  /** Lines of an integer with bit fields below, by value and the names of its set flags. */
+  flagged: Array<Map<number, Map<string, string>> | undefined>;
 }
 const slots = <T>(): Array<T | undefined> => Array.from({ length: SLOTS }, () => undefined);
 // Indexed by field id: kept dense (filled with undefined), so that lookups stay fast.
 let fieldLines: Array<FieldLines | undefined> = Array.from({ length: 4096 }, () => undefined);
 const textLines: Array<Map<string, string> | undefined> = slots();
+const appendedTextLines: Array<Map<string, Map<string, string>> | undefined> = slots();
+const APPENDED_LIMIT = 64;
+const expertLines: Array<Map<ExpertDef, Map<string, string>> | undefined> = slots();
 
 function linesOf(id: number): FieldLines {
   if (id >= fieldLines.length) fieldLines = fieldLines.concat(Array.from({ length: id + 1 - fieldLines.length + 1024 }, () => undefined));
-  return fieldLines[id] ??= { small: slots(), other: slots(), prefix: slots(), appended: slots() };
+  return fieldLines[id] ??= { small: slots(), other: slots(), prefix: slots(), appended: slots(), flagged: slots() };
 }
 
 /** A node's line as -V prints it, from its parts: indent, label (generated ones in brackets), newline. */
@@ -57,20 +63,52 @@ function builtLine(n: Node, depth: number): string {
 /** A node's line at a depth, from the caches where it can be. */
 function nodeLine(n: Node, depth: number): string {
   const f = n.field;
-  if (f === null) {
-    const text = n.text;
-    if (text === null || n.append !== null || n.expert !== null || depth >= MAX_CACHED_DEPTH) return builtLine(n, depth);
+  const text = n.text;
+  if (text !== null && n.expert === null) {
+    // A label of its own (and appended text): the line depends on nothing else.
+    if (depth >= MAX_CACHED_DEPTH) return builtLine(n, depth);
     const slot = depth * 2 + (n.generated ? 1 : 0);
     let m = textLines[slot];
     if (m === undefined) m = textLines[slot] = new Map();
-    let s = m.get(text);
+    const append = n.append;
+    if (append === null) {
+      let s = m.get(text);
+      if (s === undefined) {
+        s = builtLine(n, depth);
+        if (m.size < LINE_CACHE_LIMIT) m.set(text, flat(s));
+      }
+      return s;
+    }
+    let byAppend = appendedTextLines[slot]?.get(text);
+    if (byAppend === undefined) {
+      const outer = appendedTextLines[slot] ??= new Map();
+      if (outer.size >= LINE_CACHE_LIMIT) return builtLine(n, depth);
+      byAppend = new Map();
+      outer.set(text, byAppend);
+    }
+    let s = byAppend.get(append);
     if (s === undefined) {
       s = builtLine(n, depth);
-      if (m.size < LINE_CACHE_LIMIT) m.set(text, flat(s));
+      if (byAppend.size < APPENDED_LIMIT) byAppend.set(append, flat(s));
     }
     return s;
   }
-  if (f.id < 0 || depth >= MAX_CACHED_DEPTH || n.text !== null || n.expert !== null) return builtLine(n, depth);
+  if (f === null) return builtLine(n, depth);
+  if (n.expert !== null) {
+    // An expert item: its line depends on the item, its message and nothing else.
+    if (text === null || n.append !== null || depth >= MAX_CACHED_DEPTH) return builtLine(n, depth);
+    const slot = depth * 2 + (n.generated ? 1 : 0);
+    const byExpert = expertLines[slot] ??= new Map();
+    let m = byExpert.get(n.expert);
+    if (m === undefined) byExpert.set(n.expert, m = new Map());
+    let s = m.get(text);
+    if (s === undefined) {
+      s = builtLine(n, depth);
+      if (m.size < APPENDED_LIMIT) m.set(text, flat(s));
+    }
+    return s;
+  }
+  if (f.id < 0 || depth >= MAX_CACHED_DEPTH) return builtLine(n, depth);
   const slot = depth * 2 + (n.generated ? 1 : 0);
   const append = n.append;
   if (append !== null) {
@@ -85,7 +123,24 @@ function nodeLine(n: Node, depth: number): string {
     }
     return s;
   }
-  if (n.children !== null) return builtLine(n, depth);
+  if (n.children !== null) {
+    // An integer with its bit fields below: the names of the set flags end its label.
+    const v = n.value;
+    if (typeof v !== 'number' || f.type === 'bool' || f.bitmask) return builtLine(n, depth);
+    const flags = setFlagNames(n);
+    const byValue = linesOf(f.id).flagged[slot] ??= new Map();
+    let m = byValue.get(v);
+    if (m === undefined) {
+      if (byValue.size >= LINE_CACHE_LIMIT) return builtLine(n, depth);
+      byValue.set(v, m = new Map());
+    }
+    let s = m.get(flags);
+    if (s === undefined) {
+      s = builtLine(n, depth);
+      if (m.size < APPENDED_LIMIT) m.set(flags, flat(s));
+    }
+    return s;
+  }
   const cache = linesOf(f.id);
   const v = n.value;
   if (typeof v === 'number' && v >= 0 && v < SMALL && (v | 0) === v) {
@@ -126,7 +181,7 @@ function treeLines(pkt: Packet, nodes: readonly Node[], depth: number, dataHex: 
       const bytes = nodeBytes(pkt, n);
       if (bytes.length) s += '\n' + hexDumpBuffer(bytes);
     }
-    const children = n.expert === null ? n.children : viewChildren(n);
+    const children = renderChildren(n);
     if (children !== null) s += treeLines(pkt, children, depth + 1, dataHex);
   }
   return s;

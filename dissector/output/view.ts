@@ -17,11 +17,26 @@ export function viewChildren(n: Node): readonly Node[] | null {
   if (!n.expert || !n.children) return n.children;
   let list = expertChildren.get(n);
   if (!list) {
-    const own: Node = { field: n.expert.field, value: null, offset: 0, length: 0, src: n.src, children: null, generated: true, text: n.text, append: null, expert: null, hidden: false };
-    list = [own];
-    for (const c of n.children) list.push({ ...c, offset: 0, length: 0, hidden: c.hidden || c.field === EXPERT_FIELDS.message });
+    list = expertView(n, n.children);
     expertChildren.set(n, list);
   }
+  return list;
+}
+
+/**
+ * viewChildren for a renderer that reads each node once (-V, json, ek): an expert item's
+ * subtree is built anew rather than remembered, which would give every expert item of the
+ * stream an entry in a weak map for the collector to process.
+ */
+export function renderChildren(n: Node): readonly Node[] | null {
+  if (n.expert === null || n.children === null) return n.children;
+  return expertChildren.get(n) ?? expertView(n, n.children);
+}
+
+function expertView(n: Node, children: readonly Node[]): Node[] {
+  const own: Node = { field: n.expert!.field, value: null, offset: 0, length: 0, src: n.src, children: null, generated: true, text: n.text, append: null, expert: null, hidden: false };
+  const list = [own];
+  for (const c of children) list.push({ ...c, offset: 0, length: 0, hidden: c.hidden || c.field === EXPERT_FIELDS.message });
   return list;
 }
 
