@@ -8,17 +8,25 @@
 // awaits `drained()` before dissecting more, so at most a few chunks are ever in flight.
 
 const CHUNK = 1 << 20;
+/** Chunks kept for reuse once stdout has written them (a pipe takes them asynchronously). */
+const POOL = 4;
 
 export interface OutputStream {
-  write(chunk: Uint8Array | string): boolean;
+  /** `done` runs once the chunk has been handed to the system (or failed). */
+  write(chunk: Uint8Array | string, done?: (e?: Error | null) => void): boolean;
   /** Bytes written but not yet handed to the system (0: nothing of the last chunk is held). */
   readonly writableLength?: number;
   once(event: 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (e: NodeJS.ErrnoException) => void): unknown;
 }
 
+/** A chunk buffer and the number of its writes stdout has not finished. */
+interface Chunk { buf: Buffer; pending: number }
+
 export class Output {
-  private buf = Buffer.allocUnsafe(CHUNK);
+  private chunk: Chunk = { buf: Buffer.allocUnsafe(CHUNK), pending: 0 };
+  private buf = this.chunk.buf;
+  private readonly pool: Chunk[] = [];
   private pos = 0;
   private closed = false;
   private waiting: Promise<void> | null = null;
@@ -49,17 +57,25 @@ export class Output {
 
   flush(): void {
     if (this.pos === 0) return;
-    // stdout may write asynchronously (pipes): it keeps this buffer, the next chunk gets a new one.
-    // A chunk that stdout took at once (a file, /dev/null, a pipe with room) is reused:
-    // fresh megabytes per chunk are garbage that only a full collection frees.
-    if (this.send(this.buf.subarray(0, this.pos)) && this.stream.writableLength === 0) { this.pos = 0; return; }
-    this.buf = Buffer.allocUnsafe(CHUNK);
+    // stdout may write asynchronously (pipes): it keeps this buffer, the next chunk gets another,
+    // and this one goes back to a small pool once written. A chunk that stdout took at once (a
+    // file, /dev/null) is reused: fresh megabytes per chunk are garbage that only a full
+    // collection frees.
+    const c = this.chunk;
+    c.pending++;
+    const took = this.send(c.buf.subarray(0, this.pos), () => {
+      c.pending--;
+      if (c.pending === 0 && c !== this.chunk && this.pool.length < POOL) this.pool.push(c);
+    });
     this.pos = 0;
+    if (took && this.stream.writableLength === 0) return;
+    this.chunk = this.pool.pop() ?? { buf: Buffer.allocUnsafe(CHUNK), pending: 0 };
+    this.buf = this.chunk.buf;
   }
 
   /** Hands a chunk to stdout; true when it was taken without waiting. */
-  private send(chunk: Uint8Array | string): boolean {
-    if (this.stream.write(chunk)) return true;
+  private send(chunk: Uint8Array | string, done?: () => void): boolean {
+    if (this.stream.write(chunk, done)) return true;
     if (this.waiting) return false;
     this.waiting = new Promise(resolve => this.stream.once('drain', () => { this.waiting = null; resolve(); }));
     return false;
