@@ -62,7 +62,8 @@ const ISO_SLOTS = 16;
 const isoSeconds: number[] = Array.from({ length: ISO_SLOTS }, () => NaN);
 const isoPrefixes: Array<string | undefined> = Array.from({ length: ISO_SLOTS }, () => undefined);
 
-function fieldValue(n: Node): string {
+/** A member's value as the writer writes it: JSON.stringify of its display form. */
+function writerFieldValue(n: Node): string {
   const f = n.field;
   if (!f) return str(nodeText(n));
   if (f.type === 'none') return 'null';
@@ -72,7 +73,40 @@ function fieldValue(n: Node): string {
   return v === null ? 'null' : str(v);
 }
 
+/** writerFieldValue without JSON.stringify where the value cannot need escaping. */
+function fieldValue(n: Node): string {
+  const f = n.field;
+  if (!f) return str(nodeText(n));
+  if (f.type === 'none') return 'null';
+  if (f.type === 'bool') return n.value ? 'true' : 'false';
+  if (f.type === 'abstime' && n.value !== null) return '"' + isoTime(n.value as AbsTime) + '"';
+  const v = displayRepr(n);
+  if (v === null) return 'null';
+  // Only strings can hold what JSON escapes; digits, addresses, hex and times are quoted as they are.
+  return f.type === 'string' || typeof n.value === 'string' ? str(v) : '"' + v + '"';
+}
+
+/** fieldValue of a grouped member (one of an array), cached like leafMember's members. */
+function groupedValue(n: Node): string {
+  const f = n.field;
+  if (f !== null && f.id >= 0 && f.type === 'ether') {
+    const key = macKey(n.value);
+    if (key !== undefined) {
+      const m = membersOf(f.id);
+      const c = m.macValues ??= new Map();
+      let s = c.get(key);
+      if (s === undefined) {
+        s = fieldValue(n);
+        if (c.size < MEMBER_LIMIT) c.set(key, flat(s));
+      }
+      return s;
+    }
+  }
+  return memoByValue(fastValues, n, fieldValue);
+}
+
 const ekValues: ValueMemo = [];
+const fastValues: ValueMemo = [];
 
 class Writer {
   constructor(private readonly pkt: Packet, private readonly opts: EkOptions) {}
@@ -117,7 +151,7 @@ class Writer {
 
   private value(n: Node, out: string[]): void {
     if (isProtocolLike(n)) out.push('{', this.members(n), '}');
-    else out.push(memoByValue(ekValues, n, fieldValue));
+    else out.push(memoByValue(ekValues, n, writerFieldValue));
   }
 
   fields(x: FieldExtractor): string {
@@ -136,17 +170,17 @@ class Writer {
 // (',"ip_ip_version":"4"') is cached whole per field and value, a bounded number per field.
 const MEMBER_LIMIT = 512;
 const SMALL = 256;
-interface FieldMembers { small: Array<string | undefined> | undefined; other: Map<unknown, string> | undefined }
+interface FieldMembers { small: Array<string | undefined> | undefined; other: Map<unknown, string> | undefined; macValues: Map<number, string> | undefined }
 let fieldMembers: Array<FieldMembers | undefined> = Array.from({ length: 4096 }, () => undefined);
 function membersOf(id: number): FieldMembers {
   if (id >= fieldMembers.length) fieldMembers = fieldMembers.concat(Array.from({ length: id + 1 - fieldMembers.length + 1024 }, () => undefined));
-  return fieldMembers[id] ??= { small: undefined, other: undefined };
+  return fieldMembers[id] ??= { small: undefined, other: undefined, macValues: undefined };
 }
 
 /** ',' + the member of a node that is not protocol-like: its name and value. */
 function leafMember(n: Node): string {
   const f = n.field;
-  if (f === null || f.id < 0) return ',' + memberName(n) + memoByValue(ekValues, n, fieldValue);
+  if (f === null || f.id < 0) return ',' + memberName(n) + memoByValue(fastValues, n, fieldValue);
   // Without a field of its own, the value depends on the field and the value alone.
   const v = n.value;
   if (typeof v === 'number' && v >= 0 && v < SMALL && (v | 0) === v) {
@@ -215,7 +249,7 @@ function fastMembers(tree: readonly Node[], parent: Node | null): string {
     for (let i = 0; i < g.length; i++) {
       const n = g[i]!;
       if (i) s += ',';
-      s += isProtocolLike(n) ? '{' + fastMembers(tree, n) + '}' : memoByValue(ekValues, n, fieldValue);
+      s += isProtocolLike(n) ? '{' + fastMembers(tree, n) + '}' : groupedValue(n);
     }
     s += ']';
   }
