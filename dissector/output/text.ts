@@ -7,7 +7,7 @@ import type { Node } from '../tree.js';
 import { hexDumpBuffer, packetHexDump } from './hexdump.js';
 import { summaryLine } from './summary.js';
 import type { Stamp, TimeFormat } from './summary.js';
-import { nodeBytes, renderChildren, viewChildren } from './view.js';
+import { macKey, nodeBytes, renderChildren, viewChildren } from './view.js';
 
 export interface TreeTextOptions {
   /**
@@ -39,6 +39,8 @@ interface FieldLines {
   prefix: Array<string | undefined>;
   /** Lines of a protocol by its appended text ("Internet Protocol Version 4" + ", Src: …"). */
   appended: Array<Map<string, string> | undefined>;
+  /** Lines of a MAC address, by macKey. */
+  macs: Array<Map<number, string> | undefined>;
   /** Lines of an integer with bit fields below, by value and the names of its set flags. */
   flagged: Array<Map<number, Map<string, string>> | undefined>;
 }
@@ -52,7 +54,7 @@ const expertLines: Array<Map<ExpertDef, Map<string, string>> | undefined> = slot
 
 function linesOf(id: number): FieldLines {
   if (id >= fieldLines.length) fieldLines = fieldLines.concat(Array.from({ length: id + 1 - fieldLines.length + 1024 }, () => undefined));
-  return fieldLines[id] ??= { small: slots(), other: slots(), prefix: slots(), appended: slots(), flagged: slots() };
+  return fieldLines[id] ??= { small: slots(), other: slots(), prefix: slots(), appended: slots(), macs: slots(), flagged: slots() };
 }
 
 /** A node's line as -V prints it, from its parts: indent, label (generated ones in brackets), newline. */
@@ -156,6 +158,19 @@ function nodeLine(n: Node, depth: number): string {
     let s = m.get(v);
     if (s !== undefined) return s;
     if (m.size < LINE_CACHE_LIMIT) { s = flat(builtLine(n, depth)); m.set(v, s); return s; }
+  }
+  if (f.type === 'ether') {
+    // A MAC address: cached by its six bytes as one number.
+    const key = macKey(v);
+    if (key !== undefined) {
+      const m = cache.macs[slot] ??= new Map();
+      let s = m.get(key);
+      if (s === undefined) {
+        s = builtLine(n, depth);
+        if (m.size < LINE_CACHE_LIMIT) m.set(key, flat(s));
+      }
+      return s;
+    }
   }
   if (f.type !== 'protocol' && f.type !== 'none' && !f.bitmask && plainLabel(n, f)) {
     let prefix = cache.prefix[slot];
