@@ -81,6 +81,13 @@ export interface ArpVerdict { arp: ArpMessage; binding: Binding | undefined; atH
 
 export const encapsulationRequested = (b: Pick<Binding, 'm' | 'g'>): Encapsulation => (b.g ? 'gre' : b.m ? 'minenc' : 'ipip');
 
+/** A binding table as plain data (BindingTable.snapshot). */
+export interface BindingTableState {
+  byHome: Array<[number, Binding[]]>; atHome: Array<[number, number]>; homes: number[];
+  flags: Array<[number, number]>; flagIds: number[]; flagSeqs: number[]; flagSeq: number;
+  made: number[]; proxyMacs: Array<[number, string]>;
+}
+
 /** The bindings of one capture. */
 export class BindingTable {
   /** Bindings in force (or expired but not yet replaced), by home address. */
@@ -113,6 +120,32 @@ export class BindingTable {
   /** The bindings of every mobile node, still in force or not (what `-z mip,bindings` lists). */
   all(): Binding[] { return this.history.length ? this.history : [...this.byHome.values()].flat(); }
   retain = true;
+
+  /**
+   * The table's state as plain data (JSON-safe): `BindingTable.restore` of it continues as this
+   * table would. What carries the data path from one file of a ring buffer into the next (store/).
+   */
+  snapshot(): BindingTableState {
+    return {
+      byHome: [...this.byHome], atHome: [...this.atHome], homes: [...this.homes],
+      flags: [...this.requestFlags], flagIds: this.flagIds.slice(this.flagHead), flagSeqs: this.flagSeqs.slice(this.flagHead), flagSeq: this.flagSeq,
+      made: [...this.made], proxyMacs: [...this.proxyMacs],
+    };
+  }
+
+  static restore(s: BindingTableState): BindingTable {
+    const t = new BindingTable();
+    t.retain = false;
+    for (const [home, list] of s.byHome) { t.byHome.set(home, list); t.count += list.length; }
+    for (const [a, v] of s.atHome) t.atHome.set(a, v);
+    for (const a of s.homes) t.homes.add(a);
+    for (const [id, v] of s.flags) t.requestFlags.set(id, v);
+    t.flagIds = s.flagIds.slice(); t.flagSeqs = s.flagSeqs.slice(); t.flagSeq = s.flagSeq;
+    // Oldest first, as they were made (a Set keeps insertion order).
+    for (const id of s.made) { t.made.add(id); t.madeOrder[t.madeHead] = id; t.madeHead = (t.madeHead + 1) % MAX_BINDINGS; }
+    for (const [a, m] of s.proxyMacs) t.proxyMacs.set(a, m);
+    return t;
+  }
 
   noteRequest(txId: number, flags: number, homeAddr: number): void {
     if (this.requestFlags.size >= MAX_BINDINGS) this.forgetOldestFlags();
