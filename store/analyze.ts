@@ -19,8 +19,10 @@ import { selectRules } from '../conformance/rules/index.js';
 import { emptyRows } from './schema.js';
 import type { Row, TableRows } from './schema.js';
 import { spiHex } from '../dissector/format.js';
-import { bindingsOf, encapsulationRequested } from '../dissector/bindings.js';
+import { bindingsOf } from '../dissector/bindings.js';
 import type { Binding } from '../dissector/bindings.js';
+import { tunnels } from '../dissector/tunnels.js';
+import { bindingRow, DataPathLog } from './datapath.js';
 
 export interface AnalyzeOptions {
   keys?: string; prefs?: readonly string[];
@@ -83,9 +85,6 @@ const BINDING_SETTLE_S = 3600;
 /** Mobile nodes' home addresses kept before they are written as rows (they repeat across batches past it). */
 const MAX_HOMES = 10_000;
 
-/** Seconds (with fraction, as the data path keeps them) to microseconds since the epoch. */
-const secondsToMicros = (s: number) => Math.round(s * 1e6);
-
 export class CaptureRows {
   private rows: TableRows = emptyRows();
   private pending = new Map<number, Row>();
@@ -100,6 +99,9 @@ export class CaptureRows {
   /** Bindings made and still able to change (in force, or not long expired): written once final. */
   private bindings: Binding[] = [];
   private lastSeconds = 0;
+  /** What the binding table was fed, for bindings across files (store/datapath.ts). */
+  private readonly log = new DataPathLog();
+  private logParts = 0;
 
   /** Batches handed out and not yet taken by the writer (awaited between frames). */
   private waiting: Promise<void> | void = undefined;
@@ -125,9 +127,7 @@ export class CaptureRows {
     const keep: Binding[] = [];
     for (const b of this.bindings) {
       if (!all && b.ended === undefined && b.expires + BINDING_SETTLE_S >= this.lastSeconds) { keep.push(b); continue; }
-      this.push('bindings', [this.id, b.frame, b.requestFrame, secondsToMicros(b.start), ipv4String(b.homeAddr), ipv4String(b.coa), ipv4String(b.haAddr),
-        b.lifetime, secondsToMicros(b.expires), b.ended !== undefined && b.ended < b.expires ? secondsToMicros(b.ended) : null,
-        encapsulationRequested(b), b.t ? 1 : 0, b.toMn.packets, b.toMn.bytes, b.fromMn.packets, b.fromMn.bytes]);
+      this.push('bindings', bindingRow(this.id, this.id, b));
     }
     this.bindings = keep;
   }
@@ -162,6 +162,7 @@ export class CaptureRows {
     const table = pkt.session.transactions;
     for (const msg of msgs) {
       const p = table.placement(no, msg.start, msg.src);
+      if (msg.type === 1 || msg.type === 3) this.logMessage(pkt, msg, p);
       if (msg.type === 1) {
         this.pending.set(no, [cap, no, t, messageNai(msg) ?? null, ip(msg.homeAddr), ip(msg.haAddr), ip(msg.coa),
           ip(msg.udp?.ip?.src), ip(msg.udp?.ip?.dst), p?.hop.hop ?? null, msg.ident ?? null, null, null, null, null]);
@@ -175,11 +176,33 @@ export class CaptureRows {
         const req = a && this.pending.get(a.request);
         if (a && req && req[11] === null) {
           req[11] = cap; req[12] = no; req[13] = msg.code ?? null; req[14] = a.seconds;
+          this.log.answered(a.request);
         }
       }
     }
+    // After the messages inside it, as the tunnel hook runs (dissector/tunnels.ts).
+    const tun = tunnels.get(pkt);
+    if (tun) this.log.tunnel(no, f.tsSec, f.tsNsec, tun);
     this.keys(pkt, t, msgs);
     if (this.size >= this.batch) { this.settle(false); this.emit(); }
+  }
+
+  /** What bindings.ts's message hook feeds the binding table, and the replies that answer nothing here. */
+  private logMessage(pkt: Packet, msg: MipMessage, p: Placement | undefined): void {
+    const f = pkt.frame, tx = p?.tx;
+    if (!p) return;
+    if (!tx) {
+      if (msg.type === 3) this.log.loose(pkt.no, f.tsSec, f.tsNsec, msg.udp?.ip?.src, msg.udp?.ip?.dst, msg.ident, msg.homeAddr, msg.haAddr, msg.code, msg.lifetime ?? 0);
+      return;
+    }
+    if (tx.kind !== 'registration') return;
+    if (msg.type === 1) {
+      this.log.request(pkt.no, f.tsSec, f.tsNsec, tx.id, msg.flags ?? 0, tx.homeAddr, tx.haAddr, tx.coa, msg.udp?.ip?.src, msg.udp?.ip?.dst, msg.ident, msg.homeAddr, msg.haAddr, msg.coa);
+      return;
+    }
+    if (msg.code !== 0 && msg.code !== 1) return;
+    if (p.hop.from !== 'HA' && tx.replies.some(r => r.from === 'HA' && r.frame < pkt.no)) return;
+    this.log.accept(pkt.no, f.tsSec, f.tsNsec, tx.id, tx.homeAddr, tx.haAddr, tx.coa, msg.lifetime ?? 0);
   }
 
   /** The first time of a node's home address; rows of the same node and address may repeat (the report takes the earliest). */
@@ -221,6 +244,7 @@ export class CaptureRows {
   private push(table: keyof TableRows, row: Row): void { this.rows[table].push(row); this.size++; }
 
   private emit(): void {
+    for (const part of this.log.take()) this.push('data_path', [this.id, this.first, 'events', this.logParts++, part]);
     this.waiting = this.flush(this.rows);
     this.rows = emptyRows();
     this.size = 0;
@@ -234,6 +258,8 @@ export class CaptureRows {
     this.pending.clear();
     this.settle(true);
     this.writeHomes();
+    // At least one part, even empty: the capture's log is stored (a capture without one predates it).
+    if (this.logParts === 0) this.push('data_path', [this.id, this.first ?? 0, 'events', this.logParts++, '']);
     this.emit();
     return [this.id, basename(ident.path), ident.path, ident.hash, this.linktype, BigInt(this.count), this.first, this.last];
   }

@@ -1,5 +1,6 @@
 // The one interface every back end writes through (DuckDB, Parquet, ClickHouse).
 import type { Row, TableRows } from './schema.js';
+import type { Rebinding } from './datapath.js';
 
 /** The rows of one capture, written so that a failure or a kill leaves none of them behind. */
 export interface CaptureWriter {
@@ -44,6 +45,14 @@ export interface Backend {
   link(links: readonly Link[]): Promise<void>;
   /** First and last frame time (µs) over these captures, when any is in the store. */
   timeSpan(ids: readonly bigint[]): Promise<{ first: number; last: number } | null>;
+  /** Every capture with frames, ordered by first time (then id); `logged`: its data-path events are stored (store/datapath.ts). */
+  captureSpans(): Promise<Array<{ capture: bigint; first: number; last: number; logged: boolean }>>;
+  /** Per capture whose bindings were followed across files: the capture it continued then (0n: none). */
+  bindingSeeds(): Promise<Map<bigint, bigint>>;
+  /** The parts of a capture's data-path events or carried state, in order (none: not stored). */
+  dataPath(capture: bigint, kind: 'events' | 'state'): Promise<string[]>;
+  /** Writes bindings followed across files: replaced rows and the new states (what a kill leaves is redone next time). */
+  rebind(r: Rebinding): Promise<void>;
   query(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@
 // before it is sent again, so nothing is written twice.
 import { StoreError } from './backend.js';
 import type { Backend, CaptureWriter, Link, LooseReply, OpenRequest, QueryResult } from './backend.js';
+import type { Rebinding } from './datapath.js';
 import { TABLES } from './schema.js';
 import type { Column, Row, Table, TableRows } from './schema.js';
 
@@ -19,7 +20,7 @@ const ATTEMPTS = 4;
 /** A request without an answer by then counts as failed (and an INSERT is then retried). */
 const REQUEST_TIMEOUT_MS = 120_000;
 
-function frameColumn(t: Table): string { return t.name === 'registrations' ? 'request_frame' : t.name === 'captures' ? 'capture' : 'frame'; }
+function frameColumn(t: Table): string { return t.name === 'registrations' ? 'request_frame' : t.name === 'captures' ? 'capture' : t.name === 'data_path' ? 'part' : 'frame'; }
 
 function timeText(us: number, fraction: boolean): string {
   const iso = new Date(Math.floor(us / 1000)).toISOString();
@@ -145,7 +146,8 @@ export class ClickHouseBackend implements Backend {
         await new Promise(res => setTimeout(res, 500 * attempt));
         try {
           const frames = [...new Set(rows.map(r => String(r[at])))].join(',');
-          await this.mutate(t.name, `DELETE WHERE capture = ${id}${key === 'capture' ? '' : ` AND ${key} IN (${frames})`}`);
+          const kinds = t.name === 'data_path' ? ` AND kind IN (${[...new Set(rows.map(r => `'${String(r[2])}'`))].join(',')})` : '';
+          await this.mutate(t.name, `DELETE WHERE capture = ${id}${key === 'capture' ? '' : ` AND ${key} IN (${frames})`}${kinds}`);
         } catch { /* the server is still away: the next attempt says so */ }
       }
     }
@@ -218,6 +220,37 @@ export class ClickHouseBackend implements Backend {
       await this.mutate('registrations', `UPDATE reply_capture = ${l.replyCapture}, reply_frame = ${l.replyFrame}, response_time = ${float(l.seconds)}${l.code === null ? '' : `, code = ${l.code}`}
         WHERE capture = ${l.capture} AND request_frame = ${l.requestFrame} AND reply_frame IS NULL`);
     }
+  }
+
+  async captureSpans(): Promise<Array<{ capture: bigint; first: number; last: number; logged: boolean }>> {
+    const logged = new Set((await this.rows(`SELECT DISTINCT capture FROM data_path WHERE kind = 'events'`)).rows.map(x => String(x[0])));
+    const r = await this.rows(`SELECT capture, ${this.micros('assumeNotNull(first_time)')} AS f, ${this.micros('assumeNotNull(last_time)')} FROM captures WHERE first_time IS NOT NULL ORDER BY f, capture`);
+    return r.rows.map(x => ({ capture: x[0] as bigint, first: Number(x[1]), last: Number(x[2]), logged: logged.has(String(x[0])) }));
+  }
+
+  async bindingSeeds(): Promise<Map<bigint, bigint>> {
+    const r = await this.rows(`SELECT capture, data FROM data_path WHERE kind = 'seed'`);
+    return new Map(r.rows.map(x => [x[0] as bigint, BigInt((x[1] as string) || '0')]));
+  }
+
+  async dataPath(capture: bigint, kind: 'events' | 'state'): Promise<string[]> {
+    return (await this.rows(`SELECT data FROM data_path WHERE capture = ${capture} AND kind = '${kind}' ORDER BY part`)).rows.map(x => x[0] as string);
+  }
+
+  /** Without transactions: the seeds go first and come back last, so a kill in between is redone by the next run. */
+  async rebind(r: Rebinding): Promise<void> {
+    const bindings = TABLES.find(t => t.name === 'bindings')!, dataPath = TABLES.find(t => t.name === 'data_path')!;
+    if (r.states.length) await this.mutate('data_path', `DELETE WHERE kind IN ('state', 'seed') AND capture IN (${r.states.map(x => x.capture).join(',')})`);
+    const where = [
+      ...(r.captures.length ? [`capture IN (${r.captures.join(',')})`] : []),
+      ...(r.carried.length ? [`(capture, frame) IN (${r.carried.map(([c, f]) => `(${c}, ${f})`).join(', ')})`] : []),
+    ];
+    if (where.length) await this.mutate('bindings', `DELETE WHERE ${where.join(' OR ')}`);
+    const byCapture = new Map<bigint, Row[]>();
+    for (const row of r.rows) { const c = row[0] as bigint; const l = byCapture.get(c); if (l) l.push(row); else byCapture.set(c, [row]); }
+    for (const [c, rows] of byCapture) await this.insert(bindings, c, rows);
+    for (const x of r.states) await this.insert(dataPath, x.capture, [[x.capture, x.time, 'state', 0, x.state]]);
+    for (const x of r.states) await this.insert(dataPath, x.capture, [[x.capture, x.time, 'seed', 0, x.seed === 0n ? '' : String(x.seed)]]);
   }
 
   async timeSpan(ids: readonly bigint[]): Promise<{ first: number; last: number } | null> {

@@ -11,6 +11,7 @@ import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from './backend.js';
 import type { Backend, CaptureWriter, Link, LooseReply, OpenRequest, QueryResult } from './backend.js';
+import type { Rebinding } from './datapath.js';
 import { TABLES } from './schema.js';
 import { CsvStage, STAGE_FROM, stagedTables } from './stage.js';
 import type { ColumnType, Row, Table, TableRows } from './schema.js';
@@ -84,6 +85,9 @@ export class DuckDbBackend implements Backend {
 
   /** Runs after links were stored, with the captures whose registrations changed. */
   protected async afterLink(_captures: ReadonlySet<bigint>): Promise<void> {}
+
+  /** Runs after bindings were followed across files, with the captures whose bindings rows changed. */
+  protected async afterRebind(_captures: ReadonlySet<bigint>): Promise<void> {}
 
   static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<DuckDbBackend> {
     const { instance, conn } = await DuckDbBackend.connect(path, opts);
@@ -178,6 +182,46 @@ export class DuckDbBackend implements Backend {
       await this.conn.run('COMMIT');
     } catch (e) { await this.conn.run('ROLLBACK'); throw e; }
     await this.afterLink(new Set(links.map(l => l.capture)));
+  }
+
+  async captureSpans(): Promise<Array<{ capture: bigint; first: number; last: number; logged: boolean }>> {
+    const r = await this.conn.runAndReadAll(`SELECT c.capture, epoch_us(c.first_time), epoch_us(c.last_time), EXISTS (SELECT 1 FROM data_path d WHERE d.capture = c.capture AND d.kind = 'events')
+      FROM captures c WHERE c.first_time IS NOT NULL ORDER BY c.first_time, c.capture`);
+    return r.getRowsJS().map(x => ({ capture: x[0] as bigint, first: Number(x[1]), last: Number(x[2]), logged: x[3] === true }));
+  }
+
+  async bindingSeeds(): Promise<Map<bigint, bigint>> {
+    const r = await this.conn.runAndReadAll(`SELECT capture, data FROM data_path WHERE kind = 'seed'`);
+    return new Map(r.getRowsJS().map(x => [x[0] as bigint, BigInt((x[1] as string) || '0')]));
+  }
+
+  async dataPath(capture: bigint, kind: 'events' | 'state'): Promise<string[]> {
+    const r = await this.conn.runAndReadAll(`SELECT data FROM data_path WHERE capture = ${capture} AND kind = '${kind}' ORDER BY part`);
+    return r.getRowsJS().map(x => x[0] as string);
+  }
+
+  async rebind(r: Rebinding): Promise<void> {
+    const bindings = TABLES.find(t => t.name === 'bindings')!, dataPath = TABLES.find(t => t.name === 'data_path')!;
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      if (r.captures.length) await this.conn.run(`DELETE FROM bindings WHERE capture IN (${r.captures.join(',')})`);
+      if (r.carried.length) {
+        const st = await this.conn.prepare('DELETE FROM bindings WHERE capture = $1 AND frame = $2');
+        for (const [c, f] of r.carried) { st.bindUBigInt(1, c); st.bindUInteger(2, f); await st.run(); }
+      }
+      if (r.states.length) await this.conn.run(`DELETE FROM data_path WHERE kind IN ('state', 'seed') AND capture IN (${r.states.map(x => x.capture).join(',')})`);
+      const a = await this.conn.createAppender('bindings');
+      for (const row of r.rows) appendRow(a, bindings, row);
+      a.closeSync();
+      const d = await this.conn.createAppender('data_path');
+      for (const x of r.states) {
+        appendRow(d, dataPath, [x.capture, x.time, 'state', 0, x.state]);
+        appendRow(d, dataPath, [x.capture, x.time, 'seed', 0, x.seed === 0n ? '' : String(x.seed)]);
+      }
+      d.closeSync();
+      await this.conn.run('COMMIT');
+    } catch (e) { await this.conn.run('ROLLBACK'); throw e; }
+    await this.afterRebind(new Set([...r.captures, ...r.carried.map(([c]) => c)]));
   }
 
   async timeSpan(ids: readonly bigint[]): Promise<{ first: number; last: number } | null> {

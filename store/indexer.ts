@@ -9,6 +9,7 @@ import { analyzeCapture, identify } from './analyze.js';
 import type { AnalyzeOptions, CaptureIdentity } from './analyze.js';
 import type { Backend } from './backend.js';
 import { linkAcross } from './link.js';
+import { bindAcross } from './datapath.js';
 import type { Row, TableRows } from './schema.js';
 import type { WorkMessage, WorkRequest } from './worker.js';
 import { CsvStage } from './stage.js';
@@ -149,5 +150,7 @@ export async function indexFiles(inputs: readonly string[], store: Backend, opts
   const span = await store.timeSpan(files.map(f => f.id));
   if (span) { first = Math.min(first, span.first); last = Math.max(last, span.last); }
   if (first <= last) report.linked = await linkAcross(store, first, last);
+  // Then the data path: bindings carried on from file to file (registrations are linked first, as files are).
+  await bindAcross(store);
   return report;
 }

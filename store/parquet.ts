@@ -29,12 +29,18 @@ export class ParquetBackend extends DuckDbBackend {
   }
 
   protected override async beforeCommit(run: (sql: string) => Promise<unknown>, id: bigint): Promise<void> {
-    for (const t of TABLES) await run(parquetCopy(this.dir, t, id));
+    for (const t of TABLES) if (!t.internal) await run(parquetCopy(this.dir, t, id));
   }
 
   /** Registrations linked to a reply in another file: their files are written again. */
   protected override async afterLink(captures: ReadonlySet<bigint>): Promise<void> {
     const t = TABLES.find(x => x.name === 'registrations')!;
+    for (const id of captures) await this.conn.run(parquetCopy(this.dir, t, id));
+  }
+
+  /** Bindings followed across files: their captures' files are written again. */
+  protected override async afterRebind(captures: ReadonlySet<bigint>): Promise<void> {
+    const t = TABLES.find(x => x.name === 'bindings')!;
     for (const id of captures) await this.conn.run(parquetCopy(this.dir, t, id));
   }
 }

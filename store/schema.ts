@@ -15,9 +15,11 @@ export interface Table {
   time: string;
   /** The column a cluster shards the table by: the home agent brings a request and its reply together. */
   shardBy: string;
+  /** Not one of the documented tables: the store's own bookkeeping (not written to Parquet). */
+  internal?: boolean;
 }
 
-export type TableName = 'captures' | 'packets' | 'extensions' | 'findings' | 'registrations' | 'keys_learned' | 'bindings' | 'home_addresses';
+export type TableName = 'captures' | 'packets' | 'extensions' | 'findings' | 'registrations' | 'keys_learned' | 'bindings' | 'home_addresses' | 'data_path';
 
 /** One row: values in the table's column order; null for SQL NULL; u64 as bigint. */
 export type Row = Array<string | number | bigint | number[] | null>;
@@ -119,7 +121,8 @@ export const TABLES: readonly Table[] = [
     columns: [
       capture,
       { name: 'frame', type: 'u32', description: "frame of the home agent's accepting Registration Reply (mip.binding.frame)" },
-      { name: 'request_frame', type: 'u32', description: 'frame of the Registration Request it answers (mip.binding.request)' },
+      { name: 'request_capture', type: 'u64', description: 'capture of the Registration Request it answers: another than `capture` when the request was in an earlier file of a ring buffer' },
+      { name: 'request_frame', type: 'u32', description: 'frame of the Registration Request it answers (mip.binding.request), in request_capture' },
       { name: 'time', type: 'time', description: 'registered at: the time of the accepting reply' },
       { name: 'home_address', type: 'text', description: 'home address (mip.binding.homeaddr)' },
       { name: 'care_of_address', type: 'text', description: 'care-of address (mip.binding.coa)' },
@@ -146,6 +149,19 @@ export const TABLES: readonly Table[] = [
       { name: 'time', type: 'time', description: 'the first time the capture carried it (the earliest over rows of the same capture and node)' },
     ],
   },
+  {
+    // The store's bookkeeping for bindings across files (store/datapath.ts): each capture's
+    // data-path events as written at its commit, and once bindings were followed across files
+    // the binding state at its end and the capture it continued.
+    name: 'data_path', internal: true, orderBy: ['capture', 'kind', 'part'], time: 'time', shardBy: 'capture',
+    columns: [
+      capture,
+      { name: 'time', type: 'time', description: 'time of the first frame of the capture' },
+      { name: 'kind', type: 'text', description: "events, state (the binding state at its end) or seed (the capture it continues, empty: none)" },
+      { name: 'part', type: 'u32', description: 'order of the parts of one kind' },
+      { name: 'data', type: 'text', description: 'base64 of the events (u32 words), JSON of the state, or the capture id' },
+    ],
+  },
 ];
 
 export function table(name: TableName): Table {
@@ -162,5 +178,5 @@ export function columnIndex(t: Table, name: string): number {
 export type TableRows = Record<TableName, Row[]>;
 
 export function emptyRows(): TableRows {
-  return { captures: [], packets: [], extensions: [], findings: [], registrations: [], keys_learned: [], bindings: [], home_addresses: [] };
+  return { captures: [], packets: [], extensions: [], findings: [], registrations: [], keys_learned: [], bindings: [], home_addresses: [], data_path: [] };
 }

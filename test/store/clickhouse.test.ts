@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,8 @@ function runCliAsync(args: string[]): Promise<{ code: number; stdout: string; st
 
 const BUSY = join(ROOT, 'samples', 'captures', 'kx-busy.pcapng');
 const BUSY_KEYS = join(ROOT, 'samples', 'captures', 'kx-busy.keys.json');
+const TUNNEL = join(ROOT, 'samples', 'captures', 'mip-tunnel.pcapng');
+const TUNNEL_KEYS = join(ROOT, 'samples', 'captures', 'mip-tunnel.keys.json');
 const TABLES = ['captures', 'packets', 'extensions', 'findings', 'registrations', 'keys_learned', 'bindings', 'home_addresses'];
 const haveServer = spawnSync('clickhouse-server', ['--version'], { encoding: 'utf8' }).error === undefined;
 
@@ -106,6 +108,31 @@ describe.runIf(haveServer)('mipscope index into a two-shard ClickHouse cluster',
       .sort((a, b) => String(a.homeAddress).localeCompare(String(b.homeAddress)) || Number(a.frame) - Number(b.frame) || Number(a.toMnPackets) - Number(b.toMnPackets));
     expect(bind(['--clickhouse', urls, '--cluster', cluster.name])).toEqual(bind(['--db', duck]));
     expect(bind(['--db', duck]).length).toBeGreaterThan(100);
+  }, 240_000);
+
+  it('bindings across files: a tunnelled ring buffer indexed file by file, newest first, gives DuckDB\'s rows', () => {
+    const d = mkdtempSync(join(tmpdir(), 'mipscope-ch-'));
+    const ring = join(d, 'ring');
+    mkdirSync(ring);
+    expect(spawnSync('editcap', ['-c', '10', TUNNEL, join(ring, 'ring.pcapng')]).status).toBe(0);
+    const duckdb = join(d, 'x.duckdb');
+    const files = readdirSync(ring).sort().reverse().map(f => join(ring, f));
+    const shards = cluster.servers.map(s => s.url).join(',');
+    for (const f of files) {
+      expect(runCli(['index', f, '--keys', TUNNEL_KEYS, '--db', duckdb]).code).toBe(0);
+      expect(runCli(['index', f, '--keys', TUNNEL_KEYS, '--clickhouse', shards, '--cluster', cluster.name, '--database', 'ring']).stderr).toBe('');
+    }
+    // Captures by their first time (to the second on 18.16); a JOIN at a time there.
+    const rows = (args: string[]) => {
+      const first = new Map(json(runCli(['sql', ...args, '-T', 'json', 'SELECT capture, first_time FROM captures'])).map(r => [String(r.capture), String(r.first_time).slice(0, 19)]));
+      return json(runCli(['sql', ...args, '-T', 'json', 'SELECT capture, frame, request_capture, request_frame, home_address, lifetime, to_mn_packets, to_mn_bytes, from_mn_packets, from_mn_bytes, ended IS NULL AS running FROM bindings']))
+        .map(r => [first.get(String(r.capture)), r.frame, first.get(String(r.request_capture)), r.request_frame, r.home_address, r.lifetime,
+          Number(r.to_mn_packets), Number(r.to_mn_bytes), Number(r.from_mn_packets), Number(r.from_mn_bytes), Boolean(Number(r.running))].join(' ')).sort();
+    };
+    const duck = rows(['--db', duckdb]);
+    expect(duck).toHaveLength(4);
+    expect(json(runCli(['sql', '--db', duckdb, '-T', 'json', 'SELECT count(*) AS n FROM bindings WHERE request_capture <> capture']))[0]!.n).toBeGreaterThan(0);
+    expect(rows(['--clickhouse', shards, '--cluster', cluster.name, '--database', 'ring'])).toEqual(duck);
   }, 240_000);
 
   it('re-indexing adds nothing; a server that is down is one clear line and exit code 2', () => {

@@ -51,6 +51,18 @@ async function globalLinks(db: string): Promise<string[]> {
     .sort();
 }
 
+/** Bindings rows with frames (of the binding and of its request) as frame numbers of the unsplit capture. */
+async function globalBindings(db: string): Promise<string[]> {
+  const caps = await sql(db, 'SELECT capture, frames FROM captures ORDER BY first_time');
+  const offset = new Map<string, number>();
+  let n = 0;
+  for (const c of caps) { offset.set(String(c.capture), n); n += Number(c.frames); }
+  return (await sql(db, `SELECT capture, frame, request_capture, request_frame, epoch_us(time) AS t, home_address, care_of_address, home_agent, lifetime, epoch_us(expires) AS x, epoch_us(ended) AS e,
+      encapsulation, reverse_tunnelling, to_mn_packets, to_mn_bytes, from_mn_packets, from_mn_bytes FROM bindings`))
+    .map(({ capture, frame, request_capture, request_frame, ...rest }) => JSON.stringify([offset.get(String(capture))! + Number(frame), offset.get(String(request_capture))! + Number(request_frame), rest]))
+    .sort();
+}
+
 describe('mipscope index into DuckDB', async () => {
   // One index of the busy hour, shared by the tests that read it.
   let whole = '';
@@ -162,6 +174,36 @@ describe('mipscope index into DuckDB', async () => {
     for (const n of readdirSync(pieces).sort()) expect(index([join(pieces, n), '--keys', BUSY_KEYS, '--db', byFile]).code).toBe(0);
     expect(await globalLinks(byFile)).toEqual(expected);
     expect(await count(byFile, 'SELECT count(*) FROM packets')).toBe(3232);
+    const bindings = await globalBindings(whole);
+    expect(await globalBindings(oneRun)).toEqual(bindings);
+    expect(await globalBindings(byFile)).toEqual(bindings);
+  }, 240_000);
+
+  it('a tunnelled ring buffer split with editcap gives the bindings of the unsplit file, in one run and file by file', async () => {
+    const d = dir();
+    const file = join(ROOT, 'samples', 'captures', 'mip-tunnel.pcapng'), keys = join(ROOT, 'samples', 'captures', 'mip-tunnel.keys.json');
+    const db = join(d, 'whole.duckdb');
+    expect(index([file, '--keys', keys, '--db', db]).code).toBe(0);
+    const expected = await globalBindings(db);
+    expect(expected).toHaveLength(4);
+    // Pieces of 5 frames: requests in one file, their accepting replies and the tunnelled datagrams in the next ones.
+    const pieces = join(d, 'ring');
+    spawnSync('mkdir', [pieces]);
+    expect(spawnSync('editcap', ['-c', '5', file, join(pieces, 'ring.pcapng')]).status).toBe(0);
+    const oneRun = join(d, 'one-run.duckdb');
+    expect(index([pieces, '--keys', keys, '--db', oneRun, '--jobs', '2']).code).toBe(0);
+    expect(await count(oneRun, 'SELECT count(*) FROM bindings WHERE request_capture <> capture')).toBe(3);
+    expect(await count(oneRun, 'SELECT sum(to_mn_packets) FROM bindings')).toBe(7);
+    expect(await globalBindings(oneRun)).toEqual(expected);
+    // File by file, newest first: each file that comes in before its successors replays them.
+    const byFile = join(d, 'by-file.duckdb');
+    for (const n of readdirSync(pieces).sort().reverse()) expect(index([join(pieces, n), '--keys', keys, '--db', byFile]).code).toBe(0);
+    expect(await globalBindings(byFile)).toEqual(expected);
+    // In the order they were written, and again: nothing changes.
+    const inOrder = join(d, 'in-order.duckdb');
+    for (const n of readdirSync(pieces).sort()) expect(index([join(pieces, n), '--keys', keys, '--db', inOrder]).code).toBe(0);
+    expect(index([pieces, '--keys', keys, '--db', inOrder]).code).toBe(0);
+    expect(await globalBindings(inOrder)).toEqual(expected);
   }, 240_000);
 
   it('re-indexing adds nothing; a bad file gives one line and the rest are indexed', async () => {
