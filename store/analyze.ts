@@ -23,6 +23,7 @@ import { bindingsOf } from '../dissector/bindings.js';
 import type { Binding } from '../dissector/bindings.js';
 import { tunnels } from '../dissector/tunnels.js';
 import { bindingRow, DataPathLog } from './datapath.js';
+import { LINK_WINDOW_US } from './link.js';
 
 export interface AnalyzeOptions {
   keys?: string; prefs?: readonly string[];
@@ -102,6 +103,10 @@ export class CaptureRows {
   /** What the binding table was fed, for bindings across files (store/datapath.ts). */
   private readonly log = new DataPathLog();
   private logParts = 0;
+  /** Pending requests' transaction and addresses, to log those still open at the end (a later file may answer them). */
+  private openRequests = new Map<number, Parameters<DataPathLog['request']>>();
+  /** Open transactions an accepting reply answered. */
+  private readonly acceptedTx = new Set<number>();
 
   /** Batches handed out and not yet taken by the writer (awaited between frames). */
   private waiting: Promise<void> | void = undefined;
@@ -113,7 +118,9 @@ export class CaptureRows {
 
   /** A transaction closed (no later message can join it): its request rows are final. */
   closed(frames: readonly number[]): void {
+    if (frames.length) this.acceptedTx.delete(frames[0]!);
     for (const f of frames) {
+      this.openRequests.delete(f);
       const row = this.pending.get(f);
       if (row) { this.pending.delete(f); this.push('registrations', row); }
     }
@@ -162,13 +169,14 @@ export class CaptureRows {
     const table = pkt.session.transactions;
     for (const msg of msgs) {
       const p = table.placement(no, msg.start, msg.src);
-      if (msg.type === 1 || msg.type === 3) this.logMessage(pkt, msg, p);
+      if (msg.type === 1 || msg.type === 3) this.logMessage(pkt, msg, p, t - this.first! <= LINK_WINDOW_US);
       if (msg.type === 1) {
         this.pending.set(no, [cap, no, t, messageNai(msg) ?? null, ip(msg.homeAddr), ip(msg.haAddr), ip(msg.coa),
           ip(msg.udp?.ip?.src), ip(msg.udp?.ip?.dst), p?.hop.hop ?? null, msg.ident ?? null, null, null, null, null]);
         if (this.pending.size > MAX_PENDING) {
           const [oldest, row] = this.pending.entries().next().value as [number, Row];
           this.pending.delete(oldest);
+          this.openRequests.delete(oldest);
           this.push('registrations', row);
         }
       } else if (msg.type === 3) {
@@ -176,7 +184,7 @@ export class CaptureRows {
         const req = a && this.pending.get(a.request);
         if (a && req && req[11] === null) {
           req[11] = cap; req[12] = no; req[13] = msg.code ?? null; req[14] = a.seconds;
-          this.log.answered(a.request);
+          this.openRequests.delete(a.request);
         }
       }
     }
@@ -187,21 +195,29 @@ export class CaptureRows {
     if (this.size >= this.batch) { this.settle(false); this.emit(); }
   }
 
-  /** What bindings.ts's message hook feeds the binding table, and the replies that answer nothing here. */
-  private logMessage(pkt: Packet, msg: MipMessage, p: Placement | undefined): void {
+  /**
+   * What bindings.ts's message hook feeds the binding table; early in the file (`early`: a reply
+   * or relayed request of the file before may still come) the replies that answer nothing here
+   * and the first requests' addresses too.
+   */
+  private logMessage(pkt: Packet, msg: MipMessage, p: Placement | undefined, early: boolean): void {
     const f = pkt.frame, tx = p?.tx;
     if (!p) return;
     if (!tx) {
-      if (msg.type === 3) this.log.loose(pkt.no, f.tsSec, f.tsNsec, msg.udp?.ip?.src, msg.udp?.ip?.dst, msg.ident, msg.homeAddr, msg.haAddr, msg.code, msg.lifetime ?? 0);
+      if (msg.type === 3 && early) this.log.loose(pkt.no, f.tsSec, f.tsNsec, msg.udp?.ip?.src, msg.udp?.ip?.dst, msg.ident, msg.homeAddr, msg.haAddr, msg.code, msg.lifetime ?? 0);
       return;
     }
     if (tx.kind !== 'registration') return;
     if (msg.type === 1) {
-      this.log.request(pkt.no, f.tsSec, f.tsNsec, tx.id, msg.flags ?? 0, tx.homeAddr, tx.haAddr, tx.coa, msg.udp?.ip?.src, msg.udp?.ip?.dst, msg.ident, msg.homeAddr, msg.haAddr, msg.coa);
+      const args: Parameters<DataPathLog['request']> = [pkt.no, f.tsSec, f.tsNsec, tx.id, msg.flags ?? 0, tx.homeAddr, tx.haAddr, tx.coa, msg.udp?.ip?.src, msg.udp?.ip?.dst, msg.ident, msg.homeAddr, msg.haAddr, msg.coa];
+      if (early && pkt.no === tx.id) this.log.request(...args); else this.log.noted(pkt.no, f.tsSec, f.tsNsec, tx.id, msg.flags ?? 0, tx.homeAddr);
+      // The first request of a frame is the one its registrations row names.
+      if (!this.openRequests.has(pkt.no)) this.openRequests.set(pkt.no, args);
       return;
     }
     if (msg.code !== 0 && msg.code !== 1) return;
     if (p.hop.from !== 'HA' && tx.replies.some(r => r.from === 'HA' && r.frame < pkt.no)) return;
+    this.acceptedTx.add(tx.id);
     this.log.accept(pkt.no, f.tsSec, f.tsNsec, tx.id, tx.homeAddr, tx.haAddr, tx.coa, msg.lifetime ?? 0);
   }
 
@@ -258,6 +274,13 @@ export class CaptureRows {
     this.pending.clear();
     this.settle(true);
     this.writeHomes();
+    // Requests still open at the end, within the linking window: a reply in the next file may answer them.
+    for (const args of this.openRequests.values()) {
+      if (this.last !== null && this.last - micros(args[1], args[2]) > LINK_WINDOW_US) continue;
+      args[14] = true; args[15] = this.acceptedTx.has(args[3]);
+      this.log.request(...args);
+    }
+    this.openRequests.clear();
     // At least one part, even empty: the capture's log is stored (a capture without one predates it).
     if (this.logParts === 0) this.push('data_path', [this.id, this.first ?? 0, 'events', this.logParts++, '']);
     this.emit();

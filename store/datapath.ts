@@ -20,10 +20,10 @@ import { LINK_WINDOW_US, pairAcross } from './link.js';
 import { isGroupAddress, RELAY_WINDOW } from '../dissector/mip/transactions.js';
 import type { Row } from './schema.js';
 
-const EV_REQUEST = 1, EV_ACCEPT = 2, EV_TUNNEL = 3, EV_LOOSE = 4, EV_ANSWERED = 5;
+const EV_REQUEST = 1, EV_ACCEPT = 2, EV_TUNNEL = 3, EV_LOOSE = 4, EV_NOTED = 5, EV_OPEN = 6;
 const TUNNEL_KINDS: readonly Tunnel['kind'][] = ['ipip', 'minenc', 'gre'];
 /** Presence bits of optional fields (requests and loose replies). */
-const HAS_SRC = 1, HAS_DST = 2, HAS_IDENT = 4, HAS_HOME = 8, HAS_HA = 16, HAS_COA = 32, HAS_CODE = 64;
+const HAS_SRC = 1, HAS_DST = 2, HAS_IDENT = 4, HAS_HOME = 8, HAS_HA = 16, HAS_COA = 32, HAS_CODE = 64, ACCEPTED = 128;
 /** Words per stored part at most (a part is one row's text: at most about 700 kB of base64). */
 const PART_WORDS = 1 << 17;
 
@@ -49,13 +49,25 @@ export class DataPathLog {
     return this.w;
   }
 
-  /** A Registration Request placed in transaction `txId` (its first frame) of mobile node home/ha/coa. */
+  /** A Registration Request placed in transaction `txId` (its first frame): what the binding table notes of it. */
+  noted(frame: number, sec: number, nsec: number, txId: number, flags: number, txHome: number): void {
+    const w = this.room(7), o = this.n;
+    w[o] = EV_NOTED; w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = txId; w[o + 5] = flags & 0xff; w[o + 6] = txHome;
+    this.n += 7;
+  }
+
+  /**
+   * The same with the request's own addresses: the first request of a transaction early in the
+   * file (it may carry on a request of the file before), and at the end the requests still open
+   * (`open`: a later file's reply may answer them; `accepted`: their transaction was accepted).
+   */
   request(frame: number, sec: number, nsec: number, txId: number, flags: number, txHome: number, txHa: number, txCoa: number,
-    src: number | undefined, dst: number | undefined, ident: bigint | undefined, home: number | undefined, ha: number | undefined, coa: number | undefined): void {
+    src: number | undefined, dst: number | undefined, ident: bigint | undefined, home: number | undefined, ha: number | undefined, coa: number | undefined,
+    open = false, accepted = false): void {
     const w = this.room(15), o = this.n;
     const mask = (src !== undefined ? HAS_SRC : 0) | (dst !== undefined ? HAS_DST : 0) | (ident !== undefined ? HAS_IDENT : 0)
-      | (home !== undefined ? HAS_HOME : 0) | (ha !== undefined ? HAS_HA : 0) | (coa !== undefined ? HAS_COA : 0);
-    w[o] = EV_REQUEST | (mask << 8); w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = txId; w[o + 5] = flags & 0xff;
+      | (home !== undefined ? HAS_HOME : 0) | (ha !== undefined ? HAS_HA : 0) | (coa !== undefined ? HAS_COA : 0) | (accepted ? ACCEPTED : 0);
+    w[o] = (open ? EV_OPEN : EV_REQUEST) | (mask << 8); w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = txId; w[o + 5] = flags & 0xff;
     w[o + 6] = txHome; w[o + 7] = txHa; w[o + 8] = txCoa; w[o + 9] = u32(src); w[o + 10] = u32(dst);
     w[o + 11] = ident === undefined ? 0 : Number(ident & 0xffffffffn); w[o + 12] = u32(home); w[o + 13] = u32(ha); w[o + 14] = u32(coa);
     this.n += 15;
@@ -84,13 +96,6 @@ export class DataPathLog {
     w[o] = EV_LOOSE | (mask << 8); w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = u32(src); w[o + 5] = u32(dst);
     w[o + 6] = ident === undefined ? 0 : Number(ident & 0xffffffffn); w[o + 7] = u32(home); w[o + 8] = u32(ha); w[o + 9] = u32(code); w[o + 10] = lifetime;
     this.n += 11;
-  }
-
-  /** The request in `frame` of this file was answered in it (it is no longer open for a later file). */
-  answered(frame: number): void {
-    const w = this.room(2), o = this.n;
-    w[o] = EV_ANSWERED; w[o + 1] = frame;
-    this.n += 2;
   }
 
   /** The words logged since the last call, as base64 parts (none when nothing was logged). */
@@ -177,7 +182,6 @@ export class Replay {
   /** Replays one capture's log (its id and first time). */
   capture(id: bigint, firstTime: number, parts: readonly string[]): void {
     const t = this.table, cap = String(id);
-    const mine = new Map<number, OpenHop>();
     /** This capture's transactions that carry on one of an earlier capture (a copy relayed or sent again across the files). */
     const alias = new Map<number, OpenHop>();
     let last = firstTime;
@@ -185,31 +189,31 @@ export class Replay {
     for (const w of decode(parts)) {
       for (let o = 0; o < w.length;) {
         const head = w[o]!, kind = head & 0xff, mask = head >>> 8;
-        if (kind === EV_ANSWERED) {
-          const h = mine.get(w[o + 1]!);
-          if (h) { mine.delete(h.frame); this.open.splice(this.open.indexOf(h), 1); }
-          o += 2; continue;
-        }
         const frame = w[o + 1]!, sec = w[o + 2]!, nsec = w[o + 3]!, now = sec + nsec / 1e9, us = sec * 1e6 + Math.floor(nsec / 1000);
-        last = us;
+        if (us > last) last = us;
         this.requestCapture = id;
-        if (kind === EV_REQUEST) {
+        if (kind === EV_NOTED) {
+          const txId = w[o + 4]!, a = alias.get(txId);
+          t.noteRequest(a ? a.key : txKey(id, txId), w[o + 5]!, a ? a.txHome : w[o + 6]!);
+          o += 7;
+        } else if (kind === EV_REQUEST) {
           const txId = w[o + 4]!, src = w[o + 9]!, dst = w[o + 10]!;
           if (frame === txId) {
             const from = this.carriesOn(id, us, mask, src, dst, w[o + 11]!, w[o + 12]!, w[o + 13]!);
             if (from) alias.set(txId, from);
           }
           const a = alias.get(txId);
-          const key = a ? a.key : txKey(id, txId);
-          t.noteRequest(key, w[o + 5]!, a ? a.txHome : w[o + 6]!);
-          const h: OpenHop = {
-            key, capture: cap, captureTime: firstTime, frame, time: us, txId: a ? a.txId : txId, txCapture: a ? a.txCapture : cap, accepted: false, src, dst,
+          t.noteRequest(a ? a.key : txKey(id, txId), w[o + 5]!, a ? a.txHome : w[o + 6]!);
+          o += 15;
+        } else if (kind === EV_OPEN) {
+          const txId = w[o + 4]!, src = w[o + 9]!, dst = w[o + 10]!, a = alias.get(txId);
+          this.open.push({
+            key: a ? a.key : txKey(id, txId), capture: cap, captureTime: firstTime, frame, time: us, txId: a ? a.txId : txId, txCapture: a ? a.txCapture : cap,
+            accepted: (mask & ACCEPTED) !== 0 || (a?.accepted ?? false), src, dst,
             txHome: a ? a.txHome : w[o + 6]!, txHa: a ? a.txHa : w[o + 7]!, txCoa: a ? a.txCoa : w[o + 8]!,
             source: ip(mask, HAS_SRC, w[o + 9]!), destination: ip(mask, HAS_DST, w[o + 10]!), ident: mask & HAS_IDENT ? String(w[o + 11]!) : null,
             homeAddress: ip(mask, HAS_HOME, w[o + 12]!), homeAgent: ip(mask, HAS_HA, w[o + 13]!), careOfAddress: ip(mask, HAS_COA, w[o + 14]!),
-          };
-          // A second request in the same frame: the first stays the one its row names.
-          if (!mine.has(frame)) { mine.set(frame, h); this.open.push(h); }
+          });
           o += 15;
         } else if (kind === EV_ACCEPT) {
           const txId = w[o + 4]!, a = alias.get(txId);
