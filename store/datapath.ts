@@ -39,10 +39,21 @@ export function bindingRow(capture: bigint, requestCapture: bigint, b: Binding):
     encapsulationRequested(b), b.t ? 1 : 0, b.toMn.packets, b.toMn.bytes, b.fromMn.packets, b.fromMn.bytes];
 }
 
-/** What a capture's binding table was fed, as u32 words, in the order it was fed. */
+/** What a capture's binding table was fed, as u32 words, in the order it was fed (frames, times and transactions as differences). */
 export class DataPathLog {
   private w = new Uint32Array(4096);
   private n = 0;
+
+  /** Frame and time of the previous event: each event stores its own as differences (small numbers deflate well). */
+  private frame = 0;
+  private sec = 0;
+  private nsec = 0;
+
+  private stamp(o: number, frame: number, sec: number, nsec: number): void {
+    const w = this.w;
+    w[o + 1] = (frame - this.frame) >>> 0; w[o + 2] = (sec - this.sec) >>> 0; w[o + 3] = (nsec - this.nsec) >>> 0;
+    this.frame = frame; this.sec = sec; this.nsec = nsec;
+  }
 
   private room(k: number): Uint32Array {
     if (this.n + k > this.w.length) { const g = new Uint32Array(Math.max(this.w.length * 2, this.n + k)); g.set(this.w.subarray(0, this.n)); this.w = g; }
@@ -52,7 +63,7 @@ export class DataPathLog {
   /** A Registration Request placed in transaction `txId` (its first frame): what the binding table notes of it. */
   noted(frame: number, sec: number, nsec: number, txId: number, flags: number, txHome: number): void {
     const w = this.room(7), o = this.n;
-    w[o] = EV_NOTED; w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = txId; w[o + 5] = flags & 0xff; w[o + 6] = txHome;
+    w[o] = EV_NOTED; this.stamp(o, frame, sec, nsec); w[o + 4] = (frame - txId) >>> 0; w[o + 5] = flags & 0xff; w[o + 6] = txHome;
     this.n += 7;
   }
 
@@ -67,7 +78,7 @@ export class DataPathLog {
     const w = this.room(15), o = this.n;
     const mask = (src !== undefined ? HAS_SRC : 0) | (dst !== undefined ? HAS_DST : 0) | (ident !== undefined ? HAS_IDENT : 0)
       | (home !== undefined ? HAS_HOME : 0) | (ha !== undefined ? HAS_HA : 0) | (coa !== undefined ? HAS_COA : 0) | (accepted ? ACCEPTED : 0);
-    w[o] = (open ? EV_OPEN : EV_REQUEST) | (mask << 8); w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = txId; w[o + 5] = flags & 0xff;
+    w[o] = (open ? EV_OPEN : EV_REQUEST) | (mask << 8); this.stamp(o, frame, sec, nsec); w[o + 4] = (frame - txId) >>> 0; w[o + 5] = flags & 0xff;
     w[o + 6] = txHome; w[o + 7] = txHa; w[o + 8] = txCoa; w[o + 9] = u32(src); w[o + 10] = u32(dst);
     w[o + 11] = ident === undefined ? 0 : Number(ident & 0xffffffffn); w[o + 12] = u32(home); w[o + 13] = u32(ha); w[o + 14] = u32(coa);
     this.n += 15;
@@ -76,13 +87,13 @@ export class DataPathLog {
   /** An accepting reply of transaction `txId` that the binding table took (as bindings.ts's hook feeds it). */
   accept(frame: number, sec: number, nsec: number, txId: number, home: number, ha: number, coa: number, lifetime: number): void {
     const w = this.room(9), o = this.n;
-    w[o] = EV_ACCEPT; w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = txId; w[o + 5] = home; w[o + 6] = ha; w[o + 7] = coa; w[o + 8] = lifetime;
+    w[o] = EV_ACCEPT; this.stamp(o, frame, sec, nsec); w[o + 4] = (frame - txId) >>> 0; w[o + 5] = home; w[o + 6] = ha; w[o + 7] = coa; w[o + 8] = lifetime;
     this.n += 9;
   }
 
   tunnel(frame: number, sec: number, nsec: number, t: Tunnel): void {
     const w = this.room(9), o = this.n;
-    w[o] = EV_TUNNEL | (TUNNEL_KINDS.indexOf(t.kind) << 8); w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec;
+    w[o] = EV_TUNNEL | (TUNNEL_KINDS.indexOf(t.kind) << 8); this.stamp(o, frame, sec, nsec);
     w[o + 4] = t.innerSrc; w[o + 5] = t.innerDst; w[o + 6] = t.outerSrc; w[o + 7] = t.outerDst; w[o + 8] = t.bytes;
     this.n += 9;
   }
@@ -93,7 +104,7 @@ export class DataPathLog {
     const w = this.room(11), o = this.n;
     const mask = (src !== undefined ? HAS_SRC : 0) | (dst !== undefined ? HAS_DST : 0) | (ident !== undefined ? HAS_IDENT : 0)
       | (home !== undefined ? HAS_HOME : 0) | (ha !== undefined ? HAS_HA : 0) | (code !== undefined ? HAS_CODE : 0);
-    w[o] = EV_LOOSE | (mask << 8); w[o + 1] = frame; w[o + 2] = sec; w[o + 3] = nsec; w[o + 4] = u32(src); w[o + 5] = u32(dst);
+    w[o] = EV_LOOSE | (mask << 8); this.stamp(o, frame, sec, nsec); w[o + 4] = u32(src); w[o + 5] = u32(dst);
     w[o + 6] = ident === undefined ? 0 : Number(ident & 0xffffffffn); w[o + 7] = u32(home); w[o + 8] = u32(ha); w[o + 9] = u32(code); w[o + 10] = lifetime;
     this.n += 11;
   }
@@ -184,20 +195,20 @@ export class Replay {
     const t = this.table, cap = String(id);
     /** This capture's transactions that carry on one of an earlier capture (a copy relayed or sent again across the files). */
     const alias = new Map<number, OpenHop>();
-    let last = firstTime;
+    let last = firstTime, prevFrame = 0, prevSec = 0, prevNsec = 0;
     this.current = id;
     for (const w of decode(parts)) {
       for (let o = 0; o < w.length;) {
         const head = w[o]!, kind = head & 0xff, mask = head >>> 8;
-        const frame = w[o + 1]!, sec = w[o + 2]!, nsec = w[o + 3]!, now = sec + nsec / 1e9, us = sec * 1e6 + Math.floor(nsec / 1000);
+        const frame = prevFrame = (prevFrame + w[o + 1]!) >>> 0, sec = prevSec = (prevSec + w[o + 2]!) >>> 0, nsec = prevNsec = (prevNsec + w[o + 3]!) >>> 0, now = sec + nsec / 1e9, us = sec * 1e6 + Math.floor(nsec / 1000);
         if (us > last) last = us;
         this.requestCapture = id;
         if (kind === EV_NOTED) {
-          const txId = w[o + 4]!, a = alias.get(txId);
+          const txId = (frame - w[o + 4]!) >>> 0, a = alias.get(txId);
           t.noteRequest(a ? a.key : txKey(id, txId), w[o + 5]!, a ? a.txHome : w[o + 6]!);
           o += 7;
         } else if (kind === EV_REQUEST) {
-          const txId = w[o + 4]!, src = w[o + 9]!, dst = w[o + 10]!;
+          const txId = (frame - w[o + 4]!) >>> 0, src = w[o + 9]!, dst = w[o + 10]!;
           if (frame === txId) {
             const from = this.carriesOn(id, us, mask, src, dst, w[o + 11]!, w[o + 12]!, w[o + 13]!);
             if (from) alias.set(txId, from);
@@ -206,7 +217,7 @@ export class Replay {
           t.noteRequest(a ? a.key : txKey(id, txId), w[o + 5]!, a ? a.txHome : w[o + 6]!);
           o += 15;
         } else if (kind === EV_OPEN) {
-          const txId = w[o + 4]!, src = w[o + 9]!, dst = w[o + 10]!, a = alias.get(txId);
+          const txId = (frame - w[o + 4]!) >>> 0, src = w[o + 9]!, dst = w[o + 10]!, a = alias.get(txId);
           this.open.push({
             key: a ? a.key : txKey(id, txId), capture: cap, captureTime: firstTime, frame, time: us, txId: a ? a.txId : txId, txCapture: a ? a.txCapture : cap,
             accepted: (mask & ACCEPTED) !== 0 || (a?.accepted ?? false), src, dst,
@@ -216,7 +227,7 @@ export class Replay {
           });
           o += 15;
         } else if (kind === EV_ACCEPT) {
-          const txId = w[o + 4]!, a = alias.get(txId);
+          const txId = (frame - w[o + 4]!) >>> 0, a = alias.get(txId);
           if (a) {
             this.requestCapture = BigInt(a.txCapture);
             this.accepted(a.key);
