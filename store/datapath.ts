@@ -132,6 +132,20 @@ function decode(parts: readonly string[]): Uint32Array[] {
   });
 }
 
+/** Numbers (exact in a double) as base64 of their deflated differences. */
+function pack(xs: readonly number[]): string {
+  const d = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) d[i] = xs[i]! - (i ? xs[i - 1]! : 0);
+  return deflateRawSync(Buffer.from(d.buffer), { level: 1 }).toString('base64');
+}
+
+function unpack(s: string): number[] {
+  const b = new Uint8Array(inflateRawSync(Buffer.from(s, 'base64')));
+  const d = new Float64Array(b.buffer, 0, b.length >>> 3), out = new Array<number>(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = d[i]! + (i ? out[i - 1]! : 0);
+  return out;
+}
+
 /** A request of an earlier file still open for a reply in a later one. */
 interface OpenHop {
   key: number; capture: string; captureTime: number; frame: number; time: number;
@@ -144,7 +158,9 @@ interface OpenHop {
 
 /** The binding state carried from one file into the next (JSON). */
 interface CarriedState {
+  /** The table, its long lists of numbers packed (`packed`). */
   table: BindingTableState;
+  packed?: { homes: string; made: string; flagIds: string; flagSeqs: string; flagKeys: string; flagValues: string };
   /** Per binding of the table (in byHome order): its capture and its request's capture. */
   owners: Array<[string, string]>;
   open: OpenHop[];
@@ -177,6 +193,11 @@ export class Replay {
   private requestCapture = 0n;
 
   constructor(state: CarriedState | null) {
+    const p = state?.packed;
+    if (state && p) {
+      const keys = unpack(p.flagKeys), values = unpack(p.flagValues);
+      state.table = { ...state.table, homes: unpack(p.homes), made: unpack(p.made), flagIds: unpack(p.flagIds), flagSeqs: unpack(p.flagSeqs), flags: keys.map((k, i) => [k, values[i]!]) };
+    }
     this.table = state ? BindingTable.restore(state.table) : (() => { const t = new BindingTable(); t.retain = false; return t; })();
     this.table.onBinding(b => { this.owners.set(b, [this.current, this.requestCapture]); this.made.push(b); });
     this.open = state?.open ?? [];
@@ -303,7 +324,12 @@ export class Replay {
     const table = this.table.snapshot();
     const owners: Array<[string, string]> = [];
     for (const [, list] of table.byHome) for (const b of list) { const o = this.owners.get(b)!; owners.push([String(o[0]), String(o[1])]); }
-    return { table, owners, open: this.open };
+    // The long lists (as many as MAX_BINDINGS) as deflated differences: a tenth of their JSON.
+    const packed = {
+      homes: pack(table.homes), made: pack(table.made), flagIds: pack(table.flagIds), flagSeqs: pack(table.flagSeqs),
+      flagKeys: pack(table.flags.map(f => f[0])), flagValues: pack(table.flags.map(f => f[1])),
+    };
+    return { table: { ...table, homes: [], made: [], flagIds: [], flagSeqs: [], flags: [] }, packed, owners, open: this.open };
   }
 
   /** Rows of every binding made in the replay and of those carried into it, as they are now. */
