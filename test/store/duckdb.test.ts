@@ -252,9 +252,14 @@ describe('mipscope index into DuckDB', async () => {
     const child = spawn(process.execPath, [CLI, 'index', big, '--db', killed], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', b => { out += String(b); });
-    await new Promise(res => setTimeout(res, 2500));
+    let exited = false;
+    const closed = new Promise(res => child.on('close', () => { exited = true; res(undefined); }));
+    // Killed once the analysis has staged rows of the big file: in the middle of it.
+    const staged = () => existsSync(`${killed}.staging`) && readdirSync(`${killed}.staging`, { recursive: true }).some(f => String(f).includes('/'));
+    for (const end = Date.now() + 60_000; !staged() && !exited && Date.now() < end;) await new Promise(res => setTimeout(res, 10));
+    expect(exited).toBe(false); // still running when its rows were staged
     child.kill('SIGKILL');
-    await new Promise(res => child.on('close', res));
+    await closed;
     expect(out).toBe(''); // killed before it finished
     expect(await cleanRun).toBe(0);
     expect(await count(killed, 'SELECT count(*) FROM captures')).toBe(1);
