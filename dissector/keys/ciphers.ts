@@ -3,6 +3,7 @@
 // for every encrypted payload of a capture, uses Node's OpenSSL; the builders encrypt with
 // @noble/ciphers (so the tests' round trips cross two implementations).
 import { createDecipheriv } from 'node:crypto';
+import { RecentResults } from './recent.js';
 import { cbc, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 
@@ -57,41 +58,25 @@ export function splitEncrypted(c: CipherName, data: Uint8Array): { iv: Uint8Arra
  * and for CBC only what passed the padding check.
  */
 export function decrypt(c: CipherName, key: Uint8Array, data: Uint8Array, aad: Uint8Array): Uint8Array {
-  // A relayed copy carries the same encrypted bytes as the hop before it, a few frames earlier.
-  for (let i = 0; remembering && i < recent.length; i++) {
-    const r = recent[i]!;
-    if (r.c === c && r.done && sameBytes(r.data, data) && sameBytes(r.key, key) && sameBytes(r.aad, aad)) {
-      if (r.plain) return r.plain.slice();
-      throw new DecryptError(r.reason!);
-    }
+  const kept = recent.find(c, [data, key, aad]);
+  if (kept) {
+    if (kept.plain) return kept.plain.slice();
+    throw new DecryptError(kept.reason!);
   }
-  const r: Recent = { c, key: key.slice(), data: data.slice(), aad: aad.slice(), plain: null, done: false };
-  recent[recentAt] = r;
-  recentAt = (recentAt + 1) % RECENT;
   try {
-    r.plain = decryptOnce(c, key, data, aad);
-    r.done = true;
-    return r.plain.slice();
+    const plain = decryptOnce(c, key, data, aad);
+    recent.add(c, [data, key, aad], { plain });
+    return plain.slice();
   } catch (e) {
-    if (e instanceof DecryptError) { r.reason = e.reason; r.done = true; }
+    if (e instanceof DecryptError) recent.add(c, [data, key, aad], { plain: null, reason: e.reason });
     throw e;
   }
 }
 
-/** The last RECENT decryptions (inputs copied, result or failure), to answer a relayed copy without decrypting again. */
-interface Recent { c: CipherName; key: Uint8Array; data: Uint8Array; aad: Uint8Array; plain: Uint8Array | null; reason?: DecryptFailure; done: boolean }
-const RECENT = 16;
-let remembering = true;
+/** The last 16 decryptions (result or failure): a relayed copy carries the same encrypted bytes as the hop before it. */
+const recent = new RecentResults<{ plain: Uint8Array | null; reason?: DecryptFailure }>(16);
 /** Turns remembering off or on (a test compares both over every sample). */
-export function rememberRecentDecryptions(on: boolean): void { remembering = on; recent.length = 0; recentAt = 0; }
-const recent: Recent[] = [];
-let recentAt = 0;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export function rememberRecentDecryptions(on: boolean): void { recent.remember(on); }
 
 function decryptOnce(c: CipherName, key: Uint8Array, data: Uint8Array, aad: Uint8Array): Uint8Array {
   if (key.length !== CIPHER_KEY_SIZES[c]) throw new DecryptError('key');

@@ -6,6 +6,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { RecentResults, sameBytes } from './recent.js';
 
 export type AuthAlg = 'hmac-md5' | 'md5-prefix-suffix' | 'hmac-sha1' | 'hmac-sha256';
 
@@ -41,32 +42,19 @@ function keyedState(alg: AuthAlg, key: Uint8Array): Keyed {
 }
 
 export function computeAuthenticator(alg: AuthAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
-  // A relayed copy is covered by the same authenticator over the same bytes as the hop before it.
-  for (let i = 0; remembering && i < recent.length; i++) {
-    const r = recent[i]!;
-    if (r.alg === alg && sameBytes(r.data, data) && sameBytes(r.key, key)) return r.mac.slice();
-  }
+  const kept = recent.find(alg, [data, key]);
+  if (kept) return kept.slice();
   // RFC 5944 §3.5.1 keyed MD5 (prefix+suffix): MD5(key ‖ data ‖ key).
   const h = keyedState(alg, key).clone().update(data);
   const mac = (alg === 'md5-prefix-suffix' ? h.update(key) : h).digest();
-  recent[recentAt] = { alg, key: key.slice(), data: data.slice(), mac };
-  recentAt = (recentAt + 1) % RECENT;
+  recent.add(alg, [data, key], mac);
   return mac.slice();
 }
 
-/** The last RECENT authenticators computed (inputs copied). */
-const RECENT = 16;
-let remembering = true;
+/** The last 16 authenticators computed: a relayed copy is covered by the same one over the same bytes. */
+const recent = new RecentResults<Uint8Array>(16);
 /** Turns remembering off or on (a test compares both over every sample). */
-export function rememberRecentAuthenticators(on: boolean): void { remembering = on; recent.length = 0; recentAt = 0; }
-const recent: Array<{ alg: AuthAlg; key: Uint8Array; data: Uint8Array; mac: Uint8Array }> = [];
-let recentAt = 0;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export function rememberRecentAuthenticators(on: boolean): void { recent.remember(on); }
 
 /** Constant-time comparison. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
