@@ -43,18 +43,24 @@ export function spiHex(spi: number): string { return '0x' + spi.toString(16).pad
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', c => c.charCodeAt(0));
 const LONG_HEX = 8;
 let scratch = Buffer.allocUnsafe(4096);
-function scratchOf(size: number): Buffer {
+/** Two hex digits per byte, with the separator byte `sep` between them (none when −1). */
+function longHex(b: Uint8Array, sep: number): string {
+  const n = b.length, size = n * 3;
   if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
-  return scratch;
+  const out = scratch;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const x = b[i]!;
+    if (i && sep >= 0) out[j++] = sep;
+    out[j++] = HEX_DIGITS[x >> 4]!;
+    out[j++] = HEX_DIGITS[x & 15]!;
+  }
+  return out.toString('latin1', 0, j);
 }
 
 export function hex(b: Uint8Array): string {
   const n = b.length;
-  if (n > LONG_HEX) {
-    const out = scratchOf(n * 2);
-    for (let i = 0, j = 0; i < n; i++, j += 2) { const x = b[i]!; out[j] = HEX_DIGITS[x >> 4]!; out[j + 1] = HEX_DIGITS[x & 15]!; }
-    return out.toString('latin1', 0, n * 2);
-  }
+  if (n > LONG_HEX) return longHex(b, -1);
   let s = '';
   for (let i = 0; i < n; i++) s += HEX2[b[i]!];
   return s;
@@ -68,18 +74,7 @@ export function hexToBytes(s: string): Uint8Array {
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function etherString(b: Uint8Array): string {
-  const n = b.length;
-  if (n > LONG_HEX) {
-    const out = scratchOf(n * 3);
-    let j = 0;
-    for (let i = 0; i < n; i++) {
-      const x = b[i]!;
-      if (i) out[j++] = 0x3a; // ':'
-      out[j++] = HEX_DIGITS[x >> 4]!;
-      out[j++] = HEX_DIGITS[x & 15]!;
-    }
-    return out.toString('latin1', 0, j);
-  }
+  if (b.length > LONG_HEX) return longHex(b, 0x3a); // ':'
   let s = '';
   for (let i = 0; i < b.length; i++) s += (i ? ':' : '') + HEX2[b[i]!];
   return s;

@@ -9,7 +9,7 @@
 import { StoreError } from './backend.js';
 import type { Backend, CaptureWriter, Link, LooseReply, OpenRequest, QueryResult } from './backend.js';
 import type { Rebinding } from './datapath.js';
-import { TABLES } from './schema.js';
+import { table, TABLES } from './schema.js';
 import type { Column, Row, Table, TableRows } from './schema.js';
 
 export interface ClickHouseOptions { urls: string[]; cluster?: string; database?: string }
@@ -181,7 +181,7 @@ export class ClickHouseBackend implements Backend {
       },
       commit: async capture => {
         await flush(true);
-        await this.insert(TABLES.find(t => t.name === 'captures')!, id, [capture]);
+        await this.insert(table('captures'), id, [capture]);
       },
       abort: async () => { await this.dropCapture(id); },
     };
@@ -239,7 +239,7 @@ export class ClickHouseBackend implements Backend {
 
   /** Without transactions: the seeds go first and come back last, so a kill in between is redone by the next run. */
   async rebind(r: Rebinding): Promise<void> {
-    const bindings = TABLES.find(t => t.name === 'bindings')!, dataPath = TABLES.find(t => t.name === 'data_path')!;
+    const bindings = table('bindings'), dataPath = table('data_path');
     if (r.states.length) await this.mutate('data_path', `DELETE WHERE kind IN ('state', 'seed') AND capture IN (${r.states.map(x => x.capture).join(',')})`);
     const where = [
       ...(r.captures.length ? [`capture IN (${r.captures.join(',')})`] : []),

@@ -12,7 +12,7 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from './backend.js';
 import type { Backend, CaptureWriter, Link, LooseReply, OpenRequest, QueryResult } from './backend.js';
 import type { Rebinding } from './datapath.js';
-import { TABLES } from './schema.js';
+import { table, TABLES } from './schema.js';
 import { CsvStage, STAGE_FROM, stagedTables } from './stage.js';
 import type { ColumnType, Row, Table, TableRows } from './schema.js';
 
@@ -136,7 +136,7 @@ export class DuckDbBackend implements Backend {
           try {
             for (const [t, file] of stagedTables(dir)) await conn.run(csvInsert(t, file, id));
             const a = await conn.createAppender('captures');
-            appendRow(a, TABLES.find(x => x.name === 'captures')!, capture);
+            appendRow(a, table('captures'), capture);
             a.closeSync();
             await this.beforeCommit(sql => conn.run(sql), id);
           } catch (e) { await conn.run('ROLLBACK'); throw e; }
@@ -201,7 +201,7 @@ export class DuckDbBackend implements Backend {
   }
 
   async rebind(r: Rebinding): Promise<void> {
-    const bindings = TABLES.find(t => t.name === 'bindings')!, dataPath = TABLES.find(t => t.name === 'data_path')!;
+    const bindings = table('bindings'), dataPath = table('data_path');
     await this.conn.run('BEGIN TRANSACTION');
     try {
       if (r.captures.length) await this.conn.run(`DELETE FROM bindings WHERE capture IN (${r.captures.join(',')})`);

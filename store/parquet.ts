@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDbBackend } from './duckdb.js';
 import { StoreError } from './backend.js';
-import { TABLES } from './schema.js';
+import { table, TABLES } from './schema.js';
 import type { Table } from './schema.js';
 
 function quote(s: string): string { return `'${s.replace(/'/g, "''")}'`; }
@@ -34,13 +34,13 @@ export class ParquetBackend extends DuckDbBackend {
 
   /** Registrations linked to a reply in another file: their files are written again. */
   protected override async afterLink(captures: ReadonlySet<bigint>): Promise<void> {
-    const t = TABLES.find(x => x.name === 'registrations')!;
+    const t = table('registrations');
     for (const id of captures) await this.conn.run(parquetCopy(this.dir, t, id));
   }
 
   /** Bindings followed across files: their captures' files are written again. */
   protected override async afterRebind(captures: ReadonlySet<bigint>): Promise<void> {
-    const t = TABLES.find(x => x.name === 'bindings')!;
+    const t = table('bindings');
     for (const id of captures) await this.conn.run(parquetCopy(this.dir, t, id));
   }
 }
