@@ -20,9 +20,21 @@ export const DISSECTOR_BUG = registerExpert({ abbrev: '_ws.dissector_bug', summa
 
 /**
  * Stands in for every node the fast path does not keep (DESIGN.md principle 7): dissectors may
- * set its properties or hang children on it; nothing is kept and nothing reads it back.
+ * set its properties or hang children on it, and nothing is kept. Writes are ignored, so that
+ * nothing set for one packet (a label, a length, a growing suffix) reaches the next, and
+ * nothing reads back what a kept node would have had: where a record's bytes lie is kept apart
+ * from its node (kx/records.ts Span).
  */
-export const DETACHED: Node = Object.seal(makeNode(null, null, 0, 0, 0));
+export const DETACHED: Node = detachedNode();
+
+function detachedNode(): Node {
+  const n = makeNode(null, null, 0, 0, 0) as unknown as Record<string, unknown>;
+  for (const k of Object.keys(n)) {
+    const v = n[k];
+    Object.defineProperty(n, k, { get: () => v, set: () => {}, enumerable: true, configurable: false });
+  }
+  return Object.freeze(n) as unknown as Node;
+}
 
 export class Packet {
   readonly sources: DataSource[];

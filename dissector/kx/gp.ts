@@ -151,7 +151,7 @@ function gpDissector(kind: GpKind) {
     const v: Values = {};
     readItems(gpHeader(kind), { pkt, parent: node, src, c: x.c, v });
     const content = v.content as number, e = ((v.flags as number) & 0x80) !== 0, spi = v.spi as number;
-    const rec: GpRecord = { kind, index: x.msg.exts.indexOf(ext), content, encrypted: e, spi, readable: !e, node };
+    const rec: GpRecord = { kind, index: x.msg.exts.indexOf(ext), content, encrypted: e, spi, readable: !e, node, at: { offset: ext.offset, length: ext.end - ext.offset, src } };
     messageKx(x.pkt, x.msg).gp.push(rec);
     const infoStart = start + 6, infoEnd = ext.end;
     let label = '';

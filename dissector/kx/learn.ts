@@ -22,9 +22,10 @@ import { GP_CONTENT_NAMES, KX, KX_EXPERT } from './fields.js';
 import { valueName } from '../fields.js';
 import { spiHex } from './decrypt.js';
 import { peekMessageKx } from './records.js';
-import type { KeRecord, MessageKx, ProposalRecord, TransformRecord } from './records.js';
+import type { KeRecord, Located, MessageKx, ProposalRecord, TransformRecord } from './records.js';
 
-interface Candidate { sa: SecurityAssociation; node: Node }
+/** A key learned from a record (its node, and where it lies: the fast path keeps no node). */
+interface Candidate { sa: SecurityAssociation; from: Located }
 
 /** The derivation inputs a request offers to its reply. */
 function requestInputs(no: number, msg: MipMessage, mk: MessageKx): RequestInputs {
@@ -47,41 +48,41 @@ class Learner {
   readonly cands: Candidate[] = [];
   constructor(readonly pkt: Packet, readonly msg: MipMessage, readonly st: KxState) {}
 
-  private note(node: Node, message: string): void {
-    this.pkt.addExpert(node, KX_EXPERT.notLearned, node.offset, node.length, message, node.src);
+  private note(r: Located, message: string): void {
+    this.pkt.addExpert(r.node, KX_EXPERT.notLearned, r.at.offset, r.at.length, message, r.at.src);
   }
-  private bad(node: Node, message: string): void {
-    this.pkt.addExpert(node, KX_EXPERT.badTransform, node.offset, node.length, message, node.src);
+  private bad(r: Located, message: string): void {
+    this.pkt.addExpert(r.node, KX_EXPERT.badTransform, r.at.offset, r.at.length, message, r.at.src);
   }
 
-  add(node: Node, spi: number, key: Uint8Array, alg: { auth: SecurityAssociation['auth']; cipher: SecurityAssociation['cipher'] }, method: LearnMethod, label: string, lifetime?: number): void {
+  add(from: Located, spi: number, key: Uint8Array, alg: { auth: SecurityAssociation['auth']; cipher: SecurityAssociation['cipher'] }, method: LearnMethod, label: string, lifetime?: number): void {
     const no = this.pkt.no;
     const sa: SecurityAssociation = { spi, key, auth: alg.auth, cipher: alg.cipher, label, source: { kind: 'learned', frame: no, method }, validFrom: no + 1 };
     if (lifetime !== undefined) sa.lifetime = lifetime;
-    this.cands.push({ sa, node });
+    this.cands.push({ sa, from });
   }
 
   /** The transform a key belongs to: the one named by TransformNo, or the proposal's only one. */
   transformFor(p: ProposalRecord, ke: KeRecord): TransformRecord | null {
     if (ke.xfno !== undefined) {
       const t = p.transforms.find(x => x.no === ke.xfno);
-      if (!t) this.note(ke.node, `No key learned: TransformNo ${ke.xfno} is not in proposal SPI ${spiHex(p.spi)}`);
+      if (!t) this.note(ke, `No key learned: TransformNo ${ke.xfno} is not in proposal SPI ${spiHex(p.spi)}`);
       return t ?? null;
     }
     if (p.transforms.length === 1) return p.transforms[0]!;
-    this.note(ke.node, `No key learned: proposal SPI ${spiHex(p.spi)} holds ${p.transforms.length} transforms, so the key's algorithm is ambiguous`);
+    this.note(ke, `No key learned: proposal SPI ${spiHex(p.spi)} holds ${p.transforms.length} transforms, so the key's algorithm is ambiguous`);
     return null;
   }
 
-  algorithmOf(p: ProposalRecord, t: TransformRecord, node: Node): ReturnType<typeof transformAlgorithm> {
+  algorithmOf(p: ProposalRecord, t: TransformRecord, r: Located): ReturnType<typeof transformAlgorithm> {
     const alg = transformAlgorithm(p.protoId, t.id);
-    if (!alg) this.bad(node, `No key learned: transform id ${t.id} with ProtocolId ${p.protoId} names no algorithm of docs/protocol.md §B.2`);
+    if (!alg) this.bad(r, `No key learned: transform id ${t.id} with ProtocolId ${p.protoId} names no algorithm of docs/protocol.md §B.2`);
     return alg;
   }
 
-  keyLength(p: ProposalRecord, t: TransformRecord, node: Node): number | null {
+  keyLength(p: ProposalRecord, t: TransformRecord, r: Located): number | null {
     const n = negotiatedKeyLength(p.protoId, t.id, t.attrs.get(ATTR.keyLength));
-    if (n === null) this.bad(node, `No key learned: transform #${t.no} gives no key length`);
+    if (n === null) this.bad(r, `No key learned: transform #${t.no} gives no key length`);
     return n;
   }
 
@@ -95,7 +96,7 @@ class Learner {
       if (!i) continue;
       const auth = AUTH_ALG_IDS[i.authAlg] ?? null, cipher = CIPHER_IDS[i.cipherAlg] ?? null;
       if (!auth && !cipher) continue;
-      this.add(g.node, i.newSpi, i.key, { auth, cipher }, 'sa-info', GP_CONTENT_NAMES.gp_sa[g.content] ?? `GP-SA content ${g.content}`, i.lifetime);
+      this.add(g, i.newSpi, i.key, { auth, cipher }, 'sa-info', GP_CONTENT_NAMES.gp_sa[g.content] ?? `GP-SA content ${g.content}`, i.lifetime);
     }
   }
 
@@ -109,17 +110,17 @@ class Learner {
         case 3: case 5: {
           if (!ke.key) break;
           const t = this.transformFor(p, ke); if (!t) break;
-          const alg = this.algorithmOf(p, t, ke.node); if (!alg) break;
+          const alg = this.algorithmOf(p, t, ke); if (!alg) break;
           const want = negotiatedKeyLength(p.protoId, t.id, t.attrs.get(ATTR.keyLength));
-          if (want !== null && want !== ke.key.length) this.bad(ke.node, `The key is ${ke.key.length} bytes; transform #${t.no} calls for ${want} (docs/protocol.md §E.4)`);
-          this.add(ke.node, p.spi, ke.key, alg, ke.subtype === 3 ? 'ke-secret' : 'ke-kdc', this.label(sap.subtype), lifetimeOf(t));
+          if (want !== null && want !== ke.key.length) this.bad(ke, `The key is ${ke.key.length} bytes; transform #${t.no} calls for ${want} (docs/protocol.md §E.4)`);
+          this.add(ke, p.spi, ke.key, alg, ke.subtype === 3 ? 'ke-secret' : 'ke-kdc', this.label(sap.subtype), lifetimeOf(t));
           break;
         }
         case 6: {
           if (!ke.key || msg.type !== 3) break;
           const t = this.transformFor(p, ke); if (!t) break;
-          const alg = this.algorithmOf(p, t, ke.node); if (!alg) break;
-          const keyLen = this.keyLength(p, t, ke.node); if (keyLen === null) break;
+          const alg = this.algorithmOf(p, t, ke); if (!alg) break;
+          const keyLen = this.keyLength(p, t, ke); if (keyLen === null) break;
           const mk2 = peekMessageKx(msg);
           const naiR = mk2?.gp.find(g => g.kind === 'gp_nai' && g.content === 2 && g.nai !== undefined)?.nai;
           const missing: string[] = [];
@@ -130,13 +131,13 @@ class Learner {
           }
           if (naiR === undefined) missing.push("this reply's GP-NAI content 2");
           if (msg.haAddr === undefined) missing.push('the Home Agent field');
-          if (missing.length) { this.note(ke.node, `No key derived from the seed: missing ${missing.join(', ')} (docs/protocol.md §E.5)`); break; }
+          if (missing.length) { this.note(ke, `No key derived from the seed: missing ${missing.join(', ')} (docs/protocol.md §E.5)`); break; }
           const prfId = t.attrs.get(ATTR.prf) ?? DEFAULT_PRF;
           try {
             const key = deriveFromSeed(ke.key, { naiInitiator: request!.naiInitiator!, naiResponder: naiR!, ipResponder: msg.haAddr!, ipInitiator: request!.homeAddress! }, keyLen, prfId);
-            this.add(ke.node, p.spi, key, alg, 'seed', this.label(sap.subtype), lifetimeOf(t));
+            this.add(ke, p.spi, key, alg, 'seed', this.label(sap.subtype), lifetimeOf(t));
           } catch (e) {
-            this.bad(ke.node, `No key derived from the seed: ${(e as Error).message} (a malformed transform, docs/protocol.md §E.5)`);
+            this.bad(ke, `No key derived from the seed: ${(e as Error).message} (a malformed transform, docs/protocol.md §E.5)`);
           }
           break;
         }
@@ -151,8 +152,8 @@ class Learner {
 
   private diffieHellman(sapSubtype: number, p: ProposalRecord, ke: KeRecord, request: RequestInputs | undefined): void {
     const offer = request?.offers.get(p.spi)?.find(o => o.subtype === ke.subtype && sameGroup(o.group, ke.group!));
-    if (!offer) { this.note(ke.node, `No Diffie-Hellman key: the request's CV for proposal SPI ${spiHex(p.spi)} was not seen`); return; }
-    if (this.st.dh.length === 0) { this.note(ke.node, 'No Diffie-Hellman key: the keys file gives no private exponent ("dh")'); return; }
+    if (!offer) { this.note(ke, `No Diffie-Hellman key: the request's CV for proposal SPI ${spiHex(p.spi)} was not seen`); return; }
+    if (this.st.dh.length === 0) { this.note(ke, 'No Diffie-Hellman key: the keys file gives no private exponent ("dh")'); return; }
     const sides: Array<{ own: Uint8Array; peer: Uint8Array }> = [{ own: offer.cv, peer: ke.cv! }, { own: ke.cv!, peer: offer.cv }];
     const group = ke.group!;
     let found: { priv: bigint; peer: Uint8Array } | null = null;
@@ -166,18 +167,18 @@ class Learner {
       if (found) break;
     }
     if (!found) {
-      this.note(ke.node, mismatched.length
+      this.note(ke, mismatched.length
         ? `No Diffie-Hellman key: the private exponent of dh[${mismatched[0]}] does not give this exchange's CV`
         : 'No Diffie-Hellman key: the keys file has no private exponent for either CV of this exchange');
       return;
     }
     const t = this.transformFor(p, ke); if (!t) return;
-    const alg = this.algorithmOf(p, t, ke.node); if (!alg) return;
-    const keyLen = this.keyLength(p, t, ke.node); if (keyLen === null) return;
-    if (keyLen > 32) { this.bad(ke.node, `No Diffie-Hellman key: KeyLen ${keyLen} is larger than SHA-256's 32 bytes`); return; }
+    const alg = this.algorithmOf(p, t, ke); if (!alg) return;
+    const keyLen = this.keyLength(p, t, ke); if (keyLen === null) return;
+    if (keyLen > 32) { this.bad(ke, `No Diffie-Hellman key: KeyLen ${keyLen} is larger than SHA-256's 32 bytes`); return; }
     const k = dhSharedSecret(group, found.priv, bytesToBigInt(found.peer));
-    this.pkt.addGenerated(ke.node, KX.dhSecret, k, ke.node.offset, ke.node.length, ke.node.src);
-    this.add(ke.node, p.spi, dhSaKey(k, p.spi, keyLen), alg, 'dh', this.label(sapSubtype), t.attrs.get(ATTR.lifetime) ?? p.lifetime);
+    this.pkt.addGenerated(ke.node, KX.dhSecret, k, ke.at.offset, ke.at.length, ke.at.src);
+    this.add(ke, p.spi, dhSaKey(k, p.spi, keyLen), alg, 'dh', this.label(sapSubtype), t.attrs.get(ATTR.lifetime) ?? p.lifetime);
   }
 }
 
@@ -195,8 +196,8 @@ function algText(sa: SecurityAssociation): string {
 
 /** Shows a learned SA under the node that taught it. */
 function showLearned(pkt: Packet, c: Candidate, st: KxState): void {
-  const { sa, node } = c;
-  const at = node.offset, len = node.length, src = node.src;
+  const { sa, from: { node } } = c;
+  const { offset: at, length: len, src } = c.from.at;
   const n = pkt.addGenerated(node, KX.learnedSpi, sa.spi, at, len, src);
   pkt.addGenerated(n, KX.learnedKey, sa.key, at, len, src);
   if (sa.auth) pkt.addGenerated(n, KX.learnedAuth, sa.auth, at, len, src);
@@ -250,7 +251,7 @@ export function learnKeys(pkt: Packet, msg: MipMessage): void {
     const i = learned.findIndex(s => s.spi === c.sa.spi && sameKeying(s, c.sa));
     if (i < 0) continue;
     // Show the stored SA (the one in the table), so re-dissection finds its previous version.
-    showLearned(pkt, { sa: learned[i]!, node: c.node }, st);
+    showLearned(pkt, { sa: learned[i]!, from: c.from }, st);
     mk.learned.push(learned[i]!);
     learned.splice(i, 1);
   }

@@ -207,7 +207,7 @@ function dissectKe(s: Scope, h: PayloadHeader, prop: ProposalRecord | null): KeR
   const sn = addSubtype(s, h, KX.keSubtype);
   addLength(s, h);
   h.node.text = `Key-exchange payload: ${valueName(KX.keSubtype, st) ?? `sub-type ${st}`}`;
-  const rec: KeRecord = { subtype: st, node: h.node };
+  const rec: KeRecord = { subtype: st, node: h.node, at: { offset: h.offset, length: h.end - h.offset, src } };
   guarded(s, h, 'Key-exchange payload', () => {
     const c = payloadBody(s, h);
     const checkCv = (group: DhGroup, cv: Uint8Array, cvNode: Node, at: number) => {
@@ -294,7 +294,7 @@ function dissectProposal(s: Scope, h: PayloadHeader): ProposalRecord | null {
   readItems(PROPOSAL_FIXED, { pkt, parent: h.node, src, c: new Cursor(buf, p, h.end), v, nodes });
   const rec: ProposalRecord = {
     no: v.no as number, protoNo: v.protoNo as number, protoId: v.protoId as number, lifetime: v.lifetime as number, spi: v.spi as number,
-    transforms: [], ke: [], node: h.node,
+    transforms: [], ke: [], node: h.node, at: { offset: h.offset, length: h.end - h.offset, src },
   };
   const ntrans = v.numTransforms as number, ntn = nodes.numTransforms!;
   h.node.text = `Proposal payload: #${rec.no}, protocol ${rec.protoNo} (${valueName(KX.propProtoId, rec.protoId)?.toLowerCase() ?? `id ${rec.protoId}`}), SPI ${spiHex(rec.spi)}`;
@@ -327,7 +327,7 @@ function checkProposalOrder(s: Scope, props: readonly ProposalRecord[]): void {
   const closed = new Set<number>();
   let prev: ProposalRecord | undefined;
   for (const p of props) {
-    const at = p.node.offset + 4;
+    const at = p.at.offset + 4;
     if (prev && p.no !== prev.no) {
       closed.add(prev.no);
       if (p.no < prev.no && !closed.has(p.no)) s.pkt.addExpert(p.node, KX_EXPERT.propOrder, at, 1, `ProposalNo ${p.no} after ${prev.no}: alternatives come in increasing order`);

@@ -8,6 +8,12 @@ import type { DhGroup } from '../keys/dh.js';
 import type { AuthRecord } from '../keys/state.js';
 import type { SecurityAssociation } from '../keys/table.js';
 
+/** Where a record's bytes lie: its node's, kept apart because the fast path keeps no node (DESIGN.md principle 7). */
+export interface Span { offset: number; length: number; src: number }
+
+/** A record with its node and where it lies. */
+export interface Located { node: Node; at: Span }
+
 export type GpKind = 'gp_nai' | 'gp_ip' | 'gp_l2' | 'gp_sa';
 
 export interface SaInfo {
@@ -36,6 +42,8 @@ export interface GpRecord {
   l2Text?: string;
   saInfo?: SaInfo;
   node: Node;
+  /** The extension's bytes. */
+  at: Span;
 }
 
 export interface TransformRecord {
@@ -58,6 +66,8 @@ export interface KeRecord {
   /** The expert item that rejected the Diffie-Hellman group or public value (sub-types 1, 2, 4). */
   problem?: Node;
   node: Node;
+  /** The payload's bytes. */
+  at: Span;
 }
 
 export interface ProposalRecord {
@@ -69,6 +79,8 @@ export interface ProposalRecord {
   transforms: TransformRecord[];
   ke: KeRecord[];
   node: Node;
+  /** The payload's bytes. */
+  at: Span;
 }
 
 export interface SaPayloadRecord { subtype: number; proposals: ProposalRecord[]; node: Node }

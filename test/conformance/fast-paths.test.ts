@@ -13,6 +13,9 @@ import { ICMP } from '../../dissector/icmp.js';
 import { allFields } from '../../dissector/fields.js';
 import { Checker, checkedFields, messageNai } from '../../conformance/checker.js';
 import { allRules } from '../../conformance/rules/index.js';
+import { DETACHED } from '../../dissector/packet.js';
+import type { Packet } from '../../dissector/packet.js';
+import { KX } from '../../dissector/kx/fields.js';
 
 const dir = join(__dirname, '..', '..', 'samples', 'captures');
 const captures = readdirSync(dir).filter(f => f.endsWith('.pcapng') && existsSync(join(dir, f.replace(/\.pcapng$/, '.keys.json')))).sort();
@@ -115,5 +118,38 @@ describe('check without trees: the fast path keeps the fields the rules read', (
       }
     }
     expect(nais).toBeGreaterThan(0);
+  });
+});
+
+describe('dissection without trees: what the kept fields say of where they lie', () => {
+  const withKeys = readdirSync(dir).filter(f => f.endsWith('.pcapng') && existsSync(join(dir, f.replace(/\.pcapng$/, '.keys.json')))).sort();
+  const located = new Set([KX.learnedSpi, KX.gpSpi, KX.keyLabel, KX.keyLearnedIn, KX.dhSecret]);
+  const want = new Uint8Array(allFields().length);
+  for (const f of located) want[f.id] = 1;
+  const fresh = { ...DETACHED };
+  const place = (p: Packet) => p.all.filter(n => n.field !== null && located.has(n.field)).map(n => `${n.field!.abbrev}=${String(n.value)}@${n.src}:${n.offset}+${n.length}`);
+  it.each(withKeys)('%s: learned keys and their origins at the bytes that taught them, and the detached node unchanged', name => {
+    const keys = parseKeysFile(readFileSync(join(dir, name.replace(/\.pcapng$/, '.keys.json')), 'utf8'), name);
+    const s1 = new Session(), s2 = new Session();
+    attachKeys(s1, keys); attachKeys(s2, keys);
+    s1.retain = s2.retain = false;
+    try {
+      for (const f of readCaptureSync(join(dir, name))) {
+        const full = dissectFrame(f, s1), fast = dissectFrame(f, s2, want);
+        expect(place(fast)).toEqual(place(full));
+        // Dissectors set labels and lengths on nodes the fast path does not keep: none of it stays.
+        expect({ ...DETACHED }).toEqual(fresh);
+      }
+    } catch (e) { if (!(e instanceof CaptureFileError)) throw e; }
+  });
+  it('kx-busy teaches keys in the fast path at the offsets of their extensions', () => {
+    const s = new Session();
+    attachKeys(s, parseKeysFile(readFileSync(join(dir, 'kx-busy.keys.json'), 'utf8'), 'kx-busy'));
+    let learned = 0;
+    for (const f of readCaptureSync(join(dir, 'kx-busy.pcapng'))) {
+      const p = dissectFrame(f, s, want);
+      for (const n of p.all) if (n.field === KX.learnedSpi) { learned++; expect(n.offset).toBeGreaterThan(0); expect(n.length).toBeGreaterThan(0); }
+    }
+    expect(learned).toBeGreaterThan(10);
   });
 });
