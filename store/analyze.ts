@@ -7,14 +7,18 @@ import { readCaptureSync } from '../capture/read.js';
 import type { Frame } from '../capture/frame.js';
 import { dissectFrame, ipv4String, parsePrefs, Session } from '../dissector/index.js';
 import type { Packet, Node } from '../dissector/index.js';
-import type { MipMessage } from '../dissector/mip/extensions.js';
+import type { Extension, MipMessage } from '../dissector/mip/extensions.js';
 import { extensionHandler } from '../dissector/mip/extensions.js';
-import { EXTENSION_TYPES } from '../dissector/mip/fields.js';
+import { EXTENSION_TYPES, MIP } from '../dissector/mip/fields.js';
+import { KX } from '../dissector/kx/fields.js';
+import type { FieldDef } from '../dissector/fields.js';
+import { allFields } from '../dissector/fields.js';
 import type { Placement, TransactionTable } from '../dissector/mip/transactions.js';
 import { attachKeys, loadKeysFile } from '../dissector/keys/index.js';
 import { kxState } from '../dissector/keys/state.js';
 import { LEARN_METHODS } from '../dissector/keys/table.js';
-import { Checker, messageNai } from '../conformance/checker.js';
+import { Checker, checkedFields, messageNai } from '../conformance/checker.js';
+import type { Rule } from '../conformance/rule.js';
 import { selectRules } from '../conformance/rules/index.js';
 import { emptyRows } from './schema.js';
 import type { Row, TableRows } from './schema.js';
@@ -29,6 +33,8 @@ export interface AnalyzeOptions {
   keys?: string; prefs?: readonly string[];
   /** Rows per batch handed to the writer (default 2,000). */
   batch?: number;
+  /** Dissect with full trees instead of only the fields the rows read (the same rows, slower). */
+  trees?: boolean;
 }
 
 /** What identifies a capture file: its content hash, and the id derived from it. */
@@ -61,9 +67,32 @@ function each(n: Node, visit: (n: Node) => void): void {
   if (n.children) for (const c of n.children) { visit(c); each(c, visit); }
 }
 
-function firstValue(n: Node, abbrev: string): unknown {
+/** The fields the rows read from an extension's nodes (besides the NAI and what the rules read). */
+const EXTENSION_FIELDS: readonly FieldDef[] = [MIP.authStatus, MIP.authSpi, KX.learnedSpi, KX.gpSpi, KX.keyLabel, KX.keyLearnedIn];
+
+/**
+ * The want-set of the analysis (DESIGN.md principle 7): the dissector builds no tree, and keeps
+ * only the fields the rows and the rules read.
+ */
+export function analysisFields(rules: readonly Rule[]): Uint8Array {
+  const want = new Uint8Array(allFields().length);
+  for (const f of [...checkedFields(rules), ...EXTENSION_FIELDS]) want[f.id] = 1;
+  return want;
+}
+
+/**
+ * The nodes of a field inside one extension: its subtree, or, for a packet dissected without
+ * trees (the kept fields are in \`all\`, in creation order), those within the extension's bytes.
+ */
+function extensionNodes(pkt: Packet, msg: MipMessage, e: Extension, def: FieldDef, visit: (n: Node) => void): void {
+  if (pkt.want === null) { each(e.node, c => { if (c.field?.abbrev === def.abbrev) visit(c); }); return; }
+  const end = Math.min(e.end, msg.end);
+  for (const n of pkt.all) if (n.field === def && n.src === msg.src && n.offset >= e.offset && n.offset < end) visit(n);
+}
+
+function firstValue(pkt: Packet, msg: MipMessage, e: Extension, def: FieldDef): unknown {
   let v: unknown;
-  each(n, c => { if (v === undefined && c.field?.abbrev === abbrev) v = c.value; });
+  extensionNodes(pkt, msg, e, def, c => { if (v === undefined) v = c.value; });
   return v;
 }
 
@@ -153,13 +182,13 @@ export class CaptureRows {
     for (const msg of msgs) {
       for (const e of msg.exts) {
         const name = extensionHandler(e.type, pkt.session.prefs)?.name ?? EXTENSION_TYPES[e.type] ?? `Unknown Extension ${e.type}`;
-        const verdict = firstValue(e.node, 'mip.auth.status');
-        const spi = firstValue(e.node, 'mip.auth.spi');
+        const verdict = firstValue(pkt, msg, e, MIP.authStatus);
+        const spi = firstValue(pkt, msg, e, MIP.authSpi);
         if (typeof spi === 'number') spis.push(spi);
         this.push('extensions', [cap, no, t, ++position, e.type, name, e.length, typeof verdict === 'string' ? verdict : null]);
       }
     }
-    const nai = m ? messageNai(m) ?? null : null;
+    const nai = m ? messageNai(m, pkt) ?? null : null;
     if (m && (m.type === 1 || m.type === 3) && m.homeAddr !== undefined && m.homeAddr !== 0) this.home(nai ?? ipv4String(m.homeAddr), ipv4String(m.homeAddr), t);
     this.push('packets', [
       cap, no, t, pkt.src, pkt.dst, protocols, f.len, pkt.info,
@@ -171,7 +200,7 @@ export class CaptureRows {
       const p = table.placement(no, msg.start, msg.src);
       if (msg.type === 1 || msg.type === 3) this.logMessage(pkt, msg, p, t - this.first! <= LINK_WINDOW_US);
       if (msg.type === 1) {
-        this.pending.set(no, [cap, no, t, messageNai(msg) ?? null, ip(msg.homeAddr), ip(msg.haAddr), ip(msg.coa),
+        this.pending.set(no, [cap, no, t, messageNai(msg, pkt) ?? null, ip(msg.homeAddr), ip(msg.haAddr), ip(msg.coa),
           ip(msg.udp?.ip?.src), ip(msg.udp?.ip?.dst), p?.hop.hop ?? null, msg.ident ?? null, null, null, null, null]);
         if (this.pending.size > MAX_PENDING) {
           const [oldest, row] = this.pending.entries().next().value as [number, Row];
@@ -243,9 +272,9 @@ export class CaptureRows {
     const protectedBy = new Map<number, string>();
     for (const msg of msgs) for (const e of msg.exts) {
       const spis: number[] = [];
-      each(e.node, c => { if (c.field?.abbrev === 'mip.kx.learned.spi' && typeof c.value === 'number') spis.push(c.value); });
+      extensionNodes(pkt, msg, e, KX.learnedSpi, c => { if (typeof c.value === 'number') spis.push(c.value); });
       if (!spis.length) continue;
-      const gp = firstValue(e.node, 'mip.kx.gp.spi'), label = firstValue(e.node, 'mip.kx.key.label'), from = firstValue(e.node, 'mip.kx.key.learned_in');
+      const gp = firstValue(pkt, msg, e, KX.gpSpi), label = firstValue(pkt, msg, e, KX.keyLabel), from = firstValue(pkt, msg, e, KX.keyLearnedIn);
       const by = typeof gp === 'number' && gp !== 0
         ? `SPI ${spiHex(gp)}${typeof label === 'string' ? ` (${label})` : typeof from === 'number' ? ` (learned in frame ${from})` : ''}`
         : null;
@@ -298,7 +327,10 @@ export async function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOption
   if (opts.keys !== undefined) attachKeys(session, loadKeysFile(opts.keys));
   // One streaming pass keeps no per-frame results (memory stays flat), as the CLI's.
   session.retain = false;
-  const checker = new Checker(selectRules([], []), opts.keys !== undefined);
+  const rules = selectRules([], []);
+  const checker = new Checker(rules, opts.keys !== undefined);
+  // No trees: only the fields the rows and the rules read.
+  const want = opts.trees ? null : analysisFields(rules);
   // Findings need their frame's time: remembered per frame that has one (bounded by the checker's own findings).
   const frameTimes: number[] = [];
   const out = new CaptureRows(ident.id, rows => {
@@ -309,7 +341,7 @@ export async function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOption
   // After retain is off: the binding table keeps no history (the rows do).
   bindingsOf(session).onBinding(b => out.binding(b));
   for (const f of readCaptureSync(ident.path) as Iterable<Frame>) {
-    const pkt = dissectFrame(f, session);
+    const pkt = dissectFrame(f, session, want);
     checker.add(pkt);
     frameTimes[f.no] = micros(f.tsSec, f.tsNsec);
     out.add(pkt);
