@@ -73,7 +73,8 @@ function analyzers(jobs: number, opts: AnalyzeOptions): { run: (ident: CaptureId
     const w = new Worker(url, limit ? { resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } } : {});
     live.add(w);
     let settled = false;
-    const end = (f: () => void) => { if (settled) return; settled = true; f(); live.delete(w); void w.terminate(); };
+    // Settled once the worker has stopped: its heap is given back before the rows are loaded.
+    const end = (f: () => void) => { if (settled) return; settled = true; live.delete(w); void w.terminate().then(f, f); };
     w.on('message', (m: WorkMessage) => {
       if (m.kind === 'rows') { void onRows(m.rows); return; }
       end(() => (m.kind === 'done' ? resolve(m.capture) : reject(new Error(m.message))));

@@ -31,16 +31,34 @@ export function csvLine(types: readonly ColumnType[], row: Row): string {
 
 const TYPES = new Map<Table, ColumnType[]>(TABLES.map(t => [t, t.columns.map(c => c.type)]));
 
-/** The staged file of a table in a capture's folder. */
-export function stagedFile(dir: string, t: Table): string { return join(dir, `${t.name}.csv`); }
+/**
+ * Rows per staged file: DuckDB loads each file in a statement of its own, and the memory a load
+ * takes grows with the file (a 200,000-packet capture in one file per table took 245 MB of
+ * DuckDB's memory at commit, in files of this many rows 140 MB).
+ */
+export const PART_ROWS = 25_000;
 
-/** The tables that have rows staged in the folder, with their files. */
+/** The staged file of a table's part in a capture's folder. */
+export function stagedFile(dir: string, t: Table, part: number): string { return join(dir, `${t.name}.${part}.csv`); }
+
+/** The staged files of a capture's folder, table by table in schema order, parts in order. */
 export function stagedTables(dir: string): Array<[Table, string]> {
-  return TABLES.filter(t => t.name !== 'captures').map(t => [t, stagedFile(dir, t)] as [Table, string]).filter(([, f]) => existsSync(f));
+  const out: Array<[Table, string]> = [];
+  for (const t of TABLES) {
+    if (t.name === 'captures') continue;
+    for (let part = 0; ; part++) {
+      const f = stagedFile(dir, t, part);
+      if (!existsSync(f)) break;
+      out.push([t, f]);
+    }
+  }
+  return out;
 }
 
+interface Part { fd: number; part: number; rows: number }
+
 export class CsvStage {
-  private readonly fds = new Map<Table, number>();
+  private readonly files = new Map<Table, Part>();
   constructor(readonly dir: string) {}
 
   /** Appends a batch (the captures row is not staged: it is written last, by the commit). */
@@ -48,20 +66,30 @@ export class CsvStage {
     for (const t of TABLES) {
       const list = rows[t.name];
       if (t.name === 'captures' || !list.length) continue;
-      let fd = this.fds.get(t);
-      if (fd === undefined) { fd = openSync(stagedFile(this.dir, t), 'w'); this.fds.set(t, fd); }
       const ty = TYPES.get(t)!;
       // A few thousand lines per write: few system calls, no string the size of a large batch.
-      for (let i = 0; i < list.length; i += 4096) {
+      for (let i = 0; i < list.length;) {
+        const f = this.part(t);
+        const end = Math.min(list.length, i + 4096, i + PART_ROWS - f.rows);
         let text = '';
-        for (let j = i, end = Math.min(list.length, i + 4096); j < end; j++) text += csvLine(ty, list[j]!);
-        writeSync(fd, text);
+        for (let j = i; j < end; j++) text += csvLine(ty, list[j]!);
+        writeSync(f.fd, text);
+        f.rows += end - i;
+        i = end;
       }
     }
   }
 
+  /** The table's file with room for another row (the next part once one holds PART_ROWS). */
+  private part(t: Table): Part {
+    let f = this.files.get(t);
+    if (f && f.rows >= PART_ROWS) { closeSync(f.fd); f = { fd: openSync(stagedFile(this.dir, t, f.part + 1), 'w'), part: f.part + 1, rows: 0 }; this.files.set(t, f); }
+    if (!f) { f = { fd: openSync(stagedFile(this.dir, t, 0), 'w'), part: 0, rows: 0 }; this.files.set(t, f); }
+    return f;
+  }
+
   close(): void {
-    for (const fd of this.fds.values()) { try { closeSync(fd); } catch { /* already closed */ } }
-    this.fds.clear();
+    for (const f of this.files.values()) { try { closeSync(f.fd); } catch { /* already closed */ } }
+    this.files.clear();
   }
 }
