@@ -16,6 +16,7 @@ import { feed, parseStatistics, statisticsOutput, STATISTICS_HELP } from './stat
 import { createRenderer, fastPathFields, openingWithFirstPacket, VERSION } from './render.js';
 import { createFrameWriter } from '../capture/write.js';
 import { StreamingDissection, trackingFreeAllowed } from './tracking-free.js';
+import { boundHeapGrowth } from './heap.js';
 
 export { VERSION } from './render.js';
 
@@ -167,6 +168,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+boundHeapGrowth();
 main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
   process.stderr.write(`mipscope: internal error: ${(e as Error)?.stack ?? e}\n`);
   process.exitCode = 70;
