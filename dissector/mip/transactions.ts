@@ -65,7 +65,6 @@ import type { AbsTime } from '../tree.js';
 import { MAX_HOPS_PER_TRANSACTION, MAX_OPEN_TRANSACTIONS, TRANSACTION_TIMEOUT_SECONDS } from '../limits.js';
 import { timeDiff, timeSeconds } from '../tree.js';
 import { HOP_ROW, TransactionArchive, TX_SERIAL } from './archive.js';
-import { grown } from '../columns.js';
 
 export type TransactionKind = 'registration' | 'key' | 'revocation';
 export type NodeRole = 'MN' | 'FA' | 'AAA' | 'HA' | 'KDC';
@@ -258,42 +257,68 @@ export function transactionKey(tx: Transaction): number { return (tx as Serial)[
 
 // ## Answered transactions, packed (retain off)
 // Once a transaction has a reply, what can still happen to it is a retransmission, a relayed
-// reply or a replay; its hops and byte copies then sit in flat records (one per hop, its copy in
-// the same record) rather than objects, and the transaction in a small PackedTx. A later message
-// that may join it unpacks it into the same objects again (and it is packed once more after that
-// frame); nothing outside the table ever sees a PackedTx.
+// reply or a replay; its hops and byte copies then sit in flat records (one per hop, its copy and
+// its authenticator verdicts in the same record) rather than objects, and the transaction in a
+// slot of 32-bit words (PackedTxs): the index, the queue and the paths hold the slot's number.
+// Nothing of it is an object or a closure per transaction. A later message that may join it
+// unpacks it into the same objects again (and it is packed once more after that frame); nothing
+// outside the table ever sees a slot. Once accepted, its requests' byte copies are dropped: a
+// request never joins an accepted transaction, so they are never compared again.
 // 32-bit fields (the link is stored + 1, 0: none) and the three that may not fit 32 bits.
 const P_FRAME = 0, P_NSEC = 1, P_FLAGS = 2, P_SRC = 3, P_DST = 4, P_SPORT = 5, P_DPORT = 6, P_HOP = 7, P_ROLES = 8,
   P_IDHI = 9, P_IDLO = 10, P_CODE = 11, P_LIFE = 12, P_RELAYS = 13, P_NEXT = 14, P_RETX = 15, P_ANS = 16, P_RESPIN = 17,
-  P_RTNSEC = 18, P_CAT = 19, P_CLEN = 20, P_CCOV = 21, P_CORD = 22, P_LINK = 23, P_WIDTH = 24;
+  P_RTNSEC = 18, P_CAT = 19, P_CLEN = 20, P_CCOV = 21, P_CORD = 22, P_LINK = 23, P_AUTH = 24, P_ASPI0 = 25, P_ASPI1 = 26, P_WIDTH = 27;
 const W_SEC = 0, W_RTSEC = 1, W_ROW = 2, W_WIDTH = 3;
 const F_REPLY = 1, F_IDENT_CHANGED = 2, F_PROTECTED = 4, F_DISCARDABLE = 8, F_CODE = 16, F_LIFE = 32, F_RT = 64, F_RELAYS = 128,
-  F_NEXT = 256, F_RETX = 512, F_ANS = 1024, F_RESPIN = 2048, F_COPY = 4096;
+  F_NEXT = 256, F_RETX = 512, F_ANS = 1024, F_RESPIN = 2048, F_COPY = 4096, F_AUTH_LIST = 8192, F_KEYS = 16384;
+// Up to two authenticator verdicts sit in the record itself (P_AUTH: their count in bits 0–1,
+// then per verdict its extension type in 8 bits and its status in 2; the SPIs in P_ASPI0/1);
+// more, or one that does not fit, and the hop's list is kept as it is (F_AUTH_LIST).
+const STATUS_NAMES: readonly AuthVerdict['status'][] = ['good', 'bad', 'unverified'];
+const INLINE_AUTHS = 2;
+/** The P_AUTH word for `a`, or -1 when it does not fit in the record. */
+function inlineAuths(a: readonly AuthVerdict[]): number {
+  if (a.length > INLINE_AUTHS) return -1;
+  let w = a.length;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!, st = STATUS_NAMES.indexOf(v.status);
+    if (st < 0 || !(v.type >= 0 && v.type <= 255 && Number.isInteger(v.type)) || !(v.spi >= 0 && v.spi <= 0xffffffff && Number.isInteger(v.spi))) return -1;
+    w |= (v.type | st << 8) << (2 + 10 * i);
+  }
+  return w;
+}
 const ROLE_NAMES: readonly NodeRole[] = ['MN', 'FA', 'AAA', 'HA', 'KDC'];
 const ROLE_NUMBER: Readonly<Record<NodeRole, number>> = { MN: 0, FA: 1, AAA: 2, HA: 3, KDC: 4 };
 const LOW32 = 0xffffffffn;
 
+/**
+ * Records (and packed transactions) sit in fixed chunks of CHUNK rows rather than one column
+ * grown by doubling: what is allocated stays within a chunk of what is in use, and growing
+ * copies nothing.
+ */
+const CHUNK_BITS = 10, CHUNK = 1 << CHUNK_BITS, CHUNK_MASK = CHUNK - 1;
+
 /** Fixed-width records of hops (with their copies), reused through a free list. */
 class HopRecords {
-  private v = new Uint32Array(P_WIDTH * 1024);
-  private w = new Float64Array(W_WIDTH * 1024);
+  private readonly vs: Uint32Array[] = [];
+  private readonly ws: Float64Array[] = [];
   private slabs: Array<Uint8Array | undefined> = [];
-  private auths: AuthVerdict[][] = [];
-  private keys: DistributedKey[][] = [];
+  /** The few hops whose verdicts do not fit in the record, and those with keys, by record. */
+  private readonly authLists = new Map<number, AuthVerdict[]>();
+  private readonly keyLists = new Map<number, DistributedKey[]>();
   private free = -1;
   private used = 0;
 
   private alloc(): number {
-    if (this.free >= 0) { const r = this.free; this.free = this.v[r * P_WIDTH + P_LINK]! - 1; return r; }
+    if (this.free >= 0) { const r = this.free; this.free = this.link(r); return r; }
     const r = this.used++;
-    this.v = grown(this.v, (r + 1) * P_WIDTH - 1);
-    this.w = grown(this.w, (r + 1) * W_WIDTH - 1);
+    if ((r >>> CHUNK_BITS) === this.vs.length) { this.vs.push(new Uint32Array(P_WIDTH * CHUNK)); this.ws.push(new Float64Array(W_WIDTH * CHUNK)); }
     return r;
   }
 
   /** Writes a hop (and its copy, if kept) to a new record linked before `link`; returns the record. */
   put(h: Hop, c: Copy | undefined, order: number, link: number): number {
-    const r = this.alloc(), v = this.v, o = r * P_WIDTH, w = this.w, ow = r * W_WIDTH;
+    const r = this.alloc(), v = this.vs[r >>> CHUNK_BITS]!, o = (r & CHUNK_MASK) * P_WIDTH, w = this.ws[r >>> CHUNK_BITS]!, ow = (r & CHUNK_MASK) * W_WIDTH;
     let f = (h.direction === 'reply' ? F_REPLY : 0) | (h.identChanged ? F_IDENT_CHANGED : 0) | (h.protectedChanged ? F_PROTECTED : 0) | (h.discardable ? F_DISCARDABLE : 0);
     v[o + P_FRAME] = h.frame; w[ow + W_SEC] = h.time.sec; v[o + P_NSEC] = h.time.nsec;
     v[o + P_SRC] = h.src; v[o + P_DST] = h.dst; v[o + P_SPORT] = h.srcPort; v[o + P_DPORT] = h.dstPort; v[o + P_HOP] = h.hop;
@@ -310,23 +335,30 @@ class HopRecords {
     w[ow + W_ROW] = hopKey(h);
     if (c) { f |= F_COPY; v[o + P_CAT] = c.at; v[o + P_CLEN] = c.len; v[o + P_CCOV] = c.covered; v[o + P_CORD] = order; this.slabs[r] = c.slab; }
     else this.slabs[r] = undefined;
+    const aw = inlineAuths(h.auth);
+    if (aw >= 0) {
+      v[o + P_AUTH] = aw;
+      if (h.auth.length > 0) v[o + P_ASPI0] = h.auth[0]!.spi;
+      if (h.auth.length > 1) v[o + P_ASPI1] = h.auth[1]!.spi;
+    } else { f |= F_AUTH_LIST; this.authLists.set(r, h.auth); }
+    if (h.keys.length) { f |= F_KEYS; this.keyLists.set(r, h.keys); }
     v[o + P_FLAGS] = f;
     v[o + P_LINK] = link + 1;
-    this.auths[r] = h.auth; this.keys[r] = h.keys;
     return r;
   }
 
-  link(r: number): number { return this.v[r * P_WIDTH + P_LINK]! - 1; }
-  frame(r: number): number { return this.v[r * P_WIDTH + P_FRAME]!; }
+  link(r: number): number { return this.vs[r >>> CHUNK_BITS]![(r & CHUNK_MASK) * P_WIDTH + P_LINK]! - 1; }
+  frame(r: number): number { return this.vs[r >>> CHUNK_BITS]![(r & CHUNK_MASK) * P_WIDTH + P_FRAME]!; }
 
   /** The hop object of record `r`, as the table made it. */
   hop(r: number): Hop {
-    const v = this.v, o = r * P_WIDTH, w = this.w, ow = r * W_WIDTH, f = v[o + P_FLAGS]!, roles = v[o + P_ROLES]!;
+    const v = this.vs[r >>> CHUNK_BITS]!, o = (r & CHUNK_MASK) * P_WIDTH, w = this.ws[r >>> CHUNK_BITS]!, ow = (r & CHUNK_MASK) * W_WIDTH;
+    const f = v[o + P_FLAGS]!, roles = v[o + P_ROLES]!;
     const h: Hop & Row = {
       frame: v[o + P_FRAME]!, time: { sec: w[ow + W_SEC]!, nsec: v[o + P_NSEC]! }, direction: f & F_REPLY ? 'reply' : 'request',
       src: v[o + P_SRC]!, dst: v[o + P_DST]!, srcPort: v[o + P_SPORT]!, dstPort: v[o + P_DPORT]!, hop: v[o + P_HOP]!,
       from: ROLE_NAMES[roles >> 3]!, to: ROLE_NAMES[roles & 7]!, ident: (BigInt(v[o + P_IDHI]!) << 32n) | BigInt(v[o + P_IDLO]!),
-      auth: this.auths[r]!, keys: this.keys[r]!,
+      auth: f & F_AUTH_LIST ? this.authLists.get(r)! : verdicts(v, o), keys: f & F_KEYS ? this.keyLists.get(r)! : NONE,
     };
     h[HOP_ROW] = w[ow + W_ROW]!;
     if (f & F_CODE) h.code = v[o + P_CODE]!;
@@ -345,38 +377,116 @@ class HopRecords {
 
   /** The copy kept in record `r` and its place among the transaction's copies (-1: none). */
   copy(r: number): [Copy, number] | undefined {
-    const v = this.v, o = r * P_WIDTH;
+    const v = this.vs[r >>> CHUNK_BITS]!, o = (r & CHUNK_MASK) * P_WIDTH;
     if (!(v[o + P_FLAGS]! & F_COPY)) return undefined;
     return [{ frame: v[o + P_FRAME]!, slab: this.slabs[r]!, at: v[o + P_CAT]!, len: v[o + P_CLEN]!, covered: v[o + P_CCOV]! }, v[o + P_CORD]!];
   }
 
   release(r: number): void {
-    this.v[r * P_WIDTH + P_LINK] = this.free + 1; this.free = r;
-    this.slabs[r] = undefined; this.auths[r] = NONE; this.keys[r] = NONE;
+    const v = this.vs[r >>> CHUNK_BITS]!, o = (r & CHUNK_MASK) * P_WIDTH, f = v[o + P_FLAGS]!;
+    if (f & F_AUTH_LIST) this.authLists.delete(r);
+    if (f & F_KEYS) this.keyLists.delete(r);
+    v[o + P_FLAGS] = 0;
+    v[o + P_LINK] = this.free + 1; this.free = r;
+    this.slabs[r] = undefined;
   }
 }
 
-/** An answered open transaction with its hops in records (`head`: requests, then replies, linked). */
-class PackedTx {
-  closed = false;
-  constructor(
-    readonly id: number, readonly kind: TransactionKind, readonly low: number, readonly ident: bigint,
-    readonly homeAddr: number, readonly haAddr: number, readonly coa: number, readonly spi: number | undefined,
-    readonly code: number | undefined, readonly accepted: boolean, readonly replayOf: number | undefined,
-    readonly parent: number | undefined, readonly children: number[], readonly dropped: number,
-    readonly serial: number, readonly last: number, readonly qpos: number,
-    readonly head: number, readonly nRequests: number, readonly nReplies: number,
-  ) {}
+/** The verdicts kept in the record at `o` of `v`. */
+function verdicts(v: Uint32Array, o: number): AuthVerdict[] {
+  const w = v[o + P_AUTH]!, n = w & 3;
+  if (n === 0) return NONE;
+  const out: AuthVerdict[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = w >>> (2 + 10 * i);
+    out.push({ type: x & 0xff, spi: v[o + (i === 0 ? P_ASPI0 : P_ASPI1)]!, status: STATUS_NAMES[(x >>> 8) & 3]! });
+  }
+  return out;
 }
-type Entry = Transaction | PackedTx;
-const isPacked = (tx: Entry): tx is PackedTx => tx instanceof PackedTx;
+
+// An answered open transaction's own fields, one row of 32-bit words per slot (optional ones
+// flagged), its last message's time in a float column, and its children (few: key requests of a
+// KX registration) by slot. Slots are reused through a free list.
+const T_ID = 0, T_LOW = 1, T_IDHI = 2, T_HOME = 3, T_HA = 4, T_COA = 5, T_SPI = 6, T_CODE = 7, T_REPLAY = 8, T_PARENT = 9,
+  T_DROPPED = 10, T_SERIAL = 11, T_QPOS = 12, T_HEAD = 13, T_NREQ = 14, T_NREP = 15, T_FLAGS = 16, T_WIDTH = 17;
+const K_KIND = 3, K_SPI = 4, K_CODE = 8, K_REPLAY = 16, K_PARENT = 32, K_ACCEPTED = 64;
+const KINDS: readonly TransactionKind[] = ['registration', 'key', 'revocation'];
+const KIND_NUMBER: Readonly<Record<TransactionKind, number>> = { registration: 0, key: 1, revocation: 2 };
+const isU32 = (x: number | undefined) => x === undefined || x >>> 0 === x;
+
+class PackedTxs {
+  private readonly us: Uint32Array[] = [];
+  private readonly lasts: Float64Array[] = [];
+  private readonly childLists = new Map<number, number[]>();
+  private readonly free: number[] = [];
+  private used = 0;
+
+  /** True when every field of `tx` fits a slot (32-bit numbers, a 64-bit Identification whose low half is `low`). */
+  fits(tx: Transaction, serial: number, qpos: number): boolean {
+    return isU32(tx.id) && isU32(tx.low) && isU32(tx.homeAddr) && isU32(tx.haAddr) && isU32(tx.coa) && isU32(tx.spi) && isU32(tx.code)
+      && isU32(tx.replayOf) && isU32(tx.parent) && isU32(tx.dropped) && isU32(serial) && isU32(qpos)
+      && typeof tx.ident === 'bigint' && tx.ident >= 0n && tx.ident >> 64n === 0n && Number(tx.ident & LOW32) === tx.low;
+  }
+
+  put(tx: Transaction, serial: number, last: number, qpos: number, head: number): number {
+    const t = this.free.length ? this.free.pop()! : this.used++;
+    if ((t >>> CHUNK_BITS) === this.us.length) { this.us.push(new Uint32Array(T_WIDTH * CHUNK)); this.lasts.push(new Float64Array(CHUNK)); }
+    const u = this.us[t >>> CHUNK_BITS]!, o = (t & CHUNK_MASK) * T_WIDTH;
+    u[o + T_ID] = tx.id; u[o + T_LOW] = tx.low; u[o + T_IDHI] = Number(tx.ident >> 32n);
+    u[o + T_HOME] = tx.homeAddr; u[o + T_HA] = tx.haAddr; u[o + T_COA] = tx.coa;
+    u[o + T_SPI] = tx.spi ?? 0; u[o + T_CODE] = tx.code ?? 0; u[o + T_REPLAY] = tx.replayOf ?? 0; u[o + T_PARENT] = tx.parent ?? 0;
+    u[o + T_DROPPED] = tx.dropped; u[o + T_SERIAL] = serial; u[o + T_QPOS] = qpos; u[o + T_HEAD] = head;
+    u[o + T_NREQ] = tx.requests.length; u[o + T_NREP] = tx.replies.length;
+    u[o + T_FLAGS] = KIND_NUMBER[tx.kind] | (tx.spi !== undefined ? K_SPI : 0) | (tx.code !== undefined ? K_CODE : 0)
+      | (tx.replayOf !== undefined ? K_REPLAY : 0) | (tx.parent !== undefined ? K_PARENT : 0) | (tx.accepted ? K_ACCEPTED : 0);
+    this.lasts[t >>> CHUNK_BITS]![t & CHUNK_MASK] = last;
+    if (tx.children.length) this.childLists.set(t, tx.children);
+    return t;
+  }
+
+  release(t: number): void { this.childLists.delete(t); this.free.push(t); }
+
+  /** Word `field` of slot `t`. */
+  private at(t: number, field: number): number { return this.us[t >>> CHUNK_BITS]![(t & CHUNK_MASK) * T_WIDTH + field]!; }
+  private flags(t: number): number { return this.at(t, T_FLAGS); }
+  id(t: number): number { return this.at(t, T_ID); }
+  kind(t: number): TransactionKind { return KINDS[this.flags(t) & K_KIND]!; }
+  low(t: number): number { return this.at(t, T_LOW); }
+  homeAddr(t: number): number { return this.at(t, T_HOME); }
+  haAddr(t: number): number { return this.at(t, T_HA); }
+  spi(t: number): number | undefined { return this.flags(t) & K_SPI ? this.at(t, T_SPI) : undefined; }
+  accepted(t: number): boolean { return (this.flags(t) & K_ACCEPTED) !== 0; }
+  qpos(t: number): number { return this.at(t, T_QPOS); }
+  head(t: number): number { return this.at(t, T_HEAD); }
+  nRequests(t: number): number { return this.at(t, T_NREQ); }
+  nHops(t: number): number { return this.at(t, T_NREQ) + this.at(t, T_NREP); }
+  last(t: number): number { return this.lasts[t >>> CHUNK_BITS]![t & CHUNK_MASK]!; }
+  serial(t: number): number { return this.at(t, T_SERIAL); }
+
+  /** The transaction object of slot `t` (its hops left empty, for the caller to fill). */
+  transaction(t: number): Transaction {
+    const u = this.us[t >>> CHUNK_BITS]!, o = (t & CHUNK_MASK) * T_WIDTH, f = u[o + T_FLAGS]!, low = u[o + T_LOW]!;
+    return {
+      id: u[o + T_ID]!, kind: KINDS[f & K_KIND]!, low, ident: (BigInt(u[o + T_IDHI]!) << 32n) | BigInt(low),
+      homeAddr: u[o + T_HOME]!, haAddr: u[o + T_HA]!, coa: u[o + T_COA]!, spi: f & K_SPI ? u[o + T_SPI]! : undefined,
+      requests: NONE, replies: NONE, code: f & K_CODE ? u[o + T_CODE]! : undefined, accepted: (f & K_ACCEPTED) !== 0,
+      replayOf: f & K_REPLAY ? u[o + T_REPLAY]! : undefined, parent: f & K_PARENT ? u[o + T_PARENT]! : undefined,
+      children: this.childLists.get(t) ?? NONE, dropped: u[o + T_DROPPED]!, closed: false,
+    };
+  }
+}
+/** An open transaction: its object, or (answered, retain off) the slot of its packed fields. */
+type Entry = Transaction | number;
+const isPacked = (tx: Entry): tx is number => typeof tx === 'number';
 
 /** A path's latest request: its placement, or for a packed transaction the request's frame. */
 type PathEntry = { tx: Entry; hop?: Hop; frame?: number };
 
 export class TransactionTable {
-  /** Open transactions by kind, then low 32 bits. */
-  private readonly index: Record<TransactionKind, Map<number, Entry[]>> = { registration: new Map(), key: new Map(), revocation: new Map() };
+  /** Open transactions by kind, then low 32 bits: the one, or several in the order they began. */
+  private readonly index: Record<TransactionKind, Map<number, Entry | Entry[]>> = { registration: new Map(), key: new Map(), revocation: new Map() };
+  /** The one-entry list `candidates` hands out for a single transaction. */
+  private readonly single: Entry[] = [0];
   /** Open transactions in the order they began (a queue with a head). */
   private queue: Entry[] = [];
   private head = 0;
@@ -384,13 +494,15 @@ export class TransactionTable {
   private qbase = 0;
   /** Hop records of packed transactions, and the transactions placed in the current frame (packed once it is done). */
   private readonly records = new HopRecords();
+  private readonly packed = new PackedTxs();
   private touched: Transaction[] = [];
   /** Latest request of an open transaction on each path `src>dst` (for `near`). */
   private readonly paths = new Map<number, PathEntry>();
   /** Latest open registration whose request was sent to an address (the HA, for its KDC exchange). */
   private readonly waitingAt = new Map<number, Transaction>();
-  /** Open transactions by id. */
-  private readonly byId = new Map<number, Entry>();
+  /** The id of the latest transaction begun, and whether ids have only grown (the queue is then sorted by id). */
+  private lastId = -Infinity;
+  private idsInOrder = true;
   private current: { frame: number; list: Placement[] } | null = null;
   private readonly listeners: Array<(tx: Transaction) => void> = [];
   readonly evictions = { age: 0, count: 0 };
@@ -463,8 +575,8 @@ export class TransactionTable {
   }
 
   get(id: number): Transaction | undefined {
-    const tx = this.byId.get(id);
-    if (tx || !this.retain) return tx && this.full(tx);
+    const tx = this.openById(id);
+    if (tx !== undefined || !this.retain) return tx === undefined ? undefined : this.full(tx);
     const [a, b] = this.archive.serialsOf(id);
     return b > a ? this.txOf(b - 1) : undefined;
   }
@@ -491,7 +603,26 @@ export class TransactionTable {
   }
 
   /** The transactions still open for matching, oldest first. */
-  openTransactions(): Transaction[] { return this.queue.slice(this.head).filter(t => !t.closed).map(t => this.full(t)); }
+  openTransactions(): Transaction[] { return this.queue.slice(this.head).filter(t => isPacked(t) || !t.closed).map(t => this.full(t)); }
+
+  /** The open transaction with id `id` begun last (the queue is in the order they began). */
+  private openById(id: number): Entry | undefined {
+    const q = this.queue;
+    let i: number;
+    if (this.idsInOrder) {
+      let lo = this.head, hi = q.length;
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.idOf(q[mid]!) <= id) lo = mid + 1; else hi = mid; }
+      i = lo - 1;
+    } else {
+      i = q.length - 1;
+      while (i >= this.head && this.idOf(q[i]!) !== id) i--;
+    }
+    if (i < this.head) return undefined;
+    const e = q[i]!;
+    return this.idOf(e) === id && (isPacked(e) || !e.closed) ? e : undefined;
+  }
+
+  private idOf(e: Entry): number { return isPacked(e) ? this.packed.id(e) : e.id; }
 
   /** Annotations from later analyses of a frame's message (authenticator verdicts, keys). */
   noteAuth(frame: number, start: number, src: number, v: AuthVerdict): void {
@@ -550,27 +681,26 @@ export class TransactionTable {
   private full(e: Entry): Transaction { return isPacked(e) ? this.materialize(e) : e; }
 
   /** The objects of a packed transaction: the transaction, its hops and the open state with the copies. */
-  private materialize(p: PackedTx): Transaction {
-    const rec = this.records, requests: Hop[] = [], replies: Hop[] = [], copies: Array<[Copy, number]> = [];
-    let r = p.head;
-    for (let k = 0; k < p.nRequests + p.nReplies; k++, r = rec.link(r)) {
-      (k < p.nRequests ? requests : replies).push(rec.hop(r));
+  private materialize(p: number): Transaction {
+    const rec = this.records, store = this.packed, requests: Hop[] = [], replies: Hop[] = [], copies: Array<[Copy, number]> = [];
+    const nRequests = store.nRequests(p), n = store.nHops(p);
+    let r = store.head(p);
+    for (let k = 0; k < n; k++, r = rec.link(r)) {
+      (k < nRequests ? requests : replies).push(rec.hop(r));
       const c = rec.copy(r);
       if (c) copies.push(c);
     }
     copies.sort((a, b) => a[1] - b[1]);
-    const tx: Transaction = {
-      id: p.id, kind: p.kind, low: p.low, ident: p.ident, homeAddr: p.homeAddr, haAddr: p.haAddr, coa: p.coa, spi: p.spi,
-      requests: requests.length ? requests : NONE, replies: replies.length ? replies : NONE, code: p.code, accepted: p.accepted,
-      replayOf: p.replayOf, parent: p.parent, children: p.children, dropped: p.dropped, closed: p.closed,
-    };
-    (tx as Tx)[OPEN] = { copies: copies.length ? copies.map(c => c[0]) : NONE, last: p.last, qpos: p.qpos };
-    (tx as Serial)[TX_SERIAL] = p.serial;
+    const tx = store.transaction(p);
+    if (requests.length) tx.requests = requests;
+    if (replies.length) tx.replies = replies;
+    (tx as Tx)[OPEN] = { copies: copies.length ? copies.map(c => c[0]) : NONE, last: store.last(p), qpos: store.qpos(p) };
+    (tx as Serial)[TX_SERIAL] = store.serial(p);
     return tx;
   }
 
   /** A packed transaction a message may join: its objects again, in its place (packed again after the frame). */
-  private unpack(p: PackedTx): Transaction {
+  private unpack(p: number): Transaction {
     const tx = this.materialize(p);
     this.replace(p, tx);
     this.releaseRecords(p);
@@ -578,9 +708,12 @@ export class TransactionTable {
     return tx;
   }
 
-  private releaseRecords(p: PackedTx): void {
-    let r = p.head;
-    for (let k = 0; k < p.nRequests + p.nReplies; k++) { const n = this.records.link(r); this.records.release(r); r = n; }
+  /** Frees a packed transaction's hop records and its slot. */
+  private releaseRecords(p: number): void {
+    const store = this.packed, n = store.nHops(p);
+    let r = store.head(p);
+    for (let k = 0; k < n; k++) { const next = this.records.link(r); this.records.release(r); r = next; }
+    store.release(p);
   }
 
   /** Packs the answered transactions placed in the frame just done (retain off). */
@@ -597,6 +730,7 @@ export class TransactionTable {
   }
 
   private pack(tx: Transaction, st: OpenState): void {
+    if (!this.packed.fits(tx, transactionKey(tx), st.qpos)) return; // left as objects
     const hops = tx.requests.length ? (tx.replies.length ? [...tx.requests, ...tx.replies] : tx.requests) : tx.replies;
     // Each copy goes into the record of a hop of its frame (hops and copies are kept in pairs).
     const copyOfHop = new Array<number>(hops.length).fill(-1);
@@ -607,13 +741,20 @@ export class TransactionTable {
       if (j === hops.length) return; // not paired: left as objects
       copyOfHop[j] = k;
     }
+    // Accepted, its requests' bytes are never compared again (a request joins it no more): only
+    // the copies of its reply frames, which a later reply is compared with, are kept.
+    if (tx.accepted) {
+      for (let j = 0; j < hops.length; j++) {
+        const k = copyOfHop[j]!;
+        if (k >= 0 && !frameIn(tx.replies, st.copies[k]!.frame)) copyOfHop[j] = -1;
+      }
+    }
     let head = -1;
     for (let j = hops.length - 1; j >= 0; j--) {
       const k = copyOfHop[j]!;
       head = this.records.put(hops[j]!, k >= 0 ? st.copies[k] : undefined, k, head);
     }
-    const p = new PackedTx(tx.id, tx.kind, tx.low, tx.ident, tx.homeAddr, tx.haAddr, tx.coa, tx.spi, tx.code, tx.accepted, tx.replayOf,
-      tx.parent, tx.children, tx.dropped, transactionKey(tx), st.last, st.qpos, head, tx.requests.length, tx.replies.length);
+    const p = this.packed.put(tx, transactionKey(tx), st.last, st.qpos, head);
     this.replace(tx, p);
     // An answered registration is no parent for a later key request: it need not wait anywhere.
     for (const q of tx.requests) if (this.waitingAt.get(q.dst) === tx) this.waitingAt.delete(q.dst);
@@ -621,11 +762,11 @@ export class TransactionTable {
 
   /** Puts `neu` where `old` is in the index, the queue, by id and on the paths of its requests. */
   private replace(old: Entry, neu: Entry): void {
-    const l = this.index[old.kind].get(old.low);
-    if (l) { const i = l.indexOf(old); if (i >= 0) l[i] = neu; }
-    const qpos = isPacked(old) ? old.qpos : openState(old).qpos;
+    const index = this.index[this.kindOf(old)], low = this.lowOf(old), l = index.get(low);
+    if (l === old) index.set(low, neu);
+    else if (Array.isArray(l)) { const i = l.indexOf(old); if (i >= 0) l[i] = neu; }
+    const qpos = isPacked(old) ? this.packed.qpos(old) : openState(old).qpos;
     if (this.queue[qpos - this.qbase] === old) this.queue[qpos - this.qbase] = neu;
-    if (this.byId.get(old.id) === old) this.byId.set(old.id, neu);
     if (isPacked(old)) {
       const tx = neu as Transaction;
       for (const q of tx.requests) {
@@ -642,9 +783,9 @@ export class TransactionTable {
   }
 
   /** The request hop of a packed transaction in `frame` on path `pk`. */
-  private packedRequest(p: PackedTx, frame: number, pk: number): Hop | undefined {
-    let r = p.head;
-    for (let k = 0; k < p.nRequests; k++, r = this.records.link(r)) {
+  private packedRequest(p: number, frame: number, pk: number): Hop | undefined {
+    let r = this.packed.head(p);
+    for (let k = 0, n = this.packed.nRequests(p); k < n; k++, r = this.records.link(r)) {
       if (this.records.frame(r) !== frame) continue;
       const h = this.records.hop(r);
       if (pathKey(h.src, h.dst) === pk) return h;
@@ -652,8 +793,16 @@ export class TransactionTable {
     return undefined;
   }
 
-  private candidates(kind: TransactionKind, low: number): Entry[] {
-    return this.index[kind].get(low) ?? NONE;
+  private kindOf(e: Entry): TransactionKind { return isPacked(e) ? this.packed.kind(e) : e.kind; }
+  private lowOf(e: Entry): number { return isPacked(e) ? this.packed.low(e) : e.low; }
+
+  /** The open transactions of `kind` with these low 32 bits, in the order they began (a shared list for one: read it before the next call). */
+  private candidates(kind: TransactionKind, low: number): readonly Entry[] {
+    const l = this.index[kind].get(low);
+    if (l === undefined) return NONE;
+    if (Array.isArray(l)) return l;
+    this.single[0] = l;
+    return this.single;
   }
 
   private request(kind: TransactionKind, m: MessageFacts, hop: Hop): Placement {
@@ -662,9 +811,12 @@ export class TransactionTable {
     let replayOf: number | undefined;
     for (let i = cands.length - 1; i >= 0; i--) {
       const e = cands[i]!;
-      if (e.homeAddr !== m.homeAddr || e.haAddr !== m.haAddr || (e.spi !== undefined && m.spi !== undefined && e.spi !== m.spi)) continue;
-      // Accepted: neither a retransmission nor a relayed copy, whichever hop it is on.
-      if (isPacked(e) && e.accepted) { replayOf ??= e.id; continue; }
+      if (isPacked(e)) {
+        const store = this.packed, spi = store.spi(e);
+        if (store.homeAddr(e) !== m.homeAddr || store.haAddr(e) !== m.haAddr || (spi !== undefined && m.spi !== undefined && spi !== m.spi)) continue;
+        // Accepted: neither a retransmission nor a relayed copy, whichever hop it is on.
+        if (store.accepted(e)) { replayOf ??= store.id(e); continue; }
+      } else if (e.homeAddr !== m.homeAddr || e.haAddr !== m.haAddr || (e.spi !== undefined && m.spi !== undefined && e.spi !== m.spi)) continue;
       const tx = isPacked(e) ? this.unpack(e) : e;
       const st = openState(tx);
       // The same hop again: a retransmission if the bytes are the same and nothing accepted it yet.
@@ -717,7 +869,8 @@ export class TransactionTable {
     let tx: Transaction | undefined, q: Hop | undefined, best = -1;
     for (let i = 0; i < cands.length; i++) {
       const e = cands[i]!;
-      if (e.homeAddr !== m.homeAddr || (kind === 'registration' && e.haAddr !== m.haAddr)) continue;
+      if (isPacked(e)) { if (this.packed.homeAddr(e) !== m.homeAddr || (kind === 'registration' && this.packed.haAddr(e) !== m.haAddr)) continue; }
+      else if (e.homeAddr !== m.homeAddr || (kind === 'registration' && e.haAddr !== m.haAddr)) continue;
       const t = isPacked(e) ? this.unpack(e) : e;
       const rs = t.requests;
       for (let j = 0; j < rs.length; j++) {
@@ -730,8 +883,8 @@ export class TransactionTable {
     if (!tx || !q) {
       const pk = pathKey(m.dst, m.src), near = this.paths.get(pk);
       const p: Placement = { tx: undefined, hop, start: m.start, src: m.srcIndex };
-      const nh = near && (near.hop ?? this.packedRequest(near.tx as PackedTx, near.frame!, pk));
-      if (near && nh && nh.src === m.dst && nh.dst === m.src && !near.tx.closed && nh.responseIn === undefined && near.tx.kind === kind && now - seconds(nh.time) <= RELAY_WINDOW) p.near = nh.frame;
+      const nt = near?.tx, nh = near && (near.hop ?? this.packedRequest(nt as number, near.frame!, pk));
+      if (nt !== undefined && nh && nh.src === m.dst && nh.dst === m.src && (isPacked(nt) || !nt.closed) && nh.responseIn === undefined && this.kindOf(nt) === kind && now - seconds(nh.time) <= RELAY_WINDOW) p.near = nh.frame;
       return p;
     }
     const st = openState(tx);
@@ -768,10 +921,11 @@ export class TransactionTable {
     this.evict(now);
     const index = this.index[tx.kind];
     const l = index.get(tx.low);
-    if (l) l.push(tx); else index.set(tx.low, [tx]);
+    if (l === undefined) index.set(tx.low, tx); else if (Array.isArray(l)) l.push(tx); else index.set(tx.low, [l, tx]);
     (tx as Tx)[OPEN] = { copies: NONE, last: now, qpos: this.qbase + this.queue.length };
     this.queue.push(tx);
-    this.byId.set(tx.id, tx);
+    if (tx.id < this.lastId) this.idsInOrder = false;
+    this.lastId = tx.id;
     const s = this.retain ? this.archive.begin(tx.id) : this.serials++;
     (tx as Serial)[TX_SERIAL] = s;
     if (this.retain) this.live.set(s, tx);
@@ -803,9 +957,9 @@ export class TransactionTable {
   private evict(now: number): void {
     while (this.head < this.queue.length) {
       const tx = this.queue[this.head]!;
-      const st = isPacked(tx) ? (tx.closed ? undefined : tx) : (tx as Tx)[OPEN];
+      const last = isPacked(tx) ? this.packed.last(tx) : (tx as Tx)[OPEN]?.last;
       const open = this.queue.length - this.head;
-      const cause = !st ? 'closed' : open >= MAX_OPEN ? 'count' : now - st.last > MAX_AGE ? 'age' : null;
+      const cause = last === undefined ? 'closed' : open >= MAX_OPEN ? 'count' : now - last > MAX_AGE ? 'age' : null;
       if (!cause) break;
       (this.queue as Array<Transaction | undefined>)[this.head++] = undefined; // not kept until the queue is compacted
       if (cause !== 'closed') {
@@ -818,19 +972,19 @@ export class TransactionTable {
   }
 
   private close(e: Entry, evicted: 'age' | 'count' | null): void {
-    if (e.closed) return;
+    if (!isPacked(e) && e.closed) return;
     // The listeners get the objects, as for a transaction never packed; the records go.
     const tx = isPacked(e) ? this.materialize(e) : e;
-    if (isPacked(e)) { e.closed = true; this.releaseRecords(e); }
+    if (isPacked(e)) this.releaseRecords(e);
     tx.closed = true;
     (tx as Tx)[OPEN] = undefined;
-    if (this.byId.get(tx.id) === e) this.byId.delete(tx.id);
     const index = this.index[tx.kind];
     const l = index.get(tx.low);
-    if (l) {
+    if (l === e) index.delete(tx.low);
+    else if (Array.isArray(l)) {
       const i = l.indexOf(e);
       if (i >= 0) l.splice(i, 1);
-      if (!l.length) index.delete(tx.low);
+      if (l.length === 1) index.set(tx.low, l[0]!); else if (!l.length) index.delete(tx.low);
     }
     for (const q of tx.requests) {
       const pk = pathKey(q.src, q.dst);
