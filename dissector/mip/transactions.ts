@@ -303,6 +303,8 @@ class HopRecords {
   private readonly vs: Uint32Array[] = [];
   private readonly ws: Float64Array[] = [];
   private slabs: Array<Uint8Array | undefined> = [];
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
   /** The few hops whose verdicts do not fit in the record, and those with keys, by record. */
   private readonly authLists = new Map<number, AuthVerdict[]>();
   private readonly keyLists = new Map<number, DistributedKey[]>();
@@ -333,8 +335,19 @@ class HopRecords {
     if (h.responseIn !== undefined) { f |= F_RESPIN; v[o + P_RESPIN] = h.responseIn; }
     if (h.responseTime !== undefined) { f |= F_RT; w[ow + W_RTSEC] = h.responseTime.sec; v[o + P_RTNSEC] = h.responseTime.nsec; }
     w[ow + W_ROW] = hopKey(h);
-    if (c) { f |= F_COPY; v[o + P_CAT] = c.at; v[o + P_CLEN] = c.len; v[o + P_CCOV] = c.covered; v[o + P_CORD] = order; this.slabs[r] = c.slab; }
-    else this.slabs[r] = undefined;
+    if (c) {
+      f |= F_COPY; v[o + P_CLEN] = c.len; v[o + P_CCOV] = c.covered; v[o + P_CORD] = order;
+      if (c.len > SLAB >> 3) { v[o + P_CAT] = c.at; this.slabs[r] = c.slab; } // a buffer of its own
+      else {
+        // Into the records' own slabs, which hold only packed copies: the slabs of the copies
+        // made as messages came (with those of requests no longer kept) are freed the sooner.
+        if (this.slabUsed + c.len > this.slab.length) { this.slab = new Uint8Array(SLAB); this.slabUsed = 0; }
+        const to = this.slab, at = this.slabUsed, from = c.slab, src = c.at;
+        for (let i = 0; i < c.len; i++) to[at + i] = from[src + i]!;
+        this.slabUsed += c.len;
+        v[o + P_CAT] = at; this.slabs[r] = to;
+      }
+    } else this.slabs[r] = undefined;
     const aw = inlineAuths(h.auth);
     if (aw >= 0) {
       v[o + P_AUTH] = aw;
@@ -475,9 +488,99 @@ class PackedTxs {
     };
   }
 }
+/**
+ * 32-bit keys to slots, in typed arrays (open addressing, linear probing, at most half full so
+ * that every probe ends at an empty place; deleting shifts the run back, leaving no tombstones).
+ */
+class SlotIndex {
+  private keys = new Uint32Array(1024);
+  private vals = new Int32Array(1024).fill(-1);
+  private bits = 10;
+  private size = 0;
+
+  private home(k: number): number { return Math.imul(k, 0x9e3779b1) >>> (32 - this.bits); }
+  /** Where `k` is, else the empty place that ends its run. */
+  private find(k: number): number {
+    const mask = this.keys.length - 1, keys = this.keys, vals = this.vals;
+    let i = this.home(k);
+    while (vals[i]! >= 0 && keys[i] !== k) i = (i + 1) & mask;
+    return i;
+  }
+
+  get(k: number): number { return this.vals[this.find(k)]!; }
+
+  set(k: number, v: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const i = this.find(k);
+    if (this.vals[i]! < 0) { this.size++; this.keys[i] = k; }
+    this.vals[i] = v;
+  }
+
+  delete(k: number): void {
+    let i = this.find(k);
+    const keys = this.keys, vals = this.vals, mask = keys.length - 1;
+    if (vals[i]! < 0) return;
+    this.size--;
+    // Shift back each later entry of the run whose home is not between the hole and it.
+    for (let j = (i + 1) & mask; vals[j]! >= 0; j = (j + 1) & mask) {
+      const h = this.home(keys[j]!);
+      if (((j - h) & mask) >= ((j - i) & mask)) { keys[i] = keys[j]!; vals[i] = vals[j]!; i = j; }
+    }
+    vals[i] = -1;
+  }
+
+  private grow(): void {
+    const keys = this.keys, vals = this.vals;
+    this.bits++;
+    this.keys = new Uint32Array(1 << this.bits);
+    this.vals = new Int32Array(1 << this.bits).fill(-1);
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (vals[i]! >= 0) this.set(keys[i]!, vals[i]!);
+  }
+}
+
 /** An open transaction: its object, or (answered, retain off) the slot of its packed fields. */
 type Entry = Transaction | number;
 const isPacked = (tx: Entry): tx is number => typeof tx === 'number';
+
+/**
+ * The open transactions in the order they began, by position (counted from the start of the
+ * capture): a ring that grows to the most open at once and then stays, so that a long capture
+ * allocates nothing more for it.
+ */
+class EntryRing {
+  private ring: Array<Entry | undefined> = new Array<Entry | undefined>(1024).fill(undefined);
+  private mask = 1023;
+  head = 0;
+  tail = 0;
+
+  get length(): number { return this.tail - this.head; }
+  /** The entry at position `p`, if still in the ring. */
+  at(p: number): Entry | undefined { return p >= this.head && p < this.tail ? this.ring[p & this.mask] : undefined; }
+  set(p: number, e: Entry): void { if (p >= this.head && p < this.tail) this.ring[p & this.mask] = e; }
+  /** Appends `e`; returns its position. */
+  push(e: Entry): number {
+    if (this.tail - this.head === this.ring.length) this.grow();
+    this.ring[this.tail & this.mask] = e;
+    return this.tail++;
+  }
+  shift(): Entry {
+    const i = this.head++ & this.mask, e = this.ring[i]!;
+    this.ring[i] = undefined; // not kept
+    return e;
+  }
+  toArray(): Entry[] {
+    const out: Entry[] = [];
+    for (let p = this.head; p < this.tail; p++) out.push(this.ring[p & this.mask]!);
+    return out;
+  }
+  private grow(): void {
+    const n = this.ring.length * 2, r = new Array<Entry | undefined>(n).fill(undefined);
+    for (let p = this.head; p < this.tail; p++) r[p & (n - 1)] = this.ring[p & this.mask];
+    this.ring = r;
+    this.mask = n - 1;
+  }
+}
 
 /** A path's latest request: its placement, or for a packed transaction the request's frame. */
 type PathEntry = { tx: Entry; hop?: Hop; frame?: number };
@@ -485,13 +588,15 @@ type PathEntry = { tx: Entry; hop?: Hop; frame?: number };
 export class TransactionTable {
   /** Open transactions by kind, then low 32 bits: the one, or several in the order they began. */
   private readonly index: Record<TransactionKind, Map<number, Entry | Entry[]>> = { registration: new Map(), key: new Map(), revocation: new Map() };
+  /**
+   * A packed transaction alone on its low bits is kept here instead (by kind), out of the maps:
+   * the common case of a long capture, in typed arrays. A low is in one of the two at most.
+   */
+  private readonly lone: Record<TransactionKind, SlotIndex> = { registration: new SlotIndex(), key: new SlotIndex(), revocation: new SlotIndex() };
   /** The one-entry list `candidates` hands out for a single transaction. */
   private readonly single: Entry[] = [0];
-  /** Open transactions in the order they began (a queue with a head). */
-  private queue: Entry[] = [];
-  private head = 0;
-  /** Queue positions dropped by compacting it. */
-  private qbase = 0;
+  /** Open transactions in the order they began. */
+  private readonly queue = new EntryRing();
   /** Hop records of packed transactions, and the transactions placed in the current frame (packed once it is done). */
   private readonly records = new HopRecords();
   private readonly packed = new PackedTxs();
@@ -582,7 +687,7 @@ export class TransactionTable {
   }
 
   all(): readonly Transaction[] {
-    if (!this.retain) return this.queue.slice(this.head).map(t => this.full(t));
+    if (!this.retain) return this.queue.toArray().map(t => this.full(t));
     const out = new Array<Transaction>(this.archive.txs);
     for (let s = 0; s < out.length; s++) out[s] = this.txOf(s);
     return out;
@@ -603,22 +708,22 @@ export class TransactionTable {
   }
 
   /** The transactions still open for matching, oldest first. */
-  openTransactions(): Transaction[] { return this.queue.slice(this.head).filter(t => isPacked(t) || !t.closed).map(t => this.full(t)); }
+  openTransactions(): Transaction[] { return this.queue.toArray().filter(t => isPacked(t) || !t.closed).map(t => this.full(t)); }
 
   /** The open transaction with id `id` begun last (the queue is in the order they began). */
   private openById(id: number): Entry | undefined {
     const q = this.queue;
     let i: number;
     if (this.idsInOrder) {
-      let lo = this.head, hi = q.length;
-      while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.idOf(q[mid]!) <= id) lo = mid + 1; else hi = mid; }
+      let lo = q.head, hi = q.tail;
+      while (lo < hi) { const mid = lo + Math.floor((hi - lo) / 2); if (this.idOf(q.at(mid)!) <= id) lo = mid + 1; else hi = mid; }
       i = lo - 1;
     } else {
-      i = q.length - 1;
-      while (i >= this.head && this.idOf(q[i]!) !== id) i--;
+      i = q.tail - 1;
+      while (i >= q.head && this.idOf(q.at(i)!) !== id) i--;
     }
-    if (i < this.head) return undefined;
-    const e = q[i]!;
+    if (i < q.head) return undefined;
+    const e = q.at(i)!;
     return this.idOf(e) === id && (isPacked(e) || !e.closed) ? e : undefined;
   }
 
@@ -724,7 +829,7 @@ export class TransactionTable {
     for (const tx of list) {
       if (tx.closed || tx.replies.length === 0) continue;
       const st = openState(tx);
-      if (this.queue[st.qpos - this.qbase] !== tx) continue; // packed already (placed twice)
+      if (this.queue.at(st.qpos) !== tx) continue; // packed already (placed twice)
       this.pack(tx, st);
     }
   }
@@ -762,11 +867,13 @@ export class TransactionTable {
 
   /** Puts `neu` where `old` is in the index, the queue, by id and on the paths of its requests. */
   private replace(old: Entry, neu: Entry): void {
-    const index = this.index[this.kindOf(old)], low = this.lowOf(old), l = index.get(low);
-    if (l === old) index.set(low, neu);
-    else if (Array.isArray(l)) { const i = l.indexOf(old); if (i >= 0) l[i] = neu; }
+    const kind = this.kindOf(old), index = this.index[kind], lone = this.lone[kind], low = this.lowOf(old), l = index.get(low);
+    if (Array.isArray(l)) { const i = l.indexOf(old); if (i >= 0) l[i] = neu; }
+    else if (l === old || (l === undefined && isPacked(old) && lone.get(low) === old)) {
+      if (isPacked(neu)) { index.delete(low); lone.set(low, neu); } else { lone.delete(low); index.set(low, neu); }
+    }
     const qpos = isPacked(old) ? this.packed.qpos(old) : openState(old).qpos;
-    if (this.queue[qpos - this.qbase] === old) this.queue[qpos - this.qbase] = neu;
+    if (this.queue.at(qpos) === old) this.queue.set(qpos, neu);
     if (isPacked(old)) {
       const tx = neu as Transaction;
       for (const q of tx.requests) {
@@ -799,9 +906,11 @@ export class TransactionTable {
   /** The open transactions of `kind` with these low 32 bits, in the order they began (a shared list for one: read it before the next call). */
   private candidates(kind: TransactionKind, low: number): readonly Entry[] {
     const l = this.index[kind].get(low);
-    if (l === undefined) return NONE;
     if (Array.isArray(l)) return l;
-    this.single[0] = l;
+    if (l !== undefined) { this.single[0] = l; return this.single; }
+    const s = this.lone[kind].get(low);
+    if (s < 0) return NONE;
+    this.single[0] = s;
     return this.single;
   }
 
@@ -921,8 +1030,13 @@ export class TransactionTable {
     this.evict(now);
     const index = this.index[tx.kind];
     const l = index.get(tx.low);
-    if (l === undefined) index.set(tx.low, tx); else if (Array.isArray(l)) l.push(tx); else index.set(tx.low, [l, tx]);
-    (tx as Tx)[OPEN] = { copies: NONE, last: now, qpos: this.qbase + this.queue.length };
+    if (Array.isArray(l)) l.push(tx);
+    else if (l !== undefined) index.set(tx.low, [l, tx]);
+    else {
+      const lone = this.lone[tx.kind], s = lone.get(tx.low);
+      if (s >= 0) { lone.delete(tx.low); index.set(tx.low, [s, tx]); } else index.set(tx.low, tx);
+    }
+    (tx as Tx)[OPEN] = { copies: NONE, last: now, qpos: this.queue.tail };
     this.queue.push(tx);
     if (tx.id < this.lastId) this.idsInOrder = false;
     this.lastId = tx.id;
@@ -955,20 +1069,20 @@ export class TransactionTable {
 
   /** Closes the oldest transactions past MAX_OPEN or MAX_AGE (a closed one is skipped). */
   private evict(now: number): void {
-    while (this.head < this.queue.length) {
-      const tx = this.queue[this.head]!;
+    const q = this.queue;
+    while (q.length > 0) {
+      const tx = q.at(q.head)!;
       const last = isPacked(tx) ? this.packed.last(tx) : (tx as Tx)[OPEN]?.last;
-      const open = this.queue.length - this.head;
+      const open = q.length;
       const cause = last === undefined ? 'closed' : open >= MAX_OPEN ? 'count' : now - last > MAX_AGE ? 'age' : null;
       if (!cause) break;
-      (this.queue as Array<Transaction | undefined>)[this.head++] = undefined; // not kept until the queue is compacted
+      q.shift();
       if (cause !== 'closed') {
         const unanswered = !isPacked(tx) && tx.replies.length === 0;
         if (unanswered) { this.evictions[cause]++; (this.evictedNow ??= { age: 0, count: 0 })[cause]++; }
         this.close(tx, unanswered ? cause : null);
       }
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.qbase += this.head; this.head = 0; }
   }
 
   private close(e: Entry, evicted: 'age' | 'count' | null): void {
@@ -984,8 +1098,11 @@ export class TransactionTable {
     else if (Array.isArray(l)) {
       const i = l.indexOf(e);
       if (i >= 0) l.splice(i, 1);
-      if (l.length === 1) index.set(tx.low, l[0]!); else if (!l.length) index.delete(tx.low);
-    }
+      const only = l.length === 1 ? l[0]! : undefined;
+      if (only !== undefined && isPacked(only)) { index.delete(tx.low); this.lone[tx.kind].set(tx.low, only); }
+      else if (only !== undefined) index.set(tx.low, only);
+      else if (!l.length) index.delete(tx.low);
+    } else if (l === undefined && isPacked(e) && this.lone[tx.kind].get(tx.low) === e) this.lone[tx.kind].delete(tx.low);
     for (const q of tx.requests) {
       const pk = pathKey(q.src, q.dst);
       if (this.paths.get(pk)?.tx === e) this.paths.delete(pk);
