@@ -264,11 +264,18 @@ export function transactionKey(tx: Transaction): number { return (tx as Serial)[
 // unpacks it into the same objects again (and it is packed once more after that frame); nothing
 // outside the table ever sees a slot. Once accepted, its requests' byte copies are dropped: a
 // request never joins an accepted transaction, so they are never compared again.
-// 32-bit fields (the link is stored + 1, 0: none) and the three that may not fit 32 bits.
-const P_FRAME = 0, P_NSEC = 1, P_FLAGS = 2, P_SRC = 3, P_DST = 4, P_SPORT = 5, P_DPORT = 6, P_HOP = 7, P_ROLES = 8,
-  P_IDHI = 9, P_IDLO = 10, P_CODE = 11, P_LIFE = 12, P_RELAYS = 13, P_NEXT = 14, P_RETX = 15, P_ANS = 16, P_RESPIN = 17,
-  P_RTNSEC = 18, P_CAT = 19, P_CLEN = 20, P_CCOV = 21, P_CORD = 22, P_LINK = 23, P_AUTH = 24, P_ASPI0 = 25, P_ASPI1 = 26, P_WIDTH = 27;
-const W_SEC = 0, W_RTSEC = 1, W_ROW = 2, W_WIDTH = 3;
+// 32-bit fields (the link is stored + 1, 0: none) and the two times' seconds, which may not fit 32 bits;
+// a hop whose fields do not fit (`fits`) leaves its transaction as objects.
+// P_FLAGS holds the flags (15 bits), the roles (6) and the hop number (11); P_PORTS both ports;
+// P_COPY the copy's place in its slab and its length, P_COPY2 the bytes covered and its order.
+const P_FRAME = 0, P_NSEC = 1, P_FLAGS = 2, P_SRC = 3, P_DST = 4, P_PORTS = 5, P_IDHI = 6, P_IDLO = 7, P_CODE = 8, P_LIFE = 9,
+  P_RELAYS = 10, P_NEXT = 11, P_RETX = 12, P_ANS = 13, P_RESPIN = 14, P_RTNSEC = 15, P_COPY = 16, P_COPY2 = 17, P_LINK = 18,
+  P_AUTH = 19, P_ASPI0 = 20, P_ASPI1 = 21, P_ROW = 22, P_WIDTH = 23;
+const W_SEC = 0, W_RTSEC = 1, W_WIDTH = 2;
+const FLAG_BITS = 0x7fff, ROLES_SHIFT = 15, HOP_SHIFT = 21, MAX_HOP_NUMBER = 2047;
+/** A number a 32-bit (16-bit) field holds as it is (an absent optional one too). */
+const isU32 = (x: number | undefined) => x === undefined || x >>> 0 === x;
+const isU16 = (x: number) => x >>> 0 === x && x <= 0xffff;
 const F_REPLY = 1, F_IDENT_CHANGED = 2, F_PROTECTED = 4, F_DISCARDABLE = 8, F_CODE = 16, F_LIFE = 32, F_RT = 64, F_RELAYS = 128,
   F_NEXT = 256, F_RETX = 512, F_ANS = 1024, F_RESPIN = 2048, F_COPY = 4096, F_AUTH_LIST = 8192, F_KEYS = 16384;
 // Up to two authenticator verdicts sit in the record itself (P_AUTH: their count in bits 0–1,
@@ -318,13 +325,21 @@ class HopRecords {
     return r;
   }
 
+  /** True when a hop (and its copy, `order`-th of its transaction) fits a record. */
+  fits(h: Hop, c: Copy | undefined, order: number): boolean {
+    return isU32(h.frame) && isU32(h.time.nsec) && isU32(h.src) && isU32(h.dst) && isU16(h.srcPort) && isU16(h.dstPort)
+      && h.hop >>> 0 === h.hop && h.hop <= MAX_HOP_NUMBER && typeof h.ident === 'bigint' && h.ident >= 0n && h.ident >> 64n === 0n
+      && isU32(h.code) && isU32(h.lifetime) && isU32(h.relays) && isU32(h.next) && isU32(h.retransmissionOf) && isU32(h.answers)
+      && isU32(h.responseIn) && isU32(h.responseTime?.nsec) && isU32(hopKey(h))
+      && (!c || (isU16(c.at) && isU16(c.len) && isU16(c.covered) && isU16(order)));
+  }
+
   /** Writes a hop (and its copy, if kept) to a new record linked before `link`; returns the record. */
   put(h: Hop, c: Copy | undefined, order: number, link: number): number {
     const r = this.alloc(), v = this.vs[r >>> CHUNK_BITS]!, o = (r & CHUNK_MASK) * P_WIDTH, w = this.ws[r >>> CHUNK_BITS]!, ow = (r & CHUNK_MASK) * W_WIDTH;
     let f = (h.direction === 'reply' ? F_REPLY : 0) | (h.identChanged ? F_IDENT_CHANGED : 0) | (h.protectedChanged ? F_PROTECTED : 0) | (h.discardable ? F_DISCARDABLE : 0);
     v[o + P_FRAME] = h.frame; w[ow + W_SEC] = h.time.sec; v[o + P_NSEC] = h.time.nsec;
-    v[o + P_SRC] = h.src; v[o + P_DST] = h.dst; v[o + P_SPORT] = h.srcPort; v[o + P_DPORT] = h.dstPort; v[o + P_HOP] = h.hop;
-    v[o + P_ROLES] = ROLE_NUMBER[h.from] * 8 + ROLE_NUMBER[h.to];
+    v[o + P_SRC] = h.src; v[o + P_DST] = h.dst; v[o + P_PORTS] = (h.srcPort | h.dstPort << 16) >>> 0;
     v[o + P_IDHI] = Number(h.ident >> 32n); v[o + P_IDLO] = Number(h.ident & LOW32);
     if (h.code !== undefined) { f |= F_CODE; v[o + P_CODE] = h.code; }
     if (h.lifetime !== undefined) { f |= F_LIFE; v[o + P_LIFE] = h.lifetime; }
@@ -334,10 +349,10 @@ class HopRecords {
     if (h.answers !== undefined) { f |= F_ANS; v[o + P_ANS] = h.answers; }
     if (h.responseIn !== undefined) { f |= F_RESPIN; v[o + P_RESPIN] = h.responseIn; }
     if (h.responseTime !== undefined) { f |= F_RT; w[ow + W_RTSEC] = h.responseTime.sec; v[o + P_RTNSEC] = h.responseTime.nsec; }
-    w[ow + W_ROW] = hopKey(h);
+    v[o + P_ROW] = hopKey(h);
     if (c) {
-      f |= F_COPY; v[o + P_CLEN] = c.len; v[o + P_CCOV] = c.covered; v[o + P_CORD] = order;
-      if (c.len > SLAB >> 3) { v[o + P_CAT] = c.at; this.slabs[r] = c.slab; } // a buffer of its own
+      f |= F_COPY; v[o + P_COPY2] = (c.covered | order << 16) >>> 0;
+      if (c.len > SLAB >> 3) { v[o + P_COPY] = (c.at | c.len << 16) >>> 0; this.slabs[r] = c.slab; } // a buffer of its own
       else {
         // Into the records' own slabs, which hold only packed copies: the slabs of the copies
         // made as messages came (with those of requests no longer kept) are freed the sooner.
@@ -345,7 +360,7 @@ class HopRecords {
         const to = this.slab, at = this.slabUsed, from = c.slab, src = c.at;
         for (let i = 0; i < c.len; i++) to[at + i] = from[src + i]!;
         this.slabUsed += c.len;
-        v[o + P_CAT] = at; this.slabs[r] = to;
+        v[o + P_COPY] = (at | c.len << 16) >>> 0; this.slabs[r] = to;
       }
     } else this.slabs[r] = undefined;
     const aw = inlineAuths(h.auth);
@@ -355,7 +370,7 @@ class HopRecords {
       if (h.auth.length > 1) v[o + P_ASPI1] = h.auth[1]!.spi;
     } else { f |= F_AUTH_LIST; this.authLists.set(r, h.auth); }
     if (h.keys.length) { f |= F_KEYS; this.keyLists.set(r, h.keys); }
-    v[o + P_FLAGS] = f;
+    v[o + P_FLAGS] = (f | (ROLE_NUMBER[h.from] * 8 + ROLE_NUMBER[h.to]) << ROLES_SHIFT | h.hop << HOP_SHIFT) >>> 0;
     v[o + P_LINK] = link + 1;
     return r;
   }
@@ -366,14 +381,14 @@ class HopRecords {
   /** The hop object of record `r`, as the table made it. */
   hop(r: number): Hop {
     const v = this.vs[r >>> CHUNK_BITS]!, o = (r & CHUNK_MASK) * P_WIDTH, w = this.ws[r >>> CHUNK_BITS]!, ow = (r & CHUNK_MASK) * W_WIDTH;
-    const f = v[o + P_FLAGS]!, roles = v[o + P_ROLES]!;
+    const word = v[o + P_FLAGS]!, f = word & FLAG_BITS, roles = (word >>> ROLES_SHIFT) & 63, ports = v[o + P_PORTS]!;
     const h: Hop & Row = {
       frame: v[o + P_FRAME]!, time: { sec: w[ow + W_SEC]!, nsec: v[o + P_NSEC]! }, direction: f & F_REPLY ? 'reply' : 'request',
-      src: v[o + P_SRC]!, dst: v[o + P_DST]!, srcPort: v[o + P_SPORT]!, dstPort: v[o + P_DPORT]!, hop: v[o + P_HOP]!,
+      src: v[o + P_SRC]!, dst: v[o + P_DST]!, srcPort: ports & 0xffff, dstPort: ports >>> 16, hop: word >>> HOP_SHIFT,
       from: ROLE_NAMES[roles >> 3]!, to: ROLE_NAMES[roles & 7]!, ident: (BigInt(v[o + P_IDHI]!) << 32n) | BigInt(v[o + P_IDLO]!),
       auth: f & F_AUTH_LIST ? this.authLists.get(r)! : verdicts(v, o), keys: f & F_KEYS ? this.keyLists.get(r)! : NONE,
     };
-    h[HOP_ROW] = w[ow + W_ROW]!;
+    h[HOP_ROW] = v[o + P_ROW]!;
     if (f & F_CODE) h.code = v[o + P_CODE]!;
     if (f & F_LIFE) h.lifetime = v[o + P_LIFE]!;
     if (f & F_DISCARDABLE) h.discardable = true;
@@ -392,7 +407,8 @@ class HopRecords {
   copy(r: number): [Copy, number] | undefined {
     const v = this.vs[r >>> CHUNK_BITS]!, o = (r & CHUNK_MASK) * P_WIDTH;
     if (!(v[o + P_FLAGS]! & F_COPY)) return undefined;
-    return [{ frame: v[o + P_FRAME]!, slab: this.slabs[r]!, at: v[o + P_CAT]!, len: v[o + P_CLEN]!, covered: v[o + P_CCOV]! }, v[o + P_CORD]!];
+    const c1 = v[o + P_COPY]!, c2 = v[o + P_COPY2]!;
+    return [{ frame: v[o + P_FRAME]!, slab: this.slabs[r]!, at: c1 & 0xffff, len: c1 >>> 16, covered: c2 & 0xffff }, c2 >>> 16];
   }
 
   release(r: number): void {
@@ -425,7 +441,6 @@ const T_ID = 0, T_LOW = 1, T_IDHI = 2, T_HOME = 3, T_HA = 4, T_COA = 5, T_SPI = 
 const K_KIND = 3, K_SPI = 4, K_CODE = 8, K_REPLAY = 16, K_PARENT = 32, K_ACCEPTED = 64;
 const KINDS: readonly TransactionKind[] = ['registration', 'key', 'revocation'];
 const KIND_NUMBER: Readonly<Record<TransactionKind, number>> = { registration: 0, key: 1, revocation: 2 };
-const isU32 = (x: number | undefined) => x === undefined || x >>> 0 === x;
 
 class PackedTxs {
   private readonly us: Uint32Array[] = [];
@@ -853,6 +868,10 @@ export class TransactionTable {
         const k = copyOfHop[j]!;
         if (k >= 0 && !frameIn(tx.replies, st.copies[k]!.frame)) copyOfHop[j] = -1;
       }
+    }
+    for (let j = 0; j < hops.length; j++) {
+      const k = copyOfHop[j]!;
+      if (!this.records.fits(hops[j]!, k >= 0 ? st.copies[k] : undefined, k)) return; // left as objects
     }
     let head = -1;
     for (let j = hops.length - 1; j >= 0; j--) {

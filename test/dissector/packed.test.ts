@@ -94,7 +94,8 @@ describe('the packed store gives back what it was given', () => {
    * (accepting, denying, resynchronising the Identification), exact retransmissions of either,
    * replays, key requests while a registration waits at the HA, revocations, 0–4 authenticator
    * verdicts and some keys per message, SPIs absent or not, and long silences that age
-   * transactions out; more than MAX_OPEN transactions, so that packed ones close by count.
+   * transactions out; ports and lengths beyond what a record holds; more than MAX_OPEN
+   * transactions, so that packed ones close by count.
    */
   function run(retain: boolean, steps: number, seed: number) {
     const t = new TransactionTable();
@@ -123,8 +124,12 @@ describe('the packed store gives back what it was given', () => {
     };
     for (let i = 0; i < steps; i++) {
       const mn = 0x0b000000 + rnd(MAX_OPEN * 2), low = rnd(MAX_OPEN * 3), hi = BigInt(rnd(3));
-      const base = { start: 42, srcIndex: 0, srcPort: 434, dstPort: 434, low, ident: (hi << 32n) | BigInt(low), homeAddr: mn, haAddr: HA, coa: FA, spi: rnd(5) ? 0x100 + rnd(50) : undefined, covered: rnd(2) * 3, discardable: rnd(9) === 0 };
-      const bytes = Uint8Array.of(low & 255, rnd(2), rnd(2), 7);
+      // Ports as UDP gives them, and now and then one a record cannot hold (the transaction stays objects).
+      const port = () => [434, 434, rnd(65536), 70_000][rnd(40) ? rnd(2) : 2 + rnd(2)]!;
+      const base = { start: 42, srcIndex: 0, srcPort: port(), dstPort: port(), low, ident: (hi << 32n) | BigInt(low), homeAddr: mn, haAddr: HA, coa: FA, spi: rnd(5) ? 0x100 + rnd(50) : undefined, covered: rnd(2) * 3, discardable: rnd(9) === 0 };
+      // Short messages, and now and then one too long for a shared slab, or for a record's 16-bit length.
+      const long = rnd(100) === 0 ? (rnd(2) ? 9000 : 70_000) : 0;
+      const bytes = long ? new Uint8Array(long).fill(rnd(2)) : Uint8Array.of(low & 255, rnd(2), rnd(2), 7);
       const r = rnd(100);
       if (r < 25) place({ ...base, type: 1, src: mn, dst: FA, bytes });
       else if (r < 30 && sent.length) { const m = sent[sent.length - 1 - rnd(sent.length)]!; place({ ...m }); } // the same bytes again
@@ -134,7 +139,7 @@ describe('the packed store gives back what it was given', () => {
         const type = m.type === 1 ? 3 : m.type === 8 ? 9 : m.type === 7 ? 15 : 0;
         if (type) {
           const ident = rnd(6) ? m.ident : m.ident + (1n << 32n);
-          place({ ...m, type, src: m.dst, dst: m.src, ident, low: Number(ident & 0xffffffffn), code: [0, 0, 1, 130, 133][rnd(5)]!, lifetime: 600, bytes: Uint8Array.of(type, rnd(3)) });
+          place({ ...m, type, src: m.dst, dst: m.src, ident, low: Number(ident & 0xffffffffn), code: [0, 0, 1, 130, 133][rnd(5)]!, lifetime: 600, bytes: long ? bytes : Uint8Array.of(type, rnd(3)) });
         }
       } else if (r < 85) place({ ...base, type: 8, src: HA, dst: KDC, bytes });
       else if (r < 90) place({ ...base, type: 7, src: rnd(2) ? HA : FA, dst: rnd(2) ? FA : HA, ident: BigInt(low), bytes });
