@@ -121,13 +121,14 @@ export class Packet {
   /** A generated (computed) field, shown in brackets. */
   addGenerated(parent: Node | null, field: FieldDef, value: Value, offset = 0, length = 0, src = 0): Node {
     const n = this.add(parent, field, value, offset, length, src);
-    n.generated = true;
+    // Not through DETACHED's ignoring setter: this is the fast path's most frequent write.
+    if (n !== DETACHED) n.generated = true;
     return n;
   }
 
   addHidden(parent: Node | null, field: FieldDef, value: Value, offset: number, length: number, src = 0): Node {
     const n = this.add(parent, field, value, offset, length, src);
-    n.hidden = true;
+    if (n !== DETACHED) n.hidden = true;
     return n;
   }
 
