@@ -168,7 +168,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-boundHeapGrowth();
+boundHeapGrowth(process.argv.slice(2));
 main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
   process.stderr.write(`mipscope: internal error: ${(e as Error)?.stack ?? e}\n`);
   process.exitCode = 70;

@@ -13,4 +13,10 @@ describe('heap growth', () => {
     expect(heapGrowthFlag(['--heap-growing-percent'], '')).toBeNull();
     expect(heapGrowthFlag(['--heap-growing-percentage=3'], '')).not.toBeNull();
   });
+  it('leaves check to V8, and bounds the main command and the others', () => {
+    expect(heapGrowthFlag([], undefined, ['check', '-r', 'x.pcap'])).toBeNull();
+    expect(heapGrowthFlag([], undefined, ['-r', 'x.pcap', '-V'])).not.toBeNull();
+    expect(heapGrowthFlag([], undefined, ['-r', 'check'])).not.toBeNull();
+    expect(heapGrowthFlag([], undefined, ['tui', 'x.pcap'])).not.toBeNull();
+  });
 });
