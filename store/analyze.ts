@@ -18,7 +18,7 @@ import { attachKeys, loadKeysFile } from '../dissector/keys/index.js';
 import { kxState } from '../dissector/keys/state.js';
 import { LEARN_METHODS } from '../dissector/keys/table.js';
 import { Checker, checkedFields, messageNai } from '../conformance/checker.js';
-import type { Rule } from '../conformance/rule.js';
+import type { Finding, Rule } from '../conformance/rule.js';
 import { selectRules } from '../conformance/rules/index.js';
 import { emptyRows } from './schema.js';
 import type { Row, TableRows } from './schema.js';
@@ -295,10 +295,14 @@ export class CaptureRows {
     this.size = 0;
   }
 
-  /** The last rows: findings, the registrations still pending, and the capture's own row. */
-  finish(ident: CaptureIdentity, checker: Checker): Row {
-    checker.finish();
-    for (const f of checker.findings) this.push('findings', [this.id, f.frame, null, f.rule, f.severity, f.node ?? null, f.message]);
+  /** A finding's row, with its frame's time (read again from the file: see findingRows). */
+  finding(f: Finding, time: number | null): void {
+    this.push('findings', [this.id, f.frame, time, f.rule, f.severity, f.node ?? null, f.message]);
+    if (this.size >= this.batch) this.emit();
+  }
+
+  /** The last rows: the registrations still pending, and the capture's own row. */
+  finish(ident: CaptureIdentity): Row {
     for (const row of this.pending.values()) this.push('registrations', row);
     this.pending.clear();
     this.settle(true);
@@ -331,24 +335,40 @@ export async function analyzeCapture(ident: CaptureIdentity, opts: AnalyzeOption
   const checker = new Checker(rules, opts.keys !== undefined);
   // No trees: only the fields the rows and the rules read.
   const want = opts.trees ? null : analysisFields(rules);
-  // Findings need their frame's time: remembered per frame that has one (bounded by the checker's own findings).
-  const frameTimes: number[] = [];
-  const out = new CaptureRows(ident.id, rows => {
-    for (const r of rows.findings) r[2] = frameTimes[r[1] as number] ?? null;
-    return onRows(rows);
-  }, opts.batch);
+  const out = new CaptureRows(ident.id, onRows, opts.batch);
   session.transactions.onClose(tx => out.closed(tx.requests.map(h => h.frame)));
   // After retain is off: the binding table keeps no history (the rows do).
   bindingsOf(session).onBinding(b => out.binding(b));
   for (const f of readCaptureSync(ident.path) as Iterable<Frame>) {
     const pkt = dissectFrame(f, session, want);
     checker.add(pkt);
-    frameTimes[f.no] = micros(f.tsSec, f.tsNsec);
     out.add(pkt);
     const w = out.drained();
     if (w) await w;
   }
-  const capture = out.finish(ident, checker);
+  checker.finish();
+  await findingRows(ident.path, checker.findingList, out);
+  const capture = out.finish(ident);
   await out.drained();
   return capture;
+}
+
+/**
+ * The findings' rows, in frame order as the checker sorts them, each with its frame's time from
+ * a second read of the file (the frames' headers only): no table of every frame's time, and no
+ * list of every finding at once; the rows leave in batches.
+ */
+async function findingRows(path: string, findings: Iterable<Finding>, out: CaptureRows): Promise<void> {
+  let frames: Iterator<Frame> | null = null;
+  let at: IteratorResult<Frame> | null = null;
+  try {
+    for (const f of findings) {
+      frames ??= (readCaptureSync(path) as Iterable<Frame>)[Symbol.iterator]();
+      at ??= frames.next();
+      while (!at.done && at.value.no < f.frame) at = frames.next();
+      out.finding(f, !at.done && at.value.no === f.frame ? micros(at.value.tsSec, at.value.tsNsec) : null);
+      const w = out.drained();
+      if (w) await w;
+    }
+  } finally { frames?.return?.(undefined); }
 }

@@ -97,6 +97,8 @@ describe('mipscope index into DuckDB', async () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(stored).toEqual(check.findings.map(f => ({ frame: f.frame, rule: f.rule, severity: f.severity, message: f.message }))
       .sort((a, b) => a.frame - b.frame || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message)));
+    // Each finding at its frame's time.
+    expect(await count(db, 'SELECT count(*) FROM findings f JOIN packets p ON p.capture = f.capture AND p.frame = f.frame WHERE f.time = p.time')).toBe(stored.length);
     // The data path's bindings: one row per binding -z mip,bindings lists over the file.
     const made = (JSON.parse(runCli(['-r', BUSY, '--keys', BUSY_KEYS, '-q', '-T', 'json', '-z', 'mip,bindings']).stdout) as Array<{ rows: unknown[] }>)[0]!.rows.length;
     expect(made).toBeGreaterThan(100);
