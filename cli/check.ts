@@ -10,7 +10,7 @@ import { dissectFrame } from '../dissector/index.js';
 import type { Packet } from '../dissector/index.js';
 import { treeText } from '../dissector/output/text.js';
 import { Checker, checkedFields } from '../conformance/checker.js';
-import { allFields, fieldByAbbrev } from '../dissector/fields.js';
+import { wantSet } from '../dissector/fields.js';
 import { allRules, catalogMarkdown, catalogText, selectRules } from '../conformance/rules/index.js';
 import { reportPieces } from '../conformance/report/index.js';
 import type { Findings } from '../conformance/report/index.js';
@@ -62,7 +62,7 @@ export async function runCheck(o: Options): Promise<number> {
   const frames: Frame[] = [];
   // Without trees to show, the dissector takes its fast path: no tree, only the fields the rules
   // and the display filter read (DESIGN.md principle 7).
-  const want = keep ? null : fieldSet([...checkedFields(rules).map(f => f.abbrev), ...(filter?.fields ?? [])]);
+  const want = keep ? null : wantSet([...checkedFields(rules), ...(filter?.fields ?? [])]);
   const dissect = (f: Frame) => dissectFrame(f, session, want);
   const check = (pkt: Packet) => { if (!filter || filter.match(pkt)) checker.add(pkt); };
   let damage: string | undefined;
@@ -130,11 +130,4 @@ export { allRules };
 /** A report file as Output's stream: each chunk written at once. */
 function fileStream(fd: number): OutputStream {
   return { write: chunk => { if (typeof chunk === 'string') writeSync(fd, chunk); else writeSync(fd, chunk); return true; }, writableLength: 0, once: () => undefined, on: () => undefined };
-}
-
-/** A want-set (DESIGN.md principle 7) of registry fields by abbrev. */
-function fieldSet(abbrevs: readonly string[]): Uint8Array {
-  const want = new Uint8Array(allFields().length);
-  for (const a of abbrevs) { const f = fieldByAbbrev(a); if (f) want[f.id] = 1; }
-  return want;
 }

@@ -2,7 +2,7 @@
 // capture, and whatever else streams packets to standard output): the -T formats, -V, -x and the
 // summary line, and the fields the fast path keeps for them.
 import type { Packet } from '../dissector/index.js';
-import { allFields, fieldByAbbrev } from '../dissector/index.js';
+import { wantSet } from '../dissector/index.js';
 import { FieldExtractor, applyFieldsOption, defaultFieldsOptions } from '../dissector/output/fields.js';
 import { packetPsml, psmlFinale, psmlPreamble, summaryLine, tabsLine } from '../dissector/output/summary.js';
 import type { Stamp, TimeFormat } from '../dissector/output/summary.js';
@@ -94,11 +94,6 @@ export function fastPathFields(o: Options, filter: CompiledFilter | null, also: 
   if (o.outputFormat === 'fields') names = o.fields;
   else if ((o.outputFormat === 'text' || o.outputFormat === 'tabs' || o.outputFormat === 'psml') && !o.verbose) names = [];
   else return null;
-  const want = new Uint8Array(allFields().length);
-  for (const n of [...names, ...(filter?.fields ?? []), ...also]) {
-    const f = fieldByAbbrev(n);
-    if (f) want[f.id] = 1;
-  }
-  return want;
+  return wantSet([...names, ...(filter?.fields ?? []), ...also]);
 }
 

@@ -133,6 +133,19 @@ export function registerExperts<K extends string>(table: Record<K, ExpertSpec>):
 
 export function fieldByAbbrev(abbrev: string): FieldDef | undefined { return fieldsByAbbrev.get(abbrev); }
 export function allFields(): readonly FieldDef[] { return fieldList; }
+
+/**
+ * A want-set (DESIGN.md principle 7): one byte per registry field, 1 for the fields given (by
+ * definition or abbrev; an abbrev the registry does not know is left out).
+ */
+export function wantSet(fields: Iterable<FieldDef | string>): Uint8Array {
+  const want = new Uint8Array(fieldList.length);
+  for (const x of fields) {
+    const f = typeof x === 'string' ? fieldsByAbbrev.get(x) : x;
+    if (f) want[f.id] = 1;
+  }
+  return want;
+}
 export function expertByAbbrev(abbrev: string): ExpertDef | undefined { return expertsByAbbrev.get(abbrev); }
 export function allExperts(): readonly ExpertDef[] { return expertList; }
 

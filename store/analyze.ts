@@ -12,7 +12,7 @@ import { extensionHandler } from '../dissector/mip/extensions.js';
 import { EXTENSION_TYPES, MIP } from '../dissector/mip/fields.js';
 import { KX } from '../dissector/kx/fields.js';
 import type { FieldDef } from '../dissector/fields.js';
-import { allFields } from '../dissector/fields.js';
+import { wantSet } from '../dissector/fields.js';
 import type { Placement, TransactionTable } from '../dissector/mip/transactions.js';
 import { attachKeys, loadKeysFile } from '../dissector/keys/index.js';
 import { kxState } from '../dissector/keys/state.js';
@@ -75,9 +75,7 @@ const EXTENSION_FIELDS: readonly FieldDef[] = [MIP.authStatus, MIP.authSpi, KX.l
  * only the fields the rows and the rules read.
  */
 export function analysisFields(rules: readonly Rule[]): Uint8Array {
-  const want = new Uint8Array(allFields().length);
-  for (const f of [...checkedFields(rules), ...EXTENSION_FIELDS]) want[f.id] = 1;
-  return want;
+  return wantSet([...checkedFields(rules), ...EXTENSION_FIELDS]);
 }
 
 /**

@@ -4,7 +4,7 @@
 // this and turns keys and mouse events into calls on it; tests drive it without a terminal.
 import type { Frame } from '../../capture/frame.js';
 import { CaptureFileError, readCaptureSync } from '../../capture/read.js';
-import { allFields, dissectFrame, fieldByAbbrev, Session } from '../../dissector/index.js';
+import { dissectFrame, Session, wantSet } from '../../dissector/index.js';
 import type { Packet, Prefs } from '../../dissector/index.js';
 import { compileFilter, FilterError } from '../../dissector/filter/index.js';
 import type { CompiledFilter } from '../../dissector/filter/index.js';
@@ -126,9 +126,7 @@ export class TuiModel {
 
   /** Fields the first pass over a file keeps: none but expert items, plus what the filter reads. */
   private listWant(): Uint8Array {
-    const want = new Uint8Array(allFields().length);
-    for (const n of this.activeFilter?.fields ?? []) { const f = fieldByAbbrev(n); if (f) want[f.id] = 1; }
-    return want;
+    return wantSet(this.activeFilter?.fields ?? []);
   }
 
   /** Ends the forward pass: sequence rules that report at the end run now. */
@@ -348,8 +346,7 @@ export class TuiModel {
       this.list.setShown(null); this.syncSelection(); this.onChange();
       return true;
     }
-    const want = new Uint8Array(allFields().length);
-    for (const n of filter.fields) { const f = fieldByAbbrev(n); if (f) want[f.id] = 1; }
+    const want = wantSet(filter.fields);
     let shown = new Uint32Array(1024), count = 0;
     let no = 1;
     this.filtering = { text, done: 0, total: this.store.index.count };
