@@ -7,7 +7,8 @@
 // that stdout could not take at once, `blocked` is true until stdout drains; the reading loop
 // awaits `drained()` before dissecting more, so at most a few chunks are ever in flight.
 
-const CHUNK = 1 << 20;
+/** Bytes of one chunk (the most `room` can give). */
+export const CHUNK = 1 << 20;
 /** Chunks kept for reuse once stdout has written them (a pipe takes them asynchronously). */
 const POOL = 4;
 
@@ -52,6 +53,23 @@ export class Output {
       if (s.length * 3 > this.buf.length) { this.send(s); return; }
     }
     this.pos += this.buf.write(s, this.pos);
+    if (this.lineBuffered) this.flush();
+  }
+
+  /**
+   * For writing bytes straight into the buffer: makes room for `n` bytes (at most a chunk) and
+   * returns the buffer, to be written from `at` on; `commit(end)` then takes what was written.
+   */
+  room(n: number): Buffer {
+    if (this.pos + n > this.buf.length) this.flush();
+    return this.buf;
+  }
+
+  get at(): number { return this.pos; }
+
+  commit(end: number): void {
+    if (this.closed) return;
+    this.pos = end;
     if (this.lineBuffered) this.flush();
   }
 

@@ -12,11 +12,17 @@ import { packetEk } from '../dissector/output/ek.js';
 import { packetPdml, pdmlFinale, pdmlPreamble } from '../dissector/output/pdml.js';
 import type { CompiledFilter } from '../dissector/filter/index.js';
 import { UsageError } from './args.js';
+import { fieldsPlan } from './direct-lines.js';
+import type { DirectPlan } from './direct-lines.js';
 import type { Options } from './args.js';
 
 export const VERSION = '0.1.0';
 
-export type Renderer = { begin?: () => string; packet: (pkt: Packet) => string; end?: () => string };
+export type Renderer = {
+  begin?: () => string; packet: (pkt: Packet) => string; end?: () => string;
+  /** The lines a simple frame's bytes can give directly (./direct-lines.ts), when this output has them. */
+  direct?: DirectPlan;
+};
 
 /** What the renderers learn from the capture: the time precision of each interface. */
 export interface RenderContext { timeDigits: (ifIndex: number) => number }
@@ -35,13 +41,14 @@ export function createRenderer(o: Options, ctx: RenderContext): Renderer {
   switch (o.outputFormat) {
     case 'fields': {
       const x = extractor();
-      return { begin: () => (x.opts.header ? x.header() + '\n' : ''), packet: pkt => x.line(pkt) + '\n' };
+      const direct = fieldsPlan(o.fields, x.opts);
+      return { begin: () => (x.opts.header ? x.header() + '\n' : ''), packet: pkt => x.line(pkt) + '\n', ...(direct ? { direct } : {}) };
     }
     case 'text': {
       // tshark prints the summary line unless -V or -x asks for details or bytes.
       const summary = !o.verbose && !o.hex;
       // The summary line alone (the commonest output): no options object per packet.
-      if (summary) return { packet: pkt => shown(pkt, summaryLine(pkt, fmt, digits(pkt), shownBefore) + '\n') };
+      if (summary) return { packet: pkt => shown(pkt, summaryLine(pkt, fmt, digits(pkt), shownBefore) + '\n'), ...(fmt === 'r' ? { direct: { kind: 'summary' } as const } : {}) };
       return { packet: pkt => shown(pkt, textPacket(pkt, { summary, details: o.verbose, hex: o.hex, timeFormat: fmt, timeDigits: digits(pkt), ...(shownBefore ? { shownBefore } : {}) })) };
     }
     case 'tabs':
@@ -75,12 +82,15 @@ export function createRenderer(o: Options, ctx: RenderContext): Renderer {
  * Defers a renderer's opening (the "[" of -T json, the PDML preamble) to its first packet, or
  * to the end when the capture was read: an unreadable capture gives the error alone, as tshark.
  */
-export function openingWithFirstPacket(r: Renderer, failed: () => boolean): Renderer {
+export function openingWithFirstPacket(r: Renderer, failed: () => boolean): Renderer & { opening: () => string } {
   let opened = false;
   const open = () => { if (opened) return ''; opened = true; return r.begin ? r.begin() : ''; };
   return {
     packet: pkt => open() + r.packet(pkt),
     end: () => (failed() && !opened ? '' : open() + (r.end ? r.end() : '')),
+    /** The opening, once: before a line written without packet(); '' after the first time. */
+    opening: open,
+    ...(r.direct ? { direct: r.direct } : {}),
   };
 }
 

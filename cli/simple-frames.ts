@@ -133,27 +133,44 @@ export class SimpleFrames {
     return this.lastMip;
   }
 
-  /** The packet of a simple frame, as dissectFrame makes it; null for any other frame (nothing is changed then). */
-  dissect(frame: Frame, session: Session, want: Uint8Array): Packet | null {
+  /**
+   * Where the Mobile IP message of a simple frame starts (its offset in frame.data), or -1 for
+   * any other frame. The bytes alone decide: nothing is changed.
+   */
+  mipStart(frame: Frame): number {
     const b = frame.data, n = b.length;
-    if (frame.linktype !== 1 || frame.caplen !== frame.len || frame.len !== n || n < 14 + 20 + 8 + 20) return null;
-    if (b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return null;
+    if (frame.linktype !== 1 || frame.caplen !== frame.len || frame.len !== n || n < 14 + 20 + 8 + 20) return -1;
+    if (b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return -1;
     const ip = 14, totalLen = (b[ip + 2]! << 8) | b[ip + 3]!, ff = (b[ip + 6]! << 8) | b[ip + 7]!;
-    if ((ff & 0x3fff) !== 0 || b[ip + 9] !== 17 || totalLen < 28 || ip + totalLen !== n) return null;
+    if ((ff & 0x3fff) !== 0 || b[ip + 9] !== 17 || totalLen < 28 || ip + totalLen !== n) return -1;
     const u = ip + 20, ipEnd = ip + totalLen;
     const sp = (b[u]! << 8) | b[u + 1]!, dp = (b[u + 2]! << 8) | b[u + 3]!, udpLen = (b[u + 4]! << 8) | b[u + 5]!;
-    if (u + udpLen !== ipEnd || udpLen <= 8 || !this.isMip(sp, dp)) return null;
+    if (u + udpLen !== ipEnd || udpLen <= 8 || !this.isMip(sp, dp)) return -1;
     const s = u + 8, end = ipEnd, type = b[s]!;
     const fixed = type === 1 ? 24 : type === 3 ? 20 : 0;
-    if (fixed === 0 || end - s < fixed || (type === 1 && (b[s + 1]! & 0x05) !== 0)) return null;
+    if (fixed === 0 || end - s < fixed || (type === 1 && (b[s + 1]! & 0x05) !== 0)) return -1;
     // The extensions: each one known, its length inside the message, an authenticator with its SPI.
     let count = 0;
     for (let off = s + fixed; off < end; count++) {
-      if (off + 2 > end || count >= 64) return null;
+      if (off + 2 > end || count >= 64) return -1;
       const kind = this.kinds[b[off]!]!, len = b[off + 1]!;
-      if (kind === 0 || off + 2 + len > end || (kind === AUTH && len < 4)) return null;
+      if (kind === 0 || off + 2 + len > end || (kind === AUTH && len < 4)) return -1;
       off += 2 + len;
     }
+    return s;
+  }
+
+  /** True for an authentication extension type (MN-HA, MN-FA, FA-HA) as the standard dissector reads it. */
+  isAuth(type: number): boolean { return this.kinds[type] === AUTH; }
+
+  /** The packet of a simple frame, as dissectFrame makes it; null for any other frame (nothing is changed then). */
+  dissect(frame: Frame, session: Session, want: Uint8Array): Packet | null {
+    const s = this.mipStart(frame);
+    if (s < 0) return null;
+    const b = frame.data, n = b.length;
+    const ip = 14, totalLen = (b[ip + 2]! << 8) | b[ip + 3]!, ff = (b[ip + 6]! << 8) | b[ip + 7]!;
+    const u = ip + 20, end = ip + totalLen, type = b[s]!;
+    const sp = (b[u]! << 8) | b[u + 1]!, dp = (b[u + 2]! << 8) | b[u + 3]!, udpLen = (b[u + 4]! << 8) | b[u + 5]!;
 
     // Simple: the packet, field by field in the dissectors' order.
     const pkt = new Packet(frame, session, want);

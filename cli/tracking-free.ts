@@ -21,6 +21,9 @@ import { BINDING_FIELDS } from '../dissector/bindings.js';
 import { tunnels } from '../dissector/tunnels.js';
 import { isColumnName } from '../dissector/output/summary.js';
 import { SimpleFrames } from './simple-frames.js';
+import { DirectLines } from './direct-lines.js';
+import type { DirectPlan } from './direct-lines.js';
+import type { Output } from './output.js';
 
 const MADE_BY_TRACKING = new Set([...TRACKING_FIELDS, ...BINDING_FIELDS]);
 
@@ -88,6 +91,16 @@ export class StreamingDissection {
     session.skipTracking = trackingFree;
     const simple = new SimpleFrames(session.prefs);
     this.simple = simpleFrames && trackingFree && want !== null && simple.usable ? simple : null;
+  }
+
+  /** Direct lines over this pass's simple frames (./direct-lines.ts), or null when the pass has no fast path. */
+  directLines(plan: DirectPlan, digits: (ifIndex: number) => number): DirectLines | null {
+    return this.simple ? new DirectLines(this.simple, plan, digits) : null;
+  }
+
+  /** Writes frame f's line straight from its bytes, when it is simple and the pass still tracking-free; else false. */
+  writeLine(f: Frame, lines: DirectLines, out: Output): boolean {
+    return this.session.skipTracking && lines.write(f, this.session, out);
   }
 
   dissect(f: Frame): Packet {

@@ -79,14 +79,16 @@ export function displayRepr(n: Node): string | null {
 
 const CSV_ESCAPES: Record<string, string> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+/** A string as -T fields prints it: tshark's print_escaped_csv escapes only these five control characters. */
+export function csvEscaped(s: string): string { return s.replace(/[\b\f\n\r\t]/g, ch => CSV_ESCAPES[ch]!); }
+
 /** The value of a node as -T fields and -e print it (Wireshark's get_node_field_value). */
 export function extractedValue(n: Node): string {
   const f = n.field!;
   if (n.expert) return nodeText(n);
   if (f.type === 'protocol') return n.text !== null || n.append !== null ? nodeText(n) : f.abbrev;
   if (f.type === 'none') return '1';
-  // tshark's print_escaped_csv: only these five control characters are escaped.
-  if (f.type === 'string') return (n.value as string).replace(/[\b\f\n\r\t]/g, ch => CSV_ESCAPES[ch]!);
+  if (f.type === 'string') return csvEscaped(n.value as string);
   return fieldValueString(f, n.value);
 }
 
