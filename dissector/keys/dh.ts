@@ -1,23 +1,25 @@
 // Diffie-Hellman for the stateless mode (docs/protocol.md §B.3 sub-types 1, 2, 4; B.4; E.4, E.7):
 // Oakley groups 1 and 2 (RFC 2409 §6.1, §6.2), user-defined groups, and the SA key
 // SHA-256(K ‖ SPI)[:KeyLen].
-import { getDiffieHellman } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { MILLER_RABIN_ROUNDS_LARGE, PRIME_CACHE_ENTRIES } from '../limits.js';
 
 export interface DhGroup { p: bigint; g: bigint; /** |P| in bytes: the width every CV and K is padded to. */ size: number }
 
-function oakley(name: 'modp1' | 'modp2'): DhGroup {
-  const prime = getDiffieHellman(name).getPrime();
-  return { p: bytesToBigInt(prime), g: 2n, size: prime.length };
+// The Oakley primes, RFC 2409 §6.1 (768 bits) and §6.2 (1024 bits), both with generator 2.
+// Written out: OpenSSL's group set-up (crypto.getDiffieHellman) costs tens of milliseconds a run.
+const MODP1 = 'ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a63a3620ffffffffffffffff';
+const MODP2 = 'ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f24117c4b1fe649286651ece65381ffffffffffffffff';
+
+function oakley(hex: string): DhGroup {
+  return { p: BigInt('0x' + hex), g: 2n, size: hex.length / 2 };
 }
 
 const groups: Partial<Record<1 | 2, DhGroup>> = {};
-/** KE sub-type → Oakley group (sub-types 1 and 2; 4 carries its own group), set up on first use:
- * OpenSSL's group set-up costs about 0.1 s, which a capture without Diffie-Hellman need not pay. */
+/** KE sub-type → Oakley group (sub-types 1 and 2; 4 carries its own group). */
 export const OAKLEY_GROUPS: Readonly<Record<1 | 2, DhGroup>> = {
-  get 1() { return (groups[1] ??= oakley('modp1')); },
-  get 2() { return (groups[2] ??= oakley('modp2')); },
+  get 1() { return (groups[1] ??= oakley(MODP1)); },
+  get 2() { return (groups[2] ??= oakley(MODP2)); },
 };
 
 export function bytesToBigInt(b: Uint8Array): bigint {

@@ -150,7 +150,10 @@ describe('Diffie-Hellman (docs/protocol.md §B.3, B.4)', () => {
   it('Oakley groups 1 and 2 are RFC 2409\'s primes with g = 2', () => {
     expect(OAKLEY_GROUPS[1].size).toBe(96);
     expect(OAKLEY_GROUPS[2].size).toBe(128);
+    // The primes written out are OpenSSL's RFC 2409 groups.
     expect(OAKLEY_GROUPS[1].p).toBe(bytesToBigInt(getDiffieHellman('modp1').getPrime()));
+    expect(OAKLEY_GROUPS[2].p).toBe(bytesToBigInt(getDiffieHellman('modp2').getPrime()));
+    expect([OAKLEY_GROUPS[1].g, OAKLEY_GROUPS[2].g]).toEqual([2n, 2n]);
     expect(groupProblem(OAKLEY_GROUPS[2])).toBeNull();
   });
   it('both sides compute the same K, as node:crypto does', () => {
