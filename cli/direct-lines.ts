@@ -4,11 +4,12 @@
 // it back into text; for the commonest frames the line is the bytes' fields, formatted.
 //
 // Used only where the packet path would print the same bytes: a tracking-free pass (no
-// registration tracking, no keys), no display filter, no -z, no -w, the summary line with
-// relative times (-t r, the default) or -T fields over the fields below with every occurrence
-// (-E occurrence=a, the default; any separator, aggregator and quote). Any other frame goes the
-// packet path. test/cli/direct-lines.test.ts compares the two over every sample capture, the
-// benchmark corpus and damaged frames, for each field alone and the summary line.
+// registration tracking, no keys), no -z, no -w, the summary line with relative times (-t r,
+// the default) or -T fields over the fields below with every occurrence (-E occurrence=a, the
+// default; any separator, aggregator and quote). A display filter is matched on the packet of
+// its own fields, as on the packet path; only the line is written from the bytes. Any other
+// frame goes the packet path. test/cli/direct-lines.test.ts compares the two over every sample
+// capture, the benchmark corpus, edge cases and damaged frames, with and without filters.
 import type { Frame } from '../capture/frame.js';
 import type { FieldDef, Session } from '../dissector/index.js';
 import { fieldByAbbrev } from '../dissector/index.js';
@@ -21,6 +22,7 @@ import { ntpToTime } from '../dissector/mip/messages.js';
 import { absTimeString, fieldValueString, ipv4String, relTimeString, utf8Text } from '../dissector/format.js';
 import { csvEscaped } from '../dissector/output/view.js';
 import type { FieldsOptions } from '../dissector/output/fields.js';
+import type { CompiledFilter } from '../dissector/filter/index.js';
 import { CHUNK } from './output.js';
 import type { Output } from './output.js';
 import type { SimpleFrames } from './simple-frames.js';
@@ -290,8 +292,13 @@ export class DirectLines {
   private readonly slack: number;
   private readonly p: Parsed = { frame: null as unknown as Frame, session: null as unknown as Session, b: new Uint8Array(0), s: 0, end: 0, type: 0, ident: 0 };
 
-  /** `digits`: the time column's decimals for an interface (the summary line). */
-  constructor(private readonly simple: SimpleFrames, private readonly plan: DirectPlan, private readonly digits: (ifIndex: number) => number) {
+  /**
+   * `digits`: the time column's decimals for an interface (the summary line). With a display
+   * filter, a simple frame is dissected into a packet of the fields `want` keeps (the filter's)
+   * to be matched, and its line, when it passes, is still written from its bytes.
+   */
+  constructor(private readonly simple: SimpleFrames, private readonly plan: DirectPlan, private readonly digits: (ifIndex: number) => number,
+    private readonly filter: CompiledFilter | null = null, private readonly want: Uint8Array | null = null) {
     if (plan.kind === 'fields') {
       for (const n of plan.names) this.columns.push(columnFor(fieldByAbbrev(n)!, simple)!);
       this.sep = Buffer.from(plan.opts.separator);
@@ -303,15 +310,20 @@ export class DirectLines {
   }
 
   /**
-   * Writes the line of a simple frame into `out`, with the session's frame timing kept as the
-   * dissectors keep it; false for any other frame (nothing is written or changed).
+   * Writes the line of a simple frame into `out` (none when the filter rejects it), with the
+   * session's frame timing kept as the dissectors keep it; false for any other frame (nothing
+   * is written or changed).
    */
   write(frame: Frame, session: Session, out: Output): boolean {
     const s = this.simple.mipStart(frame);
     if (s < 0) return false;
     const room = this.slack + 4 * frame.data.length * Math.max(1, this.columns.length);
     if (room > CHUNK) return false;
-    session.recordTime(frame.no, frame.tsSec, frame.tsNsec);
+    if (this.filter !== null) {
+      // The packet path for the filter's fields (it records the frame's time and finishes it).
+      const pkt = this.simple.dissect(frame, session, this.want!)!;
+      if (!this.filter.match(pkt)) return true;
+    } else session.recordTime(frame.no, frame.tsSec, frame.tsNsec);
     const w = this.w, p = this.p, b = frame.data;
     w.buf = out.room(room); w.pos = out.at;
     p.frame = frame; p.session = session; p.b = b; p.s = s;
@@ -327,7 +339,7 @@ export class DirectLines {
       w.byte(10);
     }
     out.commit(w.pos);
-    session.finishFrame(frame.no);
+    if (this.filter === null) session.finishFrame(frame.no);
     return true;
   }
 

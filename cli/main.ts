@@ -110,8 +110,8 @@ async function analyze(o: Options): Promise<number> {
       const free = process.env['MIPSCOPE_SLOW_PATH'] !== '1' && trackingFreeAllowed(o, filter, want, stats.length);
       const d = new StreamingDissection(session, want, free, () => prepare(o).session, () => readCaptureSync(o.read!, {}));
       // The commonest frames' lines straight from their bytes, when nothing else reads the packet.
-      const lines = free && r.direct && !filter && stats.length === 0 && !writer && !o.quiet
-        ? d.directLines(r.direct, ifIndex => digits.get(ifIndex) ?? 6) : null;
+      const lines = free && r.direct && stats.length === 0 && !writer && !o.quiet
+        ? d.directLines(r.direct, ifIndex => digits.get(ifIndex) ?? 6, filter && !filter.empty ? filter : null) : null;
       await eachFrame(open(progress.readOptions(readOpts)), f => {
         if (seen >= limit) return false;
         seen++;

@@ -94,8 +94,8 @@ export class StreamingDissection {
   }
 
   /** Direct lines over this pass's simple frames (./direct-lines.ts), or null when the pass has no fast path. */
-  directLines(plan: DirectPlan, digits: (ifIndex: number) => number): DirectLines | null {
-    return this.simple ? new DirectLines(this.simple, plan, digits) : null;
+  directLines(plan: DirectPlan, digits: (ifIndex: number) => number, filter: CompiledFilter | null): DirectLines | null {
+    return this.simple ? new DirectLines(this.simple, plan, digits, filter, this.want) : null;
   }
 
   /** Writes frame f's line straight from its bytes, when it is simple and the pass still tracking-free; else false. */

@@ -14,6 +14,8 @@ import type { Packet } from '../../dissector/index.js';
 import { applyFieldsOption, defaultFieldsOptions, FieldExtractor } from '../../dissector/output/fields.js';
 import type { FieldsOptions } from '../../dissector/output/fields.js';
 import { summaryLine } from '../../dissector/output/summary.js';
+import { compileFilter } from '../../dissector/filter/index.js';
+import type { CompiledFilter } from '../../dissector/filter/index.js';
 import { benchFrames } from '../../bench/corpus.js';
 import { standardFrames } from '../../samples/standard.js';
 import { toFrames } from '../helpers.js';
@@ -35,19 +37,20 @@ function collecting(): { out: Output; lines: string[] } {
  * Both paths over the frames: the packet path's line (render), and the direct line wherever
  * direct lines take the frame. The number of frames they took.
  */
-function compare(frames: readonly Frame[], plan: DirectPlan, want: Uint8Array, render: (pkt: Packet) => string, digits: number, label: string): number {
+function compare(frames: readonly Frame[], plan: DirectPlan, want: Uint8Array, render: (pkt: Packet) => string, digits: number, label: string, filter: CompiledFilter | null = null): number {
   const fresh = () => { const s = new Session(); s.retain = false; s.skipTracking = true; return s; };
   let full = fresh(), fast = fresh();
-  let lines = new DirectLines(new SimpleFrames(fast.prefs), plan, () => digits);
+  const make = () => new DirectLines(new SimpleFrames(fast.prefs), plan, () => digits, filter, want);
+  let lines = make();
   let taken = 0;
   for (const f of frames) {
     const a = dissectFrame(f, full, want);
     // As in a tracking-free pass, which ends at the first packet that could depend on tracking.
-    if (!independentOfTracking(a)) { full = fresh(); fast = fresh(); lines = new DirectLines(new SimpleFrames(fast.prefs), plan, () => digits); continue; }
+    if (!independentOfTracking(a)) { full = fresh(); fast = fresh(); lines = make(); continue; }
     const c = collecting();
     if (!lines.write(f, fast, c.out)) { dissectFrame(f, fast, want); continue; }
     taken++;
-    expect(c.lines.join(''), `${label} frame ${f.no}`).toBe(render(a) + '\n');
+    expect(c.lines.join(''), `${label} frame ${f.no}`).toBe(!filter || filter.match(a) ? render(a) + '\n' : '');
   }
   return taken;
 }
@@ -83,6 +86,22 @@ describe('direct lines', () => {
   it('write the summary line at microsecond and nanosecond precision', () => {
     for (const digits of [6, 9, 0]) {
       expect(all({ kind: 'summary' }, wantSet([]), pkt => summaryLine(pkt, 'r', digits), digits)).toBeGreaterThan(3500);
+    }
+  });
+
+  it('write the lines of the frames a display filter passes, and nothing for the others', () => {
+    for (const text of ['mip.type == 1', 'mip.nai contains "mn1" || ip.src == 192.0.2.1', '!(mip.auth.spi == 0x00001001) && frame.len > 100', 'mip.code']) {
+      const filter = compileFilter(text);
+      const summary = wantSet(filter.fields);
+      let passed = 0;
+      const count = (pkt: Packet) => { passed++; return summaryLine(pkt, 'r', 6); };
+      expect(sets.reduce((n, [label, frames]) => n + compare(frames, { kind: 'summary' }, summary, count, 6, label, filter), 0), text).toBeGreaterThan(3500);
+      expect(passed, text).toBeGreaterThan(100);
+      const names = ['frame.number', 'mip.ident', 'mip.nai'];
+      // The packet keeps the printed fields and the filter's, as fastPathFields makes it.
+      const { plan, render } = fields(names);
+      const both = wantSet([...names, ...filter.fields]);
+      expect(sets.reduce((n, [label, frames]) => n + compare(frames, plan, both, render, 6, label, filter), 0), text).toBeGreaterThan(3500);
     }
   });
 
