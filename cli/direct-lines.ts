@@ -9,7 +9,8 @@
 // default; any separator, aggregator and quote). A display filter is matched on the packet of
 // its own fields, as on the packet path; only the line is written from the bytes. Any other
 // frame goes the packet path. test/cli/direct-lines.test.ts compares the two over every sample
-// capture, the benchmark corpus, edge cases and damaged frames, with and without filters.
+// capture, the benchmark corpus, edge cases and damaged frames: every field above in one line,
+// under other -E options, the summary line at three precisions, with and without filters.
 import type { Frame } from '../capture/frame.js';
 import type { FieldDef, Session } from '../dissector/index.js';
 import { fieldByAbbrev } from '../dissector/index.js';
@@ -25,6 +26,7 @@ import type { FieldsOptions } from '../dissector/output/fields.js';
 import type { CompiledFilter } from '../dissector/filter/index.js';
 import { CHUNK } from './output.js';
 import type { Output } from './output.js';
+import { rd } from './simple-frames.js';
 import type { SimpleFrames } from './simple-frames.js';
 
 /** A simple frame's layout, as the writers read it. */
@@ -164,7 +166,6 @@ function decimalLength(n: number): number {
   return len;
 }
 
-function rd(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
 function rd16(b: Uint8Array, p: number): number { return (b[p]! << 8) | b[p + 1]!; }
 
 /** One -T fields column: writes every value of its field (w.v() before each). */
@@ -321,7 +322,7 @@ export class DirectLines {
     if (room > CHUNK) return false;
     if (this.filter !== null) {
       // The packet path for the filter's fields (it records the frame's time and finishes it).
-      const pkt = this.simple.dissect(frame, session, this.want!)!;
+      const pkt = this.simple.dissectAt(frame, s, session, this.want!);
       if (!this.filter.match(pkt)) return true;
     } else session.recordTime(frame.no, frame.tsSec, frame.tsNsec);
     const w = this.w, p = this.p, b = frame.data;

@@ -101,7 +101,8 @@ function text(b: Uint8Array, at: number, len: number): string {
   return ascii;
 }
 
-function rd(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
+/** The big-endian 32-bit word at p. */
+export function rd(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
 
 export class SimpleFrames {
   /** Extension type → AUTH or NAI while the standard dissector handles it (no KX preference takes it). */
@@ -166,7 +167,11 @@ export class SimpleFrames {
   /** The packet of a simple frame, as dissectFrame makes it; null for any other frame (nothing is changed then). */
   dissect(frame: Frame, session: Session, want: Uint8Array): Packet | null {
     const s = this.mipStart(frame);
-    if (s < 0) return null;
+    return s < 0 ? null : this.dissectAt(frame, s, session, want);
+  }
+
+  /** The packet of a simple frame whose message starts at `s` (mipStart's answer). */
+  dissectAt(frame: Frame, s: number, session: Session, want: Uint8Array): Packet {
     const b = frame.data, n = b.length;
     const ip = 14, totalLen = (b[ip + 2]! << 8) | b[ip + 3]!, ff = (b[ip + 6]! << 8) | b[ip + 7]!;
     const u = ip + 20, end = ip + totalLen, type = b[s]!;
