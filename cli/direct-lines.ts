@@ -19,6 +19,7 @@ import { ETH } from '../dissector/link.js';
 import { IP } from '../dissector/ipv4.js';
 import { UDP } from '../dissector/udp.js';
 import { MIP } from '../dissector/mip/fields.js';
+import { advertisementInfo } from '../dissector/icmp.js';
 import { ntpToTime } from '../dissector/mip/messages.js';
 import { absTimeString, fieldValueString, ipv4String, relTimeString, utf8Text } from '../dissector/format.js';
 import { csvEscaped } from '../dissector/output/view.js';
@@ -39,6 +40,8 @@ interface Parsed {
   end: number;
   type: number;
   ident: number;
+  /** An agent advertisement (ICMP at s), not a registration: no UDP or Mobile IP fields. */
+  icmp: boolean;
 }
 
 const DIGITS = Uint8Array.from('0123456789abcdef', c => c.charCodeAt(0));
@@ -205,7 +208,10 @@ function columnFor(f: FieldDef, simple: SimpleFrames): Column | null {
     case F.timeEpoch: return (w, p) => { w.v(); w.reltime(p.frame.tsSec, p.frame.tsNsec); };
     case F.timeRelative: return (w, p) => { w.v(); since(w, p.frame, p.session.firstTs); };
     case F.timeDelta: return (w, p) => { w.v(); since(w, p.frame, p.session.prevTs(p.frame.no)); };
-    case F.protocols: { const v = Buffer.from('eth:ethertype:ip:udp:mip'); return w => { w.v(); w.raw(v); }; }
+    case F.protocols: {
+      const mip = Buffer.from('eth:ethertype:ip:udp:mip'), icmp = Buffer.from('eth:ethertype:ip:icmp');
+      return (w, p) => { w.v(); w.raw(p.icmp ? icmp : mip); };
+    }
     case ETH.dst: return (w, p) => { w.v(); w.ether(p.b, 0); };
     case ETH.src: return (w, p) => { w.v(); w.ether(p.b, 6); };
     case ETH.addr: return (w, p) => { w.v(); w.ether(p.b, 0); w.v(); w.ether(p.b, 6); };
@@ -223,7 +229,7 @@ function columnFor(f: FieldDef, simple: SimpleFrames): Column | null {
     case IP.mf: return bool(() => false);
     case IP.fragOffset: return integer(f, () => 0);
     case IP.ttl: return integer(f, p => p.b[22]!);
-    case IP.proto: return integer(f, () => 17);
+    case IP.proto: return integer(f, p => p.b[23]!);
     case IP.checksum: return integer(f, p => rd16(p.b, 24));
     case IP.checksumStatus: return integer(f, () => 2);
     case IP.src: return address(ipSrc);
@@ -282,6 +288,7 @@ export function fieldsPlan(names: readonly string[], opts: FieldsOptions): Direc
 }
 
 const ARROW = Buffer.from(' \u2192 ');
+const ICMP_PROTOCOL = Buffer.from(' ICMP '), ADVERT_INFO_0 = Buffer.from(advertisementInfo(0)), ADVERT_INFO_16 = Buffer.from(advertisementInfo(16));
 const MOBILE_IP = Buffer.from(' MobileIP ');
 const REQUEST = Buffer.from('Reg Request: HoA='), REPLY = Buffer.from('Reg Reply: HoA='), HA = Buffer.from(' HA='), COA = Buffer.from(' CoA='), CODE = Buffer.from(', Code=');
 
@@ -291,7 +298,7 @@ export class DirectLines {
   private readonly sep: Uint8Array = new Uint8Array(0);
   /** Bytes a line may take at most, beyond the frame's own four per byte and column. */
   private readonly slack: number;
-  private readonly p: Parsed = { frame: null as unknown as Frame, session: null as unknown as Session, b: new Uint8Array(0), s: 0, end: 0, type: 0, ident: 0 };
+  private readonly p: Parsed = { frame: null as unknown as Frame, session: null as unknown as Session, b: new Uint8Array(0), s: 0, end: 0, type: 0, ident: 0, icmp: false };
 
   /**
    * `digits`: the time column's decimals for an interface (the summary line). With a display
@@ -301,7 +308,11 @@ export class DirectLines {
   constructor(private readonly simple: SimpleFrames, private readonly plan: DirectPlan, private readonly digits: (ifIndex: number) => number,
     private readonly filter: CompiledFilter | null = null, private readonly want: Uint8Array | null = null) {
     if (plan.kind === 'fields') {
-      for (const n of plan.names) this.columns.push(columnFor(fieldByAbbrev(n)!, simple)!);
+      for (const n of plan.names) {
+        const f = fieldByAbbrev(n)!, col = columnFor(f, simple)!;
+        // An advertisement has none of the UDP and Mobile IP fields.
+        this.columns.push(REGISTRATION_ONLY.has(f) ? (w, p) => { if (!p.icmp) col(w, p); } : col);
+      }
       this.sep = Buffer.from(plan.opts.separator);
       this.w.agg = Buffer.from(plan.opts.aggregator);
       this.w.quote = plan.opts.quote === 'd' ? 34 : plan.opts.quote === 's' ? 39 : -1;
@@ -316,8 +327,12 @@ export class DirectLines {
    * is written or changed).
    */
   write(frame: Frame, session: Session, out: Output): boolean {
-    const s = this.simple.mipStart(frame);
-    if (s < 0) return false;
+    let s = this.simple.mipStart(frame), icmp = false;
+    if (s < 0) {
+      // An agent advertisement (not under a filter: the packet of its fields is not made here).
+      if (this.filter !== null || (s = this.simple.advertStart(frame)) < 0) return false;
+      icmp = true;
+    }
     const room = this.slack + 4 * frame.data.length * Math.max(1, this.columns.length);
     if (room > CHUNK) return false;
     if (this.filter !== null) {
@@ -328,7 +343,7 @@ export class DirectLines {
     const w = this.w, p = this.p, b = frame.data;
     w.buf = out.room(room); w.pos = out.at;
     p.frame = frame; p.session = session; p.b = b; p.s = s;
-    p.end = 14 + rd16(b, 16); p.type = b[s]!; p.ident = p.type === 1 ? s + 16 : s + 12;
+    p.end = 14 + rd16(b, 16); p.icmp = icmp; p.type = icmp ? 0 : b[s]!; p.ident = p.type === 1 ? s + 16 : s + 12;
     if (this.plan.kind === 'summary') this.summary(p, w);
     else {
       const cols = this.columns;
@@ -355,9 +370,10 @@ export class DirectLines {
     w.spaces(12 - src.length); w.raw(src);
     w.raw(ARROW);
     w.raw(dst); w.spaces(12 - dst.length);
-    w.raw(MOBILE_IP);
+    w.raw(p.icmp ? ICMP_PROTOCOL : MOBILE_IP);
     w.dec(f.len);
     w.byte(32);
+    if (p.icmp) { w.raw(b[s + 1] === 0 ? ADVERT_INFO_0 : ADVERT_INFO_16); w.byte(10); return; }
     w.raw(p.type === 1 ? REQUEST : REPLY); w.ipv4(rd(b, s + 4));
     w.raw(HA); w.ipv4(rd(b, s + 8));
     if (p.type === 1) { w.raw(COA); w.ipv4(rd(b, s + 12)); } else { w.raw(CODE); w.dec(b[s + 1]!); }
@@ -399,6 +415,9 @@ const DIRECT_FIELDS: ReadonlySet<FieldDef> = new Set([
   MIP.type, MIP.flags, MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x, MIP.code, MIP.life, MIP.homeaddr, MIP.haaddr, MIP.coa,
   MIP.ident, MIP.identHex, MIP.extType, MIP.extLen, MIP.authSpi, MIP.authAuth, MIP.authStatus, MIP.nai,
 ]);
+
+/** The fields only a registration has. */
+const REGISTRATION_ONLY: ReadonlySet<FieldDef> = new Set([...Object.values(UDP), ...Object.values(MIP)]);
 
 /** The abbreviations of the fields direct lines write (for tests). */
 export const DIRECT_FIELD_NAMES: readonly string[] = [...DIRECT_FIELDS].map(f => f.abbrev);

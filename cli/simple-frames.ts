@@ -26,6 +26,7 @@ import { dissectMip, ntpToTime } from '../dissector/mip/messages.js';
 import { extensionHandler, extensionTable } from '../dissector/mip/extensions.js';
 import { etherString, ipv4String, utf8Text } from '../dissector/format.js';
 import { timeDiff } from '../dissector/tree.js';
+import { plainAdvertisement } from '../dissector/icmp.js';
 import type { Prefs } from '../dissector/prefs.js';
 
 /** Field ids as numbers: one property read of one object per test (the field definitions have many shapes). */
@@ -159,6 +160,19 @@ export class SimpleFrames {
       off += 2 + len;
     }
     return s;
+  }
+
+  /**
+   * Where the ICMP message of a plain Mobile IP agent advertisement starts (dissector/icmp.ts
+   * plainAdvertisement), in a frame simple in the same way otherwise; -1 for any other frame.
+   */
+  advertStart(frame: Frame): number {
+    const b = frame.data, n = b.length;
+    if (frame.linktype !== 1 || frame.caplen !== frame.len || frame.len !== n || n < 14 + 20 + 8) return -1;
+    if (b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return -1;
+    const totalLen = (b[16]! << 8) | b[17]!, ff = (b[20]! << 8) | b[21]!;
+    if ((ff & 0x3fff) !== 0 || b[23] !== 1 || 14 + totalLen !== n) return -1;
+    return plainAdvertisement(b, 34, n) ? 34 : -1;
   }
 
   /** True for an authentication extension type (MN-HA, MN-FA, FA-HA) as the standard dissector reads it. */

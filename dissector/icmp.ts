@@ -131,6 +131,36 @@ function mipExtensions(pkt: Packet, icmp: Node, buf: Uint8Array, start: number, 
   }
 }
 
+/**
+ * True for a Mobile IP agent advertisement at buf[start, end) that the dissector below reads
+ * without raising any item: a good checksum, router addresses inside the message, and only
+ * padding, agent advertisement (6 + 4·N bytes, reserved flags clear), prefix-length and
+ * challenge extensions, each inside the message (at most 64). For the fast paths (cli/).
+ */
+export function plainAdvertisement(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 8 || buf[start] !== 9 || (buf[start + 1] !== 0 && buf[start + 1] !== 16)) return false;
+  let off = start + 8 + buf[start + 4]! * Math.max(buf[start + 5]!, 2) * 4;
+  if (off >= end || onesComplementSum(buf, start, end) !== 0xffff) return false;
+  for (let count = 0; off < end; count++) {
+    const type = buf[off]!;
+    if (count >= 64) return false;
+    if (type === 0) { off++; continue; }
+    if (off + 2 > end) return false;
+    const length = buf[off + 1]!;
+    if (off + 2 + length > end) return false;
+    if (type === 16) {
+      if (length < 6 || (length - 6) % 4 !== 0 || (buf[off + 7]! & 0x3f) !== 0) return false;
+    } else if (type !== 19 && type !== 24) return false;
+    off += 2 + length;
+  }
+  return true;
+}
+
+/** The Info column of an advertisement plainAdvertisement accepts (code 0 or 16), as the dissector writes it. */
+export function advertisementInfo(code: number): string {
+  return 'Mobile IP Advertisement'.padEnd(20) + ` (${ADVERT_CODES[code]})`;
+}
+
 /** Seconds as Wireshark's unsigned_time_secs_to_str: "45 seconds", "30 minutes", "1 hour, 5 seconds". */
 export function secondsText(v: number): string {
   if (v === 0) return '0 seconds';

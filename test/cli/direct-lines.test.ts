@@ -105,6 +105,15 @@ describe('direct lines', () => {
     }
   });
 
+  it('take the agent advertisements as well as the registrations of the corpus', () => {
+    const frames = toFrames(benchFrames(3000));
+    const icmp = frames.filter(f => f.data[23] === 1).length;
+    expect(icmp).toBeGreaterThan(50);
+    expect(compare(frames, { kind: 'summary' }, wantSet([]), pkt => summaryLine(pkt, 'r', 6), 6, 'corpus')).toBe(frames.length);
+    const { plan, want, render } = fields(['frame.number', 'frame.protocols', 'ip.proto', 'udp.port', 'mip.type', 'mip.nai']);
+    expect(compare(frames, plan, want, render, 6, 'corpus')).toBe(frames.length);
+  });
+
   it('take only simple frames among damaged ones, and write what the packet path prints', () => {
     const frames = damaged([...toFrames(benchFrames(500)), ...toFrames(standardFrames())], 20261204, 3000);
     const { plan, want, render } = fields(['frame.number', 'ip.dst', 'udp.port', 'mip.flags', 'mip.life', 'mip.ident', 'mip.auth.auth', 'mip.nai', 'frame.time_relative']);
