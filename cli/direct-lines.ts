@@ -1,7 +1,8 @@
 // Output lines written straight from a simple frame's bytes (./simple-frames.ts): the summary
 // line and `-T fields` lines, encoded into the output buffer without a packet, tree nodes or
 // strings. A summary or fields pass spends most of its time making the packet and then reading
-// it back into text; for the commonest frames the line is the bytes' fields, formatted.
+// it back into text; for the commonest frames the line is the bytes' fields, formatted. Plain
+// Mobile IP agent advertisements (dissector/icmp.ts plainAdvertisement) take the same path.
 //
 // Used only where the packet path would print the same bytes: a tracking-free pass (no
 // registration tracking, no keys), no -z, no -w, the summary line with relative times (-t r,

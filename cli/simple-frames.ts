@@ -102,6 +102,18 @@ function text(b: Uint8Array, at: number, len: number): string {
   return ascii;
 }
 
+/**
+ * True for a whole Ethernet frame of at least `min` bytes carrying an IPv4 datagram of protocol
+ * `proto`, without options, unfragmented, that ends where the frame ends.
+ */
+function plainIpv4(frame: Frame, proto: number, min: number): boolean {
+  const b = frame.data, n = b.length;
+  if (frame.linktype !== 1 || frame.caplen !== frame.len || frame.len !== n || n < min) return false;
+  if (b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return false;
+  const totalLen = (b[16]! << 8) | b[17]!, ff = (b[20]! << 8) | b[21]!;
+  return (ff & 0x3fff) === 0 && b[23] === proto && totalLen >= 28 && 14 + totalLen === n;
+}
+
 /** The big-endian 32-bit word at p. */
 export function rd(b: Uint8Array, p: number): number { return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0; }
 
@@ -140,12 +152,8 @@ export class SimpleFrames {
    * any other frame. The bytes alone decide: nothing is changed.
    */
   mipStart(frame: Frame): number {
-    const b = frame.data, n = b.length;
-    if (frame.linktype !== 1 || frame.caplen !== frame.len || frame.len !== n || n < 14 + 20 + 8 + 20) return -1;
-    if (b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return -1;
-    const ip = 14, totalLen = (b[ip + 2]! << 8) | b[ip + 3]!, ff = (b[ip + 6]! << 8) | b[ip + 7]!;
-    if ((ff & 0x3fff) !== 0 || b[ip + 9] !== 17 || totalLen < 28 || ip + totalLen !== n) return -1;
-    const u = ip + 20, ipEnd = ip + totalLen;
+    if (!plainIpv4(frame, 17, 14 + 20 + 8 + 20)) return -1;
+    const b = frame.data, ip = 14, u = ip + 20, ipEnd = b.length;
     const sp = (b[u]! << 8) | b[u + 1]!, dp = (b[u + 2]! << 8) | b[u + 3]!, udpLen = (b[u + 4]! << 8) | b[u + 5]!;
     if (u + udpLen !== ipEnd || udpLen <= 8 || !this.isMip(sp, dp)) return -1;
     const s = u + 8, end = ipEnd, type = b[s]!;
@@ -167,12 +175,7 @@ export class SimpleFrames {
    * plainAdvertisement), in a frame simple in the same way otherwise; -1 for any other frame.
    */
   advertStart(frame: Frame): number {
-    const b = frame.data, n = b.length;
-    if (frame.linktype !== 1 || frame.caplen !== frame.len || frame.len !== n || n < 14 + 20 + 8) return -1;
-    if (b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return -1;
-    const totalLen = (b[16]! << 8) | b[17]!, ff = (b[20]! << 8) | b[21]!;
-    if ((ff & 0x3fff) !== 0 || b[23] !== 1 || 14 + totalLen !== n) return -1;
-    return plainAdvertisement(b, 34, n) ? 34 : -1;
+    return plainIpv4(frame, 1, 14 + 20 + 8) && plainAdvertisement(frame.data, 34, frame.data.length) ? 34 : -1;
   }
 
   /** True for an authentication extension type (MN-HA, MN-FA, FA-HA) as the standard dissector reads it. */
