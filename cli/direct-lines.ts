@@ -14,7 +14,7 @@
 // under other -E options, the summary line at three precisions, with and without filters.
 import type { Frame } from '../capture/frame.js';
 import type { FieldDef, Session } from '../dissector/index.js';
-import { fieldByAbbrev } from '../dissector/index.js';
+import { allFields, fieldByAbbrev } from '../dissector/index.js';
 import { F } from '../dissector/frame.js';
 import { ETH } from '../dissector/link.js';
 import { IP } from '../dissector/ipv4.js';
@@ -25,6 +25,7 @@ import { ntpToTime } from '../dissector/mip/messages.js';
 import { absTimeString, fieldValueString, ipv4String, relTimeString, utf8Text } from '../dissector/format.js';
 import { csvEscaped } from '../dissector/output/view.js';
 import type { FieldsOptions } from '../dissector/output/fields.js';
+import { withDigits } from '../dissector/output/summary.js';
 import type { CompiledFilter } from '../dissector/filter/index.js';
 import { CHUNK } from './output.js';
 import type { Output } from './output.js';
@@ -43,6 +44,8 @@ interface Parsed {
   ident: number;
   /** An agent advertisement (ICMP at s), not a registration: no UDP or Mobile IP fields. */
   icmp: boolean;
+  /** What tells the extension types apart (authentication or NAI, by the preferences). */
+  simple: SimpleFrames;
 }
 
 const DIGITS = Uint8Array.from('0123456789abcdef', c => c.charCodeAt(0));
@@ -198,7 +201,7 @@ function extensions(p: Parsed, each: (off: number) => void): void {
 }
 
 /** The fields direct lines write, by field id: what the dissectors put in a simple frame, in their order. */
-function columnFor(f: FieldDef, simple: SimpleFrames): Column | null {
+function columnFor(f: FieldDef): Column | null {
   switch (f) {
     case F.number: return integer(f, p => p.frame.no);
     case F.len: return integer(f, p => p.frame.len);
@@ -258,15 +261,15 @@ function columnFor(f: FieldDef, simple: SimpleFrames): Column | null {
     case MIP.identHex: return (w, p) => { w.v(); w.hex(rd(p.b, p.ident), 8); w.hexDigits(rd(p.b, p.ident + 4), 8); };
     case MIP.extType: return (w, p) => extensions(p, off => { w.v(); w.dec(p.b[off]!); });
     case MIP.extLen: return (w, p) => extensions(p, off => { w.v(); w.dec(p.b[off + 1]!); });
-    case MIP.authSpi: return (w, p) => extensions(p, off => { if (simple.isAuth(p.b[off]!)) { w.v(); w.hex(rd(p.b, off + 2), 8); } });
+    case MIP.authSpi: return (w, p) => extensions(p, off => { if (p.simple.isAuth(p.b[off]!)) { w.v(); w.hex(rd(p.b, off + 2), 8); } });
     case MIP.authAuth: return (w, p) => extensions(p, off => {
-      if (!simple.isAuth(p.b[off]!)) return;
+      if (!p.simple.isAuth(p.b[off]!)) return;
       w.v();
       const len = p.b[off + 1]!;
       if (len > 4) w.hexBytes(p.b, off + 6, off + 2 + len); else w.text('<MISSING>');
     });
-    case MIP.authStatus: { const v = Buffer.from('unverified'); return (w, p) => extensions(p, off => { if (simple.isAuth(p.b[off]!)) { w.v(); w.raw(v); } }); }
-    case MIP.nai: return (w, p) => extensions(p, off => { if (!simple.isAuth(p.b[off]!)) { w.v(); w.csv(p.b, off + 2, p.b[off + 1]!); } });
+    case MIP.authStatus: { const v = Buffer.from('unverified'); return (w, p) => extensions(p, off => { if (p.simple.isAuth(p.b[off]!)) { w.v(); w.raw(v); } }); }
+    case MIP.nai: return (w, p) => extensions(p, off => { if (!p.simple.isAuth(p.b[off]!)) { w.v(); w.csv(p.b, off + 2, p.b[off + 1]!); } });
     default: return null;
   }
 }
@@ -299,7 +302,7 @@ export class DirectLines {
   private readonly sep: Uint8Array = new Uint8Array(0);
   /** Bytes a line may take at most, beyond the frame's own four per byte and column. */
   private readonly slack: number;
-  private readonly p: Parsed = { frame: null as unknown as Frame, session: null as unknown as Session, b: new Uint8Array(0), s: 0, end: 0, type: 0, ident: 0, icmp: false };
+  private readonly p: Parsed = { frame: null as unknown as Frame, session: null as unknown as Session, b: new Uint8Array(0), s: 0, end: 0, type: 0, ident: 0, icmp: false, simple: null as unknown as SimpleFrames };
 
   /**
    * `digits`: the time column's decimals for an interface (the summary line). With a display
@@ -310,7 +313,7 @@ export class DirectLines {
     private readonly filter: CompiledFilter | null = null, private readonly want: Uint8Array | null = null) {
     if (plan.kind === 'fields') {
       for (const n of plan.names) {
-        const f = fieldByAbbrev(n)!, col = columnFor(f, simple)!;
+        const f = fieldByAbbrev(n)!, col = columnFor(f)!;
         // An advertisement has none of the UDP and Mobile IP fields.
         this.columns.push(REGISTRATION_ONLY.has(f) ? (w, p) => { if (!p.icmp) col(w, p); } : col);
       }
@@ -343,7 +346,7 @@ export class DirectLines {
     } else session.recordTime(frame.no, frame.tsSec, frame.tsNsec);
     const w = this.w, p = this.p, b = frame.data;
     w.buf = out.room(room); w.pos = out.at;
-    p.frame = frame; p.session = session; p.b = b; p.s = s;
+    p.frame = frame; p.session = session; p.b = b; p.s = s; p.simple = this.simple;
     p.end = 14 + rd16(b, 16); p.icmp = icmp; p.type = icmp ? 0 : b[s]!; p.ident = p.type === 1 ? s + 16 : s + 12;
     if (this.plan.kind === 'summary') this.summary(p, w);
     else {
@@ -390,8 +393,7 @@ export class DirectLines {
     }
     const digits = Math.min(9, this.digits(f.ifIndex));
     if (sec < 0) {
-      const t = relTimeString({ sec, nsec });
-      const cut = digits >= 9 ? t : t.slice(0, t.length - (digits > 0 ? 9 - digits : 10));
+      const cut = withDigits(relTimeString({ sec, nsec }), digits);
       w.spaces(10 - cut.length); w.text(cut);
       return;
     }
@@ -406,16 +408,8 @@ export class DirectLines {
   }
 }
 
-/** The fields direct lines can write. */
-const DIRECT_FIELDS: ReadonlySet<FieldDef> = new Set([
-  F.number, F.len, F.capLen, F.interfaceId, F.encap, F.time, F.timeEpoch, F.timeRelative, F.timeDelta, F.protocols,
-  ETH.dst, ETH.src, ETH.addr, ETH.type,
-  IP.version, IP.hdrLen, IP.dsfield, IP.dscp, IP.ecn, IP.len, IP.id, IP.flags, IP.rb, IP.df, IP.mf, IP.fragOffset, IP.ttl, IP.proto,
-  IP.checksum, IP.checksumStatus, IP.src, IP.dst, IP.addr,
-  UDP.srcport, UDP.dstport, UDP.port, UDP.length, UDP.checksum, UDP.checksumStatus, UDP.payload,
-  MIP.type, MIP.flags, MIP.s, MIP.b, MIP.d, MIP.m, MIP.g, MIP.v, MIP.t, MIP.x, MIP.code, MIP.life, MIP.homeaddr, MIP.haaddr, MIP.coa,
-  MIP.ident, MIP.identHex, MIP.extType, MIP.extLen, MIP.authSpi, MIP.authAuth, MIP.authStatus, MIP.nai,
-]);
+/** The fields direct lines can write: those columnFor knows. */
+const DIRECT_FIELDS: ReadonlySet<FieldDef> = new Set(allFields().filter(f => columnFor(f) !== null));
 
 /** The fields only a registration has. */
 const REGISTRATION_ONLY: ReadonlySet<FieldDef> = new Set([...Object.values(UDP), ...Object.values(MIP)]);

@@ -64,10 +64,14 @@ export function timeColumn(pkt: Packet, fmt: TimeFormat, digits = 6, shownBefore
       const s = pkt.session;
       const own = { sec: f.tsSec, nsec: f.tsNsec };
       const base = fmt === 'dd' ? (shownBefore ?? own) : fmt === 'd' ? (s.prevTs(pkt.no) ?? own) : (s.firstTs ?? own);
-      const t = relTimeString(timeDiff(own, base)); // nine decimals
-      return digits >= 9 ? t : t.slice(0, t.length - (digits > 0 ? 9 - digits : 10));
+      return withDigits(relTimeString(timeDiff(own, base)), digits);
     }
   }
+}
+
+/** Seconds with nine decimals cut to `digits` decimals (none: no dot either), as the Time column shows them. */
+export function withDigits(t: string, digits: number): string {
+  return digits >= 9 ? t : t.slice(0, t.length - (digits > 0 ? 9 - digits : 10));
 }
 
 /**
